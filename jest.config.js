@@ -1,0 +1,38 @@
+// One jest run for every layer: unit specs sit beside the code, contract and e2e suites in test/.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/fixtures/'],
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          target: 'es2023',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+          keepClassNames: true,
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  // Nest 12 and a few of its dependencies ship ES modules only; jest's CommonJS loader needs them transformed.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(.*/)?(@nestjs|@nestjs-cls|nestjs-cls|cookie|file-type|load-esm|uid|uuid)/)',
+  ],
+  moduleNameMapper: {
+    '^@ln/domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^@ln/domain/(.*)$': '<rootDir>/libs/domain/src/$1',
+    '^@ln/application$': '<rootDir>/libs/application/src/index.ts',
+    '^@ln/application/(.*)$': '<rootDir>/libs/application/src/$1',
+    '^@ln/adapters/(.*)$': '<rootDir>/libs/adapters/src/$1',
+    '^@ln/config$': '<rootDir>/libs/config/src/index.ts',
+  },
+  setupFiles: ['reflect-metadata'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,4 @@
+export const CLOCK = Symbol('Clock');
+export interface Clock {
+  now(): Date;
+}

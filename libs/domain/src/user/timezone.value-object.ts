@@ -1,0 +1,21 @@
+import { InvalidValue } from '../shared/domain-error';
+
+/** An IANA time zone name the runtime knows (Intl is part of the language, not a framework). */
+export class TimeZone {
+  static readonly UTC = new TimeZone('UTC');
+
+  private constructor(readonly value: string) {}
+
+  static parse(raw: string): TimeZone {
+    if (typeof raw !== 'string' || raw.length === 0 || raw.length > 64) {
+      throw new InvalidValue('invalid_timezone', 'timezone', 'must be an IANA time zone name');
+    }
+    try {
+      // Canonicalises aliases' case and rejects unknown zones with a RangeError.
+      const canonical = new Intl.DateTimeFormat('en-US', { timeZone: raw }).resolvedOptions().timeZone;
+      return new TimeZone(canonical);
+    } catch {
+      throw new InvalidValue('invalid_timezone', 'timezone', `unknown IANA time zone: ${raw}`);
+    }
+  }
+}

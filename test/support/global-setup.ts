@@ -1,0 +1,36 @@
+import net from 'node:net';
+import { SERVICES, SERVICES_UP_ENV, type ServiceName } from './services';
+
+const DEFAULT_PORTS: Record<string, number> = { 'postgres:': 5432, 'redis:': 6379, 'amqp:': 5672 };
+
+function reachable(url: string, timeoutMs = 1500): Promise<boolean> {
+  const u = new URL(url);
+  const port = Number(u.port || DEFAULT_PORTS[u.protocol]);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export default async function globalSetup(): Promise<void> {
+  const names = Object.keys(SERVICES) as ServiceName[];
+  const results = await Promise.all(names.map(async (n) => [n, await reachable(SERVICES[n])] as const));
+  const up = results.filter(([, ok]) => ok).map(([n]) => n);
+  const down = results.filter(([, ok]) => !ok).map(([n]) => n);
+  // Workers inherit the parent's environment, so this is how the probe reaches every suite.
+  process.env[SERVICES_UP_ENV] = up.join(',');
+  if (down.length > 0) {
+    const list = down.map((n) => `${n} (${SERVICES[n]})`).join(', ');
+    if (process.env.CI === 'true') {
+      throw new Error(`CI=true and these services are not reachable: ${list}. Start them (see README).`);
+    }
+    // eslint-disable-next-line no-console
+    console.warn(`\nServices not running, their adapter suites will be SKIPPED: ${list}\n`);
+  }
+}
