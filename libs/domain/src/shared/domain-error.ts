@@ -33,7 +33,7 @@ export abstract class DomainError extends Error {
 /** A value that breaks one of its own rules; names the field so the edge can report it. */
 export class InvalidValue extends DomainError {
   readonly kind = 'invalid' as const;
-  readonly fields: readonly FieldIssue[];
+  override readonly fields: readonly FieldIssue[];
   constructor(
     readonly code: string,
     field: string,
