@@ -9,6 +9,8 @@ module.exports = {
     '^.+\\.(t|j)s$': [
       '@swc/jest',
       {
+        // .swcrc is for the build (path rewriting); jest resolves aliases with moduleNameMapper.
+        swcrc: false,
         jsc: {
           target: 'es2023',
           parser: { syntax: 'typescript', decorators: true },

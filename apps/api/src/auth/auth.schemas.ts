@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const email = z.string().trim().min(3).max(254).meta({ format: 'email', example: 'ada@example.com' });
+// Upper bound keeps argon2's input (and a login flood's CPU) bounded.
+const password = z.string().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters');
+const timezone = z.string().min(1).max(64).meta({ description: 'IANA time zone name', example: 'Europe/Berlin' });
+
+export const RegisterRequest = z
+  .strictObject({ email, password, timezone: timezone.optional() })
+  .meta({ id: 'RegisterRequest' });
+
+export const LoginRequest = z.strictObject({ email, password: z.string().min(1).max(128) }).meta({ id: 'LoginRequest' });
+
+const refreshToken = z.string().min(16).max(256);
+export const RefreshRequest = z.strictObject({ refreshToken }).meta({ id: 'RefreshRequest' });
+export const LogoutRequest = z
+  .strictObject({ refreshToken: refreshToken.optional() })
+  .meta({ id: 'LogoutRequest', description: 'With a refresh token, ends that login; without, ends every session of the user.' });
+
+export const SessionResponse = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().meta({ description: 'access token lifetime in seconds' }),
+    tokenType: z.literal('Bearer'),
+  })
+  .meta({ id: 'Session' });
+
+export const AccountResponse = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    timezone: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Account' });
+
+export const UpdateMeRequest = z
+  .strictObject({ timezone })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' })
+  .meta({ id: 'UpdateMeRequest' });
+
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+export type LoginRequest = z.infer<typeof LoginRequest>;
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+export type LogoutRequest = z.infer<typeof LogoutRequest>;
+export type UpdateMeRequest = z.infer<typeof UpdateMeRequest>;

@@ -1,0 +1,44 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ACCESS_TOKENS, type AccessTokens } from '@ln/application';
+import type { FastifyRequest } from 'fastify';
+import { Unauthenticated } from './http-errors';
+
+const IS_PUBLIC = 'ln:public';
+/** Opts a route out of the global authentication guard. Every other route needs a valid access token. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+export interface Caller {
+  readonly userId: string;
+}
+
+type AuthedRequest = FastifyRequest & { caller?: Caller };
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+@Injectable()
+export class AccessTokenGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(ACCESS_TOKENS) private readonly tokens: AccessTokens,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const header = request.headers.authorization;
+    if (!header) throw new Unauthenticated('missing_token', 'an access token is required (Authorization: Bearer ...)');
+    const match = BEARER.exec(header);
+    const claims = match ? this.tokens.verify(match[1]) : null;
+    if (!claims) throw new Unauthenticated('invalid_token', 'the access token is invalid or expired');
+    request.caller = { userId: claims.userId };
+    return true;
+  }
+}
+
+/** The authenticated caller; only on routes behind the guard. */
+export const CurrentCaller = createParamDecorator((_: unknown, context: ExecutionContext): Caller => {
+  const caller = context.switchToHttp().getRequest<AuthedRequest>().caller;
+  if (!caller) throw new Unauthenticated('missing_token', 'an access token is required');
+  return caller;
+});

@@ -1,0 +1,30 @@
+import { DomainError, type DomainErrorKind, type FieldIssue } from '@ln/domain';
+
+/** Refusals made at the edge (before a use case runs) share the domain's error shape. */
+export class RequestValidationFailed extends DomainError {
+  readonly kind = 'invalid' as const;
+  readonly code = 'validation_failed';
+  constructor(override readonly fields: readonly FieldIssue[]) {
+    super(`the request is invalid: ${fields.map((f) => f.field).join(', ')}`);
+  }
+}
+
+export class Unauthenticated extends DomainError {
+  readonly kind = 'unauthenticated' as const;
+  constructor(
+    readonly code: 'missing_token' | 'invalid_token',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  rate_limited: 429,
+  unavailable: 503,
+};

@@ -1,0 +1,77 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { DomainError } from '@ln/domain';
+import { CacheUnavailable } from '@ln/application';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_BY_KIND } from './http-errors';
+import { type Problem, PROBLEM_CONTENT_TYPE, problem } from './problem';
+
+/** Fastify's own refusals (raised before a route runs), by their error code. */
+const FASTIFY_CODES: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'the request body is larger than 64 KB'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'send the body as application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'Content-Length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed_json', 'the body is empty but Content-Type is application/json'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed_json', 'the body is not valid JSON'],
+  FST_ERR_CTP_INVALID_TYPE: [400, 'invalid_content_type', 'the Content-Type header is malformed'],
+};
+
+const BY_STATUS: Record<number, [string, string]> = {
+  404: ['route_not_found', 'no such route'],
+  405: ['method_not_allowed', 'method not allowed on this route'],
+  413: ['payload_too_large', 'the request body is larger than 64 KB'],
+  415: ['unsupported_media_type', 'send the body as application/json'],
+};
+
+const log = new Logger('Problem');
+
+/** Maps anything thrown while serving a request to problem+json; the only place that does. */
+export function toProblem(error: unknown, request: { url?: string; id?: string }): { problem: Problem; headers: Record<string, string> } {
+  const extra = { instance: request.url?.split('?')[0], requestId: request.id };
+  const headers: Record<string, string> = {};
+
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_KIND[error.kind];
+    if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (status === 401) headers['www-authenticate'] = `Bearer error="invalid_token"`;
+    return { problem: problem(status, error.code, error.message, { ...extra, ...(error.fields ? { errors: error.fields } : {}) }), headers };
+  }
+  if (error instanceof CacheUnavailable) {
+    headers['retry-after'] = '5';
+    return { problem: problem(503, 'dependency_unavailable', 'a service this request needs is unavailable', extra), headers };
+  }
+  const fastifyCode = (error as { code?: string })?.code;
+  if (fastifyCode && FASTIFY_CODES[fastifyCode]) {
+    const [status, code, detail] = FASTIFY_CODES[fastifyCode];
+    return { problem: problem(status, code, detail, extra), headers };
+  }
+  // Fastify raises a bare SyntaxError (status 400) when the JSON body does not parse.
+  if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
+    return { problem: problem(400, 'malformed_json', 'the body is not valid JSON', extra), headers };
+  }
+  // What is left of the client's making: Nest's HttpExceptions and Fastify errors carrying a status.
+  const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const known = BY_STATUS[status];
+    if (known) return { problem: problem(status, known[0], known[1], extra), headers };
+    if (status === 400 && /JSON/i.test((error as Error).message)) {
+      return { problem: problem(400, 'malformed_json', 'the body is not valid JSON', extra), headers };
+    }
+    return { problem: problem(status, status === 400 ? 'bad_request' : `http_${status}`, (error as Error).message, extra), headers };
+  }
+  // Anything else is our fault: say nothing about it to the client, everything to the log.
+  log.error({ err: error, requestId: request.id }, 'unhandled error');
+  return { problem: problem(500, 'internal_error', 'an unexpected error occurred; it has been logged', extra), headers };
+}
+
+export function sendProblem(reply: FastifyReply, p: { problem: Problem; headers: Record<string, string> }): void {
+  void reply.code(p.problem.status).headers(p.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p.problem));
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    sendProblem(http.getResponse<FastifyReply>(), toProblem(error, request));
+  }
+}

@@ -1,0 +1,60 @@
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { InfrastructureModule } from '@ln/adapters/infrastructure';
+import type { AppConfig } from '@ln/config';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { ApiModule } from '../../api/src/api.module';
+import { HealthController } from '../../api/src/health/health.controller';
+import { loggerParams, requestId } from '../../api/src/http/logging';
+import { setupOpenApi } from '../../api/src/openapi.setup';
+import { WorkerModule } from '../../worker/src/worker.module';
+
+/** Bodies larger than this are refused with 413 before they are parsed. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+function rootModule(config: AppConfig, roles: Type[]): DynamicModule {
+  @Module({})
+  class RootModule {}
+  return {
+    module: RootModule,
+    imports: [LoggerModule.forRoot(loggerParams(config.logLevel)), InfrastructureModule.forRoot(config), ...roles],
+  };
+}
+
+/** Only the probes, for the worker's private port. */
+@Module({ controllers: [HealthController] })
+class WorkerProbesModule {}
+
+function adapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestId,
+    // Nest's router is the one that matters; Fastify's default 404 would not be problem+json.
+    return503OnClosing: true,
+  });
+}
+
+/**
+ * Builds the application for a role. `api` and `all` serve the public HTTP API (with Swagger);
+ * `all` also runs the worker's consumers in the same process; `worker` serves only health.
+ */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const roles: Type[] =
+    config.role === 'worker' ? [WorkerModule, WorkerProbesModule] : config.role === 'all' ? [ApiModule, WorkerModule] : [ApiModule];
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule(config, roles), adapter(), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
+  // The API speaks JSON only; anything else is 415, not a string handed to a validator.
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  if (config.role !== 'worker') setupOpenApi(app as INestApplication);
+  return app;
+}

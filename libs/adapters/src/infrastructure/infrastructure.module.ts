@@ -1,0 +1,174 @@
+import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import {
+  ACCESS_TOKENS,
+  ACCOUNT_READER,
+  ATTEMPT_COUNTER,
+  AUTH_SETTINGS,
+  type AuthSettings,
+  CACHE,
+  CLOCK,
+  type Clock,
+  EVENT_TRANSPORT,
+  type EventTransport,
+  ID_GENERATOR,
+  type IdGenerator,
+  PASSWORD_HASHER,
+  READINESS_PROBES,
+  type ReadinessProbe,
+  REFRESH_TOKENS,
+  UNIT_OF_WORK,
+  USER_REPOSITORY,
+} from '@ln/application';
+import type { AppConfig } from '@ln/config';
+import type { Redis } from 'ioredis';
+import {
+  MemoryAttemptCounter,
+  MemoryCache,
+  RedisAttemptCounter,
+  RedisCache,
+  RedisReadinessProbe,
+  closeRedisClient,
+  createRedisClient,
+  waitForRedisReady,
+} from '../cache';
+import { InProcessEventTransport, RabbitMqEventTransport, RabbitMqReadinessProbe } from '../messaging';
+import {
+  Database,
+  DatabaseReadinessProbe,
+  TypeOrmAccountReader,
+  TypeOrmRefreshTokenStore,
+  TypeOrmUnitOfWork,
+  TypeOrmUserRepository,
+  migrate,
+  openDatabase,
+} from '../persistence';
+import { Argon2PasswordHasher, FastJwtAccessTokens, loadOrCreateJwtSecret } from '../security';
+import { SystemClock, UuidV7IdGenerator } from '../system';
+
+export const APP_CONFIG = Symbol('AppConfig');
+export const REDIS_CLIENT = Symbol('RedisClient');
+
+/** Owns the connections it opened and closes them when the application stops. */
+@Injectable()
+class ConnectionCloser implements OnApplicationShutdown {
+  private readonly logger = new Logger('Shutdown');
+  constructor(
+    private readonly db: Database,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    const steps: [string, () => Promise<unknown>][] = [
+      ['event transport', () => this.transport.close()],
+      ['redis', async () => (this.redis ? closeRedisClient(this.redis) : undefined)],
+      ['database', () => this.db.close()],
+    ];
+    for (const [name, close] of steps) {
+      await close().catch((error: Error) => this.logger.warn(`closing ${name}: ${error.message}`));
+    }
+  }
+}
+
+/**
+ * Binds every port to the adapter the configuration chooses: PGlite or PostgreSQL, memory or
+ * Redis, in-process or RabbitMQ. The application layer only ever sees the ports.
+ */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const providers: Provider[] = [
+      { provide: APP_CONFIG, useValue: config },
+      { provide: CLOCK, useClass: SystemClock },
+      { provide: ID_GENERATOR, useClass: UuidV7IdGenerator },
+      { provide: PASSWORD_HASHER, useFactory: () => new Argon2PasswordHasher() },
+      {
+        provide: Database,
+        useFactory: async () => {
+          const db = await openDatabase(
+            config.database.kind === 'postgres'
+              ? { kind: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: `life-navigation-${config.role}` }
+              : { kind: 'pglite', dataDir: config.database.dataDir },
+          );
+          const applied = await migrate(db);
+          if (applied.length > 0) new Logger('Migrations').log(`applied ${applied.join(', ')}`);
+          return db;
+        },
+      },
+      { provide: USER_REPOSITORY, useFactory: (db: Database) => new TypeOrmUserRepository(db), inject: [Database] },
+      { provide: ACCOUNT_READER, useFactory: (db: Database) => new TypeOrmAccountReader(db), inject: [Database] },
+      { provide: REFRESH_TOKENS, useFactory: (db: Database) => new TypeOrmRefreshTokenStore(db), inject: [Database] },
+      { provide: UNIT_OF_WORK, useFactory: (db: Database) => new TypeOrmUnitOfWork(db), inject: [Database] },
+      {
+        provide: ACCESS_TOKENS,
+        useFactory: (clock: Clock, ids: IdGenerator) =>
+          new FastJwtAccessTokens(
+            {
+              secret: config.auth.jwtSecret ?? loadOrCreateJwtSecret(config.dataDir),
+              issuer: config.auth.issuer,
+              audience: config.auth.audience,
+              ttlSeconds: config.auth.accessTokenTtlSeconds,
+            },
+            clock,
+            ids,
+          ),
+        inject: [CLOCK, ID_GENERATOR],
+      },
+      {
+        provide: AUTH_SETTINGS,
+        useValue: {
+          refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+          loginMaxFailures: config.auth.loginMaxFailures,
+          loginFailureWindowSeconds: config.auth.loginFailureWindowSeconds,
+        } satisfies AuthSettings,
+      },
+      {
+        provide: REDIS_CLIENT,
+        useFactory: async () => {
+          if (config.cache.kind !== 'redis') return null;
+          const log = new Logger('Redis');
+          // Errors are reported, never thrown: the cache being down must not take the process with it.
+          const client = createRedisClient(config.cache.url, { onError: (e: Error) => log.warn(`redis: ${e.message}`) });
+          // Give it a moment at boot so the first requests find it ready; if it is down we start anyway
+          // (reads fall back to the database, the readiness probe reports it).
+          await waitForRedisReady(client, 2000).catch((e: Error) => log.warn(`starting without redis: ${e.message}`));
+          return client;
+        },
+      },
+      {
+        provide: CACHE,
+        useFactory: (redis: Redis | null) => (redis ? new RedisCache(redis) : new MemoryCache()),
+        inject: [REDIS_CLIENT],
+      },
+      {
+        provide: ATTEMPT_COUNTER,
+        useFactory: (redis: Redis | null) => (redis ? new RedisAttemptCounter(redis) : new MemoryAttemptCounter()),
+        inject: [REDIS_CLIENT],
+      },
+      {
+        provide: EVENT_TRANSPORT,
+        useFactory: () => {
+          if (config.transport.kind !== 'rabbitmq') return new InProcessEventTransport();
+          const log = new Logger('RabbitMQ');
+          return new RabbitMqEventTransport({ url: config.transport.url, onError: (message: string) => log.warn(`rabbitmq: ${message}`) });
+        },
+      },
+      {
+        provide: READINESS_PROBES,
+        useFactory: (db: Database, redis: Redis | null, transport: EventTransport): ReadinessProbe[] => [
+          new DatabaseReadinessProbe(db),
+          ...(redis ? [new RedisReadinessProbe(redis)] : []),
+          ...(transport instanceof RabbitMqEventTransport ? [new RabbitMqReadinessProbe(transport)] : []),
+        ],
+        inject: [Database, REDIS_CLIENT, EVENT_TRANSPORT],
+      },
+      ConnectionCloser,
+    ];
+    return {
+      module: InfrastructureModule,
+      providers,
+      exports: providers.filter((p): p is Exclude<Provider, Function> => typeof p === 'object').map((p) => p.provide).concat([Database]),
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './topic-pattern';
+export * from './in-process-event-transport.adapter';
+export * from './rabbitmq-event-transport.adapter';

@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import { Database } from './database';
+import { MIGRATIONS } from './migrations';
+import { ENTITY_SCHEMAS } from './schemas';
+
+export type DatabaseOptions =
+  | { readonly kind: 'postgres'; readonly url: string; readonly poolSize?: number; readonly applicationName?: string }
+  /** dataDir undefined keeps the database in memory (tests). */
+  | { readonly kind: 'pglite'; readonly dataDir?: string };
+
+/** Builds (but does not migrate) the database for either engine; the schema is the same. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITY_SCHEMAS,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    // Schema changes only ever come from migrations, on both engines.
+    synchronize: false,
+    logging: false,
+  };
+  let dataSource: DataSource;
+  if (options.kind === 'postgres') {
+    dataSource = new DataSource({
+      ...common,
+      url: options.url,
+      poolSize: options.poolSize ?? 10,
+      applicationName: options.applicationName ?? 'life-navigation',
+      extra: { connectionTimeoutMillis: 5000, statement_timeout: 15000 },
+    });
+  } else {
+    let dataDir: string | undefined;
+    if (options.dataDir) {
+      dataDir = path.resolve(options.dataDir, 'pglite');
+      mkdirSync(dataDir, { recursive: true });
+    }
+    dataSource = new DataSource({ ...common, driver: new PGliteDriver(dataDir ? { dataDir } : {}).driver });
+  }
+  await dataSource.initialize();
+  return new Database(dataSource, options.kind);
+}

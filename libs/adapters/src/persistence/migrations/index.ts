@@ -1,0 +1,4 @@
+import { AccountsAndOutbox1764140000000 } from './1764140000000-accounts-and-outbox';
+
+/** In order. Listed explicitly (not globbed) so the build and the tests load the same set. */
+export const MIGRATIONS = [AccountsAndOutbox1764140000000];

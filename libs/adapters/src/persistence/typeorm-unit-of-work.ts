@@ -1,0 +1,10 @@
+import type { UnitOfWork } from '@ln/application';
+import type { Database } from './database';
+
+export class TypeOrmUnitOfWork implements UnitOfWork {
+  constructor(private readonly db: Database) {}
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(() => work());
+  }
+}

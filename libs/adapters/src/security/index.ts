@@ -1,0 +1,3 @@
+export * from './argon2-password-hasher.adapter';
+export * from './fast-jwt-access-tokens.adapter';
+export * from './jwt-secret.file';

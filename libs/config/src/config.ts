@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * Everything the process reads from its environment, validated once at start. A bad or
+ * missing value stops the process with a message naming the variable; nothing else in the
+ * code reads process.env.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`);
+const seconds = z.coerce.number().int().positive();
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+    HOST: z.string().default('0.0.0.0'),
+    PORT: port.default(3000),
+    METRICS_PORT: port.default(9464),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    AMQP_URL: url(['amqp:', 'amqps:']).optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional(),
+    JWT_ISSUER: z.string().min(1).default('life-navigation'),
+    JWT_AUDIENCE: z.string().min(1).default('life-navigation-api'),
+    ACCESS_TOKEN_TTL_SECONDS: seconds.max(86400).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: seconds.default(30 * 86400),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(900),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    // A split deployment shares state only through the services, so each role needs all three.
+    if (env.ROLE !== 'all') {
+      for (const key of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required when ROLE=${env.ROLE}` });
+      }
+    }
+    // With a shared database several processes must verify each other's tokens: the key is configuration.
+    if (env.DATABASE_URL && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when DATABASE_URL is set' });
+    }
+  });
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface AppConfig {
+  readonly env: 'development' | 'production' | 'test';
+  readonly role: Role;
+  readonly http: { readonly host: string; readonly port: number; readonly metricsPort: number };
+  readonly database:
+    | { readonly kind: 'pglite'; readonly dataDir: string }
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number };
+  readonly cache: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
+  readonly transport: { readonly kind: 'in-process' } | { readonly kind: 'rabbitmq'; readonly url: string };
+  readonly dataDir: string;
+  readonly auth: {
+    /** Undefined only in embedded mode, where the server generates one and keeps it in DATA_DIR. */
+    readonly jwtSecret?: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    readonly loginMaxFailures: number;
+    readonly loginFailureWindowSeconds: number;
+  };
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  // Empty strings are how shells and compose files say "unset".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    role: e.ROLE,
+    http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT },
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: e.DATA_DIR },
+    cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
+    transport: e.AMQP_URL ? { kind: 'rabbitmq', url: e.AMQP_URL } : { kind: 'in-process' },
+    dataDir: e.DATA_DIR,
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}
