@@ -23,7 +23,7 @@ module.exports = {
   },
   // Nest 12 and a few of its dependencies ship ES modules only; jest's CommonJS loader needs them transformed.
   transformIgnorePatterns: [
-    '/node_modules/(?!(.*/)?(@nestjs|@nestjs-cls|nestjs-cls|cookie|file-type|load-esm|uid|uuid)/)',
+    '/node_modules/(?!(.*/)?(@nestjs|@nestjs-cls|nestjs-cls|cookie|file-type|load-esm|uid|uuid|content-disposition)/)',
   ],
   moduleNameMapper: {
     '^@ln/domain$': '<rootDir>/libs/domain/src/index.ts',

@@ -38,6 +38,17 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
     );
   }
 
+  async revokeFamilyOfToken(tokenHash: string, userId: string, at: Date): Promise<void> {
+    await this.db.run((m) =>
+      m.query(
+        `UPDATE refresh_tokens SET revoked_at = $3
+          WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2)
+            AND revoked_at IS NULL`,
+        [tokenHash, userId, at],
+      ),
+    );
+  }
+
   async revokeAllForUser(userId: string, at: Date): Promise<void> {
     await this.db.run((m) =>
       m.query(`UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, [userId, at]),

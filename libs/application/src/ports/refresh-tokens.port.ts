@@ -20,5 +20,7 @@ export interface RefreshTokenStore {
   /** Atomically marks the token used, so two concurrent refreshes cannot both succeed. */
   consume(tokenHash: string, at: Date): Promise<ConsumeResult>;
   revokeFamily(familyId: string, at: Date): Promise<void>;
+  /** Revokes the family of the token only if the token belongs to `userId` (logout). */
+  revokeFamilyOfToken(tokenHash: string, userId: string, at: Date): Promise<void>;
   revokeAllForUser(userId: string, at: Date): Promise<void>;
 }

@@ -23,9 +23,6 @@ export class LogOutHandler implements ICommandHandler<LogOutCommand> {
       await this.tokens.revokeAllForUser(command.userId, now);
       return;
     }
-    const result = await this.tokens.consume(hashRefreshToken(command.refreshToken), now);
-    if ((result.status === 'consumed' || result.status === 'reused') && result.token.userId === command.userId) {
-      await this.tokens.revokeFamily(result.token.familyId, now);
-    }
+    await this.tokens.revokeFamilyOfToken(hashRefreshToken(command.refreshToken), command.userId, now);
   }
 }

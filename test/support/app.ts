@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@ln/config';
+import { Client } from 'pg';
+import { createApp } from '../../apps/server/src/bootstrap';
+import { SERVICES } from './services';
+
+export type Mode = 'embedded' | 'services';
+
+export interface TestApp {
+  readonly app: NestFastifyApplication;
+  readonly mode: Mode;
+  readonly env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** A database of its own for one suite, so suites never see each other's rows. */
+export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `ln_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: SERVICES.postgres });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(SERVICES.postgres);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new Client({ connectionString: SERVICES.postgres });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * Boots the real application (every module, every adapter) for a mode: embedded uses PGlite in
+ * a temporary folder, the memory cache and the in-process transport; services uses a scratch
+ * PostgreSQL database, Redis and RabbitMQ.
+ */
+export async function startTestApp(mode: Mode, extraEnv: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-test-'));
+  let dropDatabase: (() => Promise<void>) | undefined;
+  const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...extraEnv };
+  if (mode === 'services') {
+    const db = await createScratchDatabase();
+    dropDatabase = db.drop;
+    Object.assign(env, {
+      DATABASE_URL: db.url,
+      REDIS_URL: SERVICES.redis,
+      AMQP_URL: SERVICES.rabbitmq,
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      ...extraEnv,
+    });
+  }
+  const app = await createApp(loadConfig(env));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    mode,
+    env,
+    async close() {
+      await app.close();
+      await dropDatabase?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
