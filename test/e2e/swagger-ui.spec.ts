@@ -127,7 +127,16 @@ function swaggerUiSuite() {
     // Expanding it must render the model, not an error box.
     const problem = page.locator('.swagger-ui section.models .model-container[data-name="Problem"]');
     await problem.locator('.model-box-control').first().click();
-    await expect(problem.locator('.model .prop-name').count()).resolves.toBeGreaterThan(0);
+    // Expanding loads the model lazily: wait for its properties.
+    const rows = problem.locator('tr.property-row > td:first-child');
+    await rows.first().waitFor({ state: 'visible', timeout: 10_000 });
+    // The first cell is the name, plus a "*" for required properties.
+    const props = (await rows.allInnerTexts()).map((n) => n.replace('*', '').trim());
+    const expectedProps = Object.keys(
+      (doc.components?.schemas?.Problem as { properties?: Record<string, unknown> } | undefined)?.properties ?? {},
+    );
+    expect(expectedProps.length).toBeGreaterThan(0);
+    expect(props).toEqual(expect.arrayContaining(expectedProps));
   });
 
   it('renders a full screenshot (for a human to look at)', async () => {

@@ -99,7 +99,7 @@ export class RabbitMqEventTransport implements EventTransport {
       },
     });
     // ChannelWrapper is an EventEmitter: an 'error' nobody listens to would crash the process.
-    this.publisher.on('error', (error: unknown) => this.report(`RabbitMQ publisher channel setup failed`, error));
+    this.publisher.on('error', (error: unknown) => this.report('RabbitMQ publisher channel failed', error));
   }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
@@ -123,7 +123,7 @@ export class RabbitMqEventTransport implements EventTransport {
     const first = failures[0];
     const why =
       first instanceof Error && first.message === 'timeout'
-        ? `not confirmed within ${this.publishTimeoutMs} ms (is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()})`
+        ? `not confirmed within ${this.publishTimeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`
         : first instanceof Error && first.message === 'message nacked'
           ? 'nacked by the broker'
           : `failed: ${errorText(first)}`;
@@ -136,15 +136,16 @@ export class RabbitMqEventTransport implements EventTransport {
     if (this.closing) throw new Error('RabbitMqEventTransport is closed');
     if (name.trim() === '') throw new Error('Subscription name must not be empty');
     if (patterns.length === 0) throw new Error(`Subscription ${name} needs at least one pattern`);
+    // Copied: setup re-runs after reconnects, long after the caller may have reused its array.
+    const bound = [...patterns];
     const subscription = new RabbitMqSubscription(
       {
         name,
         queue: `${this.exchange}.${name}`,
-        patterns: [...patterns],
         handler,
         maxDeliveries: this.maxDeliveries,
         report: this.report,
-        assertTopology: (channel, queue) => this.assertQueueTopology(channel, queue, patterns),
+        assertTopology: (channel, queue) => this.assertQueueTopology(channel, queue, bound),
         watch: (channel, what) => this.watch(channel, what),
         prefetch: this.prefetch,
       },
@@ -156,7 +157,7 @@ export class RabbitMqEventTransport implements EventTransport {
       await withTimeout(
         subscription.ready,
         this.setupTimeoutMs,
-        () => `not set up within ${this.setupTimeoutMs} ms (is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()})`,
+        () => `not set up within ${this.setupTimeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`,
       );
     } catch (error: unknown) {
       await subscription.close();
@@ -231,7 +232,7 @@ export class RabbitMqEventTransport implements EventTransport {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`RabbitMQ at ${this.where} not connected within ${timeoutMs} ms${this.lastConnectErrorText()}`));
+        reject(new Error(`RabbitMQ at ${this.where} not connected within ${timeoutMs} ms.${this.lastConnectErrorText()}`));
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -242,14 +243,13 @@ export class RabbitMqEventTransport implements EventTransport {
   }
 
   private lastConnectErrorText(): string {
-    return this.lastConnectError === undefined ? '' : `; last connect error: ${errorText(this.lastConnectError)}`;
+    return this.lastConnectError === undefined ? '' : ` Last connect error: ${errorText(this.lastConnectError)}`;
   }
 }
 
 interface SubscriptionConfig {
   readonly name: string;
   readonly queue: string;
-  readonly patterns: readonly string[];
   readonly handler: EventHandler;
   readonly maxDeliveries: number;
   readonly prefetch: number;
@@ -296,6 +296,8 @@ class RabbitMqSubscription implements Subscription {
   async close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopping = true;
+      // Lets a subscribe() still waiting for setup fail now instead of at its timeout.
+      this.readyDeferred.reject(new Error('was closed before it was set up'));
       const consumer = this.consumer;
       if (consumer) {
         try {

@@ -11,9 +11,11 @@ export class TimeZone {
       throw new InvalidValue('invalid_timezone', 'timezone', 'must be an IANA time zone name');
     }
     try {
-      // Canonicalises aliases' case and rejects unknown zones with a RangeError.
-      const canonical = new Intl.DateTimeFormat('en-US', { timeZone: raw }).resolvedOptions().timeZone;
-      return new TimeZone(canonical);
+      // Rejects unknown zones with a RangeError. The runtime may resolve a valid name to an older
+      // alias (America/Argentina/Buenos_Aires -> America/Buenos_Aires); keep the user's name then,
+      // and take the runtime's spelling only to fix letter case.
+      const resolved = new Intl.DateTimeFormat('en-US', { timeZone: raw }).resolvedOptions().timeZone;
+      return new TimeZone(resolved.toLowerCase() === raw.toLowerCase() ? resolved : raw);
     } catch {
       throw new InvalidValue('invalid_timezone', 'timezone', `unknown IANA time zone: ${raw}`);
     }
