@@ -52,6 +52,8 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
     Object.assign(env, {
       DATABASE_URL: db.url,
       REDIS_URL: SERVICES.redis,
+      // Each suite its own keys: counters and cache entries never leak between runs or suites.
+      REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
       AMQP_URL: SERVICES.rabbitmq,
       JWT_SECRET: randomBytes(32).toString('base64url'),
       ...extraEnv,

@@ -25,3 +25,7 @@ export * from './users/get-me/get-me.handler';
 export * from './users/update-me/update-me.command';
 export * from './users/update-me/update-me.handler';
 export * from './application.module';
+export * from './ports/task.repository.port';
+export * from './ports/task-read-model.port';
+export * from './ports/read-cache.port';
+export * from './ports/idempotency.port';

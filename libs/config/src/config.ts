@@ -30,6 +30,7 @@ const EnvSchema = z
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('ln:'),
     AMQP_URL: url(['amqp:', 'amqps:']).optional(),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional(),
     JWT_ISSUER: z.string().min(1).default('life-navigation'),
@@ -62,7 +63,7 @@ export interface AppConfig {
   readonly database:
     | { readonly kind: 'pglite'; readonly dataDir: string }
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number };
-  readonly cache: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
+  readonly cache: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
   readonly transport: { readonly kind: 'in-process' } | { readonly kind: 'rabbitmq'; readonly url: string };
   readonly dataDir: string;
   readonly auth: {
@@ -100,7 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: e.DATA_DIR },
-    cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
+    cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' },
     transport: e.AMQP_URL ? { kind: 'rabbitmq', url: e.AMQP_URL } : { kind: 'in-process' },
     dataDir: e.DATA_DIR,
     auth: {

@@ -129,7 +129,7 @@ export class InfrastructureModule {
           if (config.cache.kind !== 'redis') return null;
           const log = new Logger('Redis');
           // Errors are reported, never thrown: the cache being down must not take the process with it.
-          const client = createRedisClient(config.cache.url, { onError: (e: Error) => log.warn(`redis: ${e.message}`) });
+          const client = createRedisClient(config.cache.url, { keyPrefix: config.cache.keyPrefix, onError: (e: Error) => log.warn(`redis: ${e.message}`) });
           // Give it a moment at boot so the first requests find it ready; if it is down we start anyway
           // (reads fall back to the database, the readiness probe reports it).
           await waitForRedisReady(client, 2000).catch((e: Error) => log.warn(`starting without redis: ${e.message}`));

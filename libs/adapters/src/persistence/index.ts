@@ -7,3 +7,5 @@ export * from './typeorm-unit-of-work';
 export * from './database-readiness.probe';
 export * from './outbox.writer';
 export * from './typeorm-account.reader';
+export * from './typeorm-task.repository';
+export * from './typeorm-task.read-model';

@@ -1,0 +1,98 @@
+import type { TaskView } from '@ln/application';
+import type { Failure, Priority, TaskState, TaskStatus } from '@ln/domain';
+
+/** A `tasks` row as both drivers return it from the SELECT below (dates pre-formatted in SQL). */
+export interface TaskRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  notes: string | null;
+  scheduled_date: string | null;
+  scheduled_at: Date | string | null;
+  scheduled_sort: string;
+  due_at: Date | string | null;
+  estimate_minutes: number | null;
+  priority: number;
+  tags: string[];
+  parent_id: string | null;
+  depth: number;
+  status: TaskStatus;
+  failure: Failure | null;
+  deferrals: number;
+  replan_of: string | null;
+  version: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+  closed_at: Date | string | null;
+  deleted_at: Date | string | null;
+}
+
+/**
+ * Columns formatted so both engines return the same strings: a `date` would otherwise become a
+ * JS Date at local midnight, and 'infinity' has no Date.
+ */
+export const TASK_COLUMNS = `
+  id, owner_id, title, notes, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, scheduled_at,
+  CASE WHEN scheduled_sort = 'infinity' THEN 'infinity'
+       ELSE to_char(scheduled_sort AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS scheduled_sort,
+  due_at, estimate_minutes, priority, tags, parent_id, depth, status, failure, deferrals, replan_of,
+  version, created_at, updated_at, closed_at, deleted_at`;
+
+const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
+
+export function rowToState(r: TaskRow): TaskState {
+  return {
+    id: r.id,
+    ownerId: r.owner_id,
+    title: r.title,
+    notes: r.notes,
+    scheduledDate: r.scheduled_date,
+    scheduledAt: iso(r.scheduled_at),
+    dueAt: iso(r.due_at),
+    estimateMinutes: r.estimate_minutes,
+    priority: r.priority as Priority,
+    tags: r.tags,
+    parentId: r.parent_id,
+    depth: r.depth,
+    status: r.status,
+    failure: r.failure,
+    deferrals: r.deferrals,
+    replanOf: r.replan_of,
+    version: r.version,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    closedAt: iso(r.closed_at),
+    deletedAt: iso(r.deleted_at),
+  };
+}
+
+export function rowToView(r: TaskRow): TaskView {
+  const s = rowToState(r);
+  return {
+    id: s.id,
+    title: s.title,
+    notes: s.notes,
+    scheduledFor: s.scheduledAt ?? s.scheduledDate,
+    dueAt: s.dueAt,
+    estimateMinutes: s.estimateMinutes,
+    priority: s.priority,
+    tags: s.tags,
+    parentId: s.parentId,
+    status: s.status,
+    failure: s.failure,
+    deferrals: s.deferrals,
+    replanOf: s.replanOf,
+    version: s.version,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    closedAt: s.closedAt,
+  };
+}
+
+/** SELECT results: pg through TypeORM returns rows; an UPDATE/INSERT ... RETURNING may come as [rows, count]. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return (result as T[]) ?? [];
+}

@@ -1,0 +1,23 @@
+export const IDEMPOTENCY_STORE = Symbol('IdempotencyStore');
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export type BeginResult =
+  | { readonly outcome: 'started' }
+  | { readonly outcome: 'in_progress' }
+  | { readonly outcome: 'mismatch' }
+  | { readonly outcome: 'replay'; readonly response: StoredResponse };
+
+/** Idempotency keys per user, kept for `ttlMs` (24 h). */
+export interface IdempotencyStore {
+  /** Claims the key for this request, or says why not. A claim older than `staleMs` may be taken over. */
+  begin(userId: string, key: string, fingerprint: string, now: Date): Promise<BeginResult>;
+  complete(userId: string, key: string, response: StoredResponse, now: Date): Promise<void>;
+  /** Forgets a claim whose request failed on our side, so a retry can run. */
+  release(userId: string, key: string): Promise<void>;
+  purgeExpired(now: Date): Promise<number>;
+}

@@ -1,0 +1,48 @@
+import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { InvalidValue, TaskIdConflict, TaskNotFound, VersionMismatch } from '@ln/domain';
+import { CreateTaskCommand } from '../create-task/create-task.command';
+import { TaskWriter } from '../shared/task-writer';
+import { ReplaceTaskCommand, type ReplaceTaskResult } from './replace-task.command';
+
+/**
+ * Idempotent by construction: replacing with the same representation changes nothing (no event,
+ * same version). The parent and the re-plan origin are fixed at creation; a replacement must
+ * repeat them.
+ */
+@CommandHandler(ReplaceTaskCommand)
+export class ReplaceTaskHandler implements ICommandHandler<ReplaceTaskCommand> {
+  constructor(
+    private readonly writer: TaskWriter,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async execute({ ownerId, id, input, expectedVersion }: ReplaceTaskCommand): Promise<ReplaceTaskResult> {
+    const existing = await this.writer.tasks.get(ownerId, id);
+    if (!existing) {
+      if (expectedVersion !== undefined) throw new TaskNotFound();
+      const claim = await this.writer.tasks.claimOf(id);
+      // Taken by someone else, or deleted: an id is never reused.
+      if (claim) throw claim.ownerId === ownerId && !claim.deleted ? new TaskIdConflict() : new TaskNotFound();
+      return this.commands.execute(new CreateTaskCommand(ownerId, { ...input, id }));
+    }
+    if (expectedVersion !== undefined && expectedVersion !== existing.version) throw new VersionMismatch(expectedVersion, existing.version);
+    const s = existing.state;
+    if ((input.parentId ?? null) !== s.parentId) throw new InvalidValue('parent_immutable', 'parentId', 'a step stays under the parent it was created under');
+    if ((input.replanOf ?? null) !== s.replanOf) throw new InvalidValue('replan_of_immutable', 'replanOf', 'cannot change after creation');
+    const timezone = await this.writer.timezoneOf(ownerId);
+    existing.edit(
+      this.writer.events(),
+      {
+        title: input.title,
+        notes: input.notes ?? null,
+        scheduledFor: input.scheduledFor ?? null,
+        dueAt: input.dueAt ?? null,
+        estimateMinutes: input.estimateMinutes ?? null,
+        priority: input.priority ?? null,
+        tags: input.tags ?? [],
+      },
+      timezone,
+    );
+    return { task: await this.writer.save(existing, ownerId), created: false };
+  }
+}
