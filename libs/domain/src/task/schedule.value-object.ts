@@ -47,13 +47,19 @@ export class Schedule {
     return this.at ?? this.date;
   }
 
-  /** Ordering key: the moment, or the start of the day (UTC) for a whole day. */
+  /** Storage ordering key: the moment, or the start of the day (UTC) for a whole day. */
   sortKey(): string {
     return this.at ?? `${this.date}T00:00:00.000Z`;
   }
 
+  /**
+   * In the user's own terms: a later local day is later; on the same day, a moment is later than
+   * the whole day and a later moment is later. (Comparing a day as UTC midnight would get this
+   * wrong on either side of UTC.)
+   */
   isLaterThan(other: Schedule): boolean {
-    return this.sortKey() > other.sortKey();
+    if (this.date !== other.date) return this.date > other.date;
+    return (this.at ?? '') > (other.at ?? '');
   }
 
   equals(other: Schedule | null): boolean {
@@ -62,11 +68,18 @@ export class Schedule {
 }
 
 export function parseMoment(raw: string, field: string): Date {
-  const at = typeof raw === 'string' && DATE_TIME.test(raw) ? new Date(raw) : new Date(NaN);
+  const at = typeof raw === 'string' && DATE_TIME.test(raw) && realDate(raw.slice(0, 10)) ? new Date(raw) : new Date(NaN);
   if (Number.isNaN(at.getTime()) || !inBounds(at.getUTCFullYear())) {
     throw new InvalidValue('invalid_date_time', field, `must be an RFC 3339 date-time with an offset, between ${MIN_YEAR} and ${MAX_YEAR}`);
   }
   return at;
+}
+
+/** JavaScript would roll 2026-02-30 over to March; a calendar does not. */
+function realDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number);
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
 }
 
 function localDate(at: Date, timezone: string): string {

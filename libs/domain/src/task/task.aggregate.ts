@@ -188,10 +188,10 @@ export class Task extends AggregateRoot {
     this.requireOpen('failed');
     const cleanNote = note === undefined || note === null || note.trim() === '' ? null : note.trim();
     if (cleanNote && cleanNote.length > 2000) throw new InvalidValue('invalid_note', 'note', 'must be at most 2000 characters');
-    const at = ctx.now().toISOString();
-    const failure: Failure = { reason, note: cleanNote, at };
+    const at = ctx.now();
+    const failure: Failure = { reason, note: cleanNote, at: at.toISOString() };
     this.s = { ...this.s, failure };
-    this.close(ctx, 'failed', TaskEvents.Failed, { reason, note: cleanNote, deferrals: this.s.deferrals });
+    this.close(ctx, 'failed', TaskEvents.Failed, { reason, note: cleanNote, deferrals: this.s.deferrals }, at);
   }
 
   /** Moves an open task later and counts a deferral: the coach reads deferrals as a signal. */
@@ -231,8 +231,7 @@ export class Task extends AggregateRoot {
     if (this.s.status !== 'open') throw new TaskNotOpen(this.s.status, action);
   }
 
-  private close(ctx: EventContext, status: TaskStatus, type: string, payload: object): void {
-    const at = ctx.now();
+  private close(ctx: EventContext, status: TaskStatus, type: string, payload: object, at: Date = ctx.now()): void {
     this.s = { ...this.s, status, closedAt: at.toISOString(), updatedAt: at.toISOString() };
     this.record(ctx, type, { ...payload, scheduledDate: this.s.scheduledDate, estimateMinutes: this.s.estimateMinutes, tags: this.s.tags }, at);
   }

@@ -1,0 +1,136 @@
+import type { ReadCache } from '@ln/application';
+import type { Redis } from 'ioredis';
+
+export interface RedisReadCacheOptions {
+  readonly ttlMs?: number;
+  /** How long to leave Redis alone after it failed before trying it again. */
+  readonly cooldownMs?: number;
+  readonly onError?: (message: string) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * The version and the value in one round trip. The value's key is derived from KEYS[1], which
+ * ioredis has already prefixed, so prefixes and cluster slots ({user} hash tag) stay consistent.
+ */
+const READ_SCRIPT = `
+local v = redis.call('GET', KEYS[1]) or '0'
+return { v, redis.call('GET', KEYS[1] .. ':' .. v .. ':' .. ARGV[1]) }`;
+
+type Reader = Redis & { lnReadVersioned(versionKey: string, key: string): Promise<[string, string | null]> };
+
+/**
+ * Cache-aside over Redis with exact invalidation: every entry's key names the user's version
+ * at the time the reader started; a committed write bumps the version after its commit, so no
+ * entry filled from older data can be read after the write's answer was sent.
+ *
+ * Faults never reach the caller: a failed or slow Redis (bounded by the client's command
+ * timeout) sends the read to the database and opens a short cool-down during which Redis is
+ * not tried. An invalidation that could not be written is kept and retried; until every pending
+ * invalidation is written, this process reads from the database only, so it never serves what
+ * it made stale. (Other replicas rely on the entry TTL in that window: see docs/adr/0008.)
+ */
+export class RedisReadCache implements ReadCache {
+  private readonly client: Reader;
+  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly pendingInvalidations = new Set<string>();
+  private readonly ttlMs: number;
+  private readonly cooldownMs: number;
+  private readonly now: () => number;
+  private skipUntil = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    client: Redis,
+    private readonly options: RedisReadCacheOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.cooldownMs = options.cooldownMs ?? 1_000;
+    this.now = options.now ?? Date.now;
+    if (!(client as unknown as Partial<Reader>).lnReadVersioned) client.defineCommand('lnReadVersioned', { numberOfKeys: 1, lua: READ_SCRIPT });
+    this.client = client as unknown as Reader;
+  }
+
+  private static versionKey(userId: string): string {
+    return `rc:{${userId}}:v`;
+  }
+
+  async read(userId: string, key: string, load: () => Promise<string>): Promise<string> {
+    if (!this.usable()) return load();
+    const versionKey = RedisReadCache.versionKey(userId);
+    let version: string;
+    try {
+      const [v, value] = await this.client.lnReadVersioned(versionKey, key);
+      if (value !== null) return value;
+      version = v;
+    } catch (error) {
+      this.trip(error);
+      return load();
+    }
+    const slot = `${versionKey}:${version}:${key}`;
+    const pending = this.inFlight.get(slot);
+    if (pending) return pending;
+    const refill = load()
+      .then(async (value) => {
+        try {
+          await this.client.set(slot, value, 'PX', this.ttlMs);
+        } catch (error) {
+          this.trip(error);
+        }
+        return value;
+      })
+      .finally(() => this.inFlight.delete(slot));
+    this.inFlight.set(slot, refill);
+    return refill;
+  }
+
+  async invalidate(userId: string): Promise<void> {
+    try {
+      await this.bump(userId);
+    } catch (error) {
+      this.pendingInvalidations.add(userId);
+      this.trip(error);
+      this.scheduleRetry();
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.retryTimer);
+  }
+
+  private async bump(userId: string): Promise<void> {
+    const key = RedisReadCache.versionKey(userId);
+    // The version outlives every entry made under it many times over; then it may go.
+    await this.client.multi().incr(key).pexpire(key, this.ttlMs * 100).exec().then((replies) => {
+      const failed = replies?.find(([e]) => e);
+      if (!replies || failed) throw failed?.[0] ?? new Error('MULTI aborted');
+    });
+  }
+
+  private usable(): boolean {
+    return this.pendingInvalidations.size === 0 && this.now() >= this.skipUntil;
+  }
+
+  private trip(error: unknown): void {
+    if (this.now() >= this.skipUntil) this.options.onError?.(`read cache bypassed: ${(error as Error)?.message ?? error}`);
+    this.skipUntil = this.now() + this.cooldownMs;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(async () => {
+      this.retryTimer = undefined;
+      for (const userId of [...this.pendingInvalidations]) {
+        try {
+          await this.bump(userId);
+          this.pendingInvalidations.delete(userId);
+        } catch {
+          break;
+        }
+      }
+      if (this.pendingInvalidations.size > 0) this.scheduleRetry();
+    }, this.cooldownMs);
+    // Pending invalidations must not keep a stopping process alive.
+    this.retryTimer.unref();
+  }
+}
