@@ -198,8 +198,7 @@ describe('loadOrCreateJwtSecret', () => {
   // early return, but writeFileSync(..., { flag: 'wx' }) then fails with EEXIST and the EEXIST branch
   // returns that same short content, so the length check never takes effect. An empty file yields ''
   // and embedded mode fails to start ('JWT secret must be at least 256 bits') instead of replacing it.
-  // `it.failing` passes while the bug is there; when it is fixed, turn it into a plain `it`.
-  it.failing('BUG: replaces an empty or truncated secret file with a full-length secret', () => {
+  it('replaces an empty or truncated secret file with a full-length secret', () => {
     writeFileSync(path.join(root, 'jwt-secret'), '', { mode: 0o600 });
     expect(loadOrCreateJwtSecret(root)).toMatch(/^[A-Za-z0-9_-]{43,}$/);
   });

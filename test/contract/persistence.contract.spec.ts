@@ -656,8 +656,7 @@ describe('Database on PGlite: calls made inside run()', () => {
   // read, a transaction) queues behind the run that is waiting for it: a silent, permanent deadlock
   // on PGlite, while the same code works on PostgreSQL (where exclusive() takes no lock).
   // This test leaves the instance's lock held forever, which is why it has a Database of its own.
-  // `it.failing` passes while the bug is there; when it is fixed, turn it into a plain `it`.
-  it.failing('BUG: a repository call inside db.run() completes instead of deadlocking', async () => {
+  it('a repository call inside db.run() completes instead of deadlocking', async () => {
     const users = new TypeOrmUserRepository(db);
     const user = newUser();
     await users.save(user);
@@ -724,8 +723,7 @@ describeWithService('postgres', 'Persistence on PostgreSQL', () => {
     // poolSize 1 (DATABASE_POOL_SIZE=1 passes libs/config's validation, min 1) it waits for a
     // connection that never frees up and fails after connectionTimeoutMillis (5 s) with
     // 'timeout exceeded when trying to connect', so the server cannot start.
-    // `it.failing` passes while the bug is there; when it is fixed, turn it into a plain `it`.
-    it.failing('BUG: migrates with a pool of one connection', async () => {
+    it('migrates with a pool of one connection', async () => {
       const db = await openOnScratch(1);
       await expect(migrate(db)).resolves.toEqual(ALL_MIGRATIONS);
     }, 15_000);

@@ -12,8 +12,14 @@ import type { DataSource, EntityManager } from 'typeorm';
  * called inside it join it instead of opening their own: that is what lets an aggregate and
  * its outbox rows commit together.
  */
+interface Scope {
+  readonly manager: EntityManager;
+  /** True inside a transaction; false inside a plain `run` (which on PGlite still holds the lock). */
+  readonly transactional: boolean;
+}
+
 export class Database {
-  private readonly current = new AsyncLocalStorage<EntityManager>();
+  private readonly current = new AsyncLocalStorage<Scope>();
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -23,22 +29,25 @@ export class Database {
 
   /** Runs `work` in a transaction, joining the caller's transaction if there is one. */
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const joined = this.current.getStore();
-    if (joined) return work(joined);
-    return this.exclusive(() =>
-      this.dataSource.transaction((manager) => this.current.run(manager, () => work(manager))),
-    );
+    const scope = this.current.getStore();
+    if (scope?.transactional) return work(scope.manager);
+    const begin = () =>
+      this.dataSource.transaction((manager) => this.current.run({ manager, transactional: true }, () => work(manager)));
+    // Inside a plain `run` the lock is already ours: taking it again would wait for ourselves.
+    return scope ? begin() : this.exclusive(begin);
   }
 
   /** Runs a read (or a single statement) on the caller's transaction or a pooled connection. */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const joined = this.current.getStore();
-    if (joined) return work(joined);
-    return this.exclusive(() => work(this.dataSource.manager));
+    const scope = this.current.getStore();
+    if (scope) return work(scope.manager);
+    return this.exclusive(() =>
+      this.current.run({ manager: this.dataSource.manager, transactional: false }, () => work(this.dataSource.manager)),
+    );
   }
 
   inTransaction(): boolean {
-    return this.current.getStore() !== undefined;
+    return this.current.getStore()?.transactional === true;
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { Database } from './database';
 
 // Any constant shared by every process of the deployment; it names the migration lock.
@@ -13,14 +14,16 @@ export async function migrate(db: Database): Promise<string[]> {
     const applied = await db.run(() => db.dataSource.runMigrations({ transaction: 'each' }));
     return applied.map((m) => m.name);
   }
-  const runner = db.dataSource.createQueryRunner();
-  await runner.connect();
+  // The lock lives on a connection of its own, outside the pool, so a pool of one still migrates.
+  const options = db.dataSource.options as { url?: string };
+  const lock = new Client({ connectionString: options.url });
+  await lock.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const applied = await db.dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    await runner.release();
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
   }
 }

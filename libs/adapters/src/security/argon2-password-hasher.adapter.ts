@@ -8,8 +8,9 @@ export class Argon2PasswordHasher implements PasswordHasher {
   private decoy: Promise<string> | undefined;
 
   constructor(private readonly params: { memoryCost: number; timeCost: number; parallelism: number } = ARGON2_OWASP_MINIMUM) {
-    if (params.memoryCost < ARGON2_OWASP_MINIMUM.memoryCost || params.timeCost < ARGON2_OWASP_MINIMUM.timeCost) {
-      throw new Error('argon2 parameters below the OWASP minimum');
+    const atLeast = (v: number, min: number) => Number.isInteger(v) && v >= min;
+    if (!atLeast(params.memoryCost, ARGON2_OWASP_MINIMUM.memoryCost) || !atLeast(params.timeCost, ARGON2_OWASP_MINIMUM.timeCost) || !atLeast(params.parallelism, 1)) {
+      throw new Error('argon2 parameters below the OWASP minimum (or not whole numbers)');
     }
   }
 

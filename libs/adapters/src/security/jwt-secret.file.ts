@@ -16,12 +16,15 @@ export function loadOrCreateJwtSecret(dataDir: string): string {
   }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
-  // 'wx' fails if a concurrent start wrote one first; then that one is read back.
+  // 'wx' fails if a concurrent start wrote one first; then that one is read back. A file too
+  // short to be a key (empty, truncated) is replaced.
   try {
     writeFileSync(file, secret + '\n', { flag: 'wx', mode: 0o600 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 43) return existing;
+    writeFileSync(file, secret + '\n', { mode: 0o600 });
   }
   chmodSync(file, 0o600);
   return secret;
