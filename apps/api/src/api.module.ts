@@ -1,20 +1,23 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApplicationModule } from '@ln/application';
 import { AuthController } from './auth/auth.controller';
 import { HealthController } from './health/health.controller';
 import { AccessTokenGuard } from './http/auth.guard';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';
+import { TasksController } from './tasks/tasks.controller';
 import { MeController } from './users/me.controller';
 
 /** The HTTP edge: controllers, one authentication guard, one validation pipe, one error filter. */
 @Module({
   imports: [ApplicationModule],
-  controllers: [AuthController, MeController, HealthController],
+  controllers: [AuthController, MeController, TasksController, HealthController],
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_PIPE, useFactory: validationPipe },
   ],
 })

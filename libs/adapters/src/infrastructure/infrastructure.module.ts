@@ -11,7 +11,11 @@ import {
   EVENT_TRANSPORT,
   type EventTransport,
   ID_GENERATOR,
+  IDEMPOTENCY_STORE,
   type IdGenerator,
+  READ_CACHE,
+  TASK_READ_MODEL,
+  TASK_REPOSITORY,
   PASSWORD_HASHER,
   READINESS_PROBES,
   type ReadinessProbe,
@@ -24,8 +28,10 @@ import type { Redis } from 'ioredis';
 import {
   MemoryAttemptCounter,
   MemoryCache,
+  MemoryReadCache,
   RedisAttemptCounter,
   RedisCache,
+  RedisReadCache,
   RedisReadinessProbe,
   closeRedisClient,
   createRedisClient,
@@ -36,6 +42,9 @@ import {
   Database,
   DatabaseReadinessProbe,
   TypeOrmAccountReader,
+  TypeOrmIdempotencyStore,
+  TypeOrmTaskReadModel,
+  TypeOrmTaskRepository,
   TypeOrmRefreshTokenStore,
   TypeOrmUnitOfWork,
   TypeOrmUserRepository,
@@ -100,6 +109,9 @@ export class InfrastructureModule {
       { provide: ACCOUNT_READER, useFactory: (db: Database) => new TypeOrmAccountReader(db), inject: [Database] },
       { provide: REFRESH_TOKENS, useFactory: (db: Database) => new TypeOrmRefreshTokenStore(db), inject: [Database] },
       { provide: UNIT_OF_WORK, useFactory: (db: Database) => new TypeOrmUnitOfWork(db), inject: [Database] },
+      { provide: TASK_REPOSITORY, useFactory: (db: Database) => new TypeOrmTaskRepository(db), inject: [Database] },
+      { provide: TASK_READ_MODEL, useFactory: (db: Database) => new TypeOrmTaskReadModel(db), inject: [Database] },
+      { provide: IDEMPOTENCY_STORE, useFactory: (db: Database) => new TypeOrmIdempotencyStore(db), inject: [Database] },
       {
         provide: ACCESS_TOKENS,
         useFactory: (clock: Clock, ids: IdGenerator) =>
@@ -139,6 +151,15 @@ export class InfrastructureModule {
       {
         provide: CACHE,
         useFactory: (redis: Redis | null) => (redis ? new RedisCache(redis) : new MemoryCache()),
+        inject: [REDIS_CLIENT],
+      },
+      {
+        provide: READ_CACHE,
+        useFactory: (redis: Redis | null) => {
+          if (!redis) return new MemoryReadCache();
+          const log = new Logger('ReadCache');
+          return new RedisReadCache(redis, { onError: (message) => log.warn(message) });
+        },
         inject: [REDIS_CLIENT],
       },
       {

@@ -9,3 +9,4 @@ export * from './outbox.writer';
 export * from './typeorm-account.reader';
 export * from './typeorm-task.repository';
 export * from './typeorm-task.read-model';
+export * from './typeorm-idempotency.store';

@@ -9,6 +9,7 @@ export type DomainErrorKind =
   | 'not_found' // absent, or not yours (404)
   | 'conflict' // the current state refuses the change (409)
   | 'precondition_failed' // a stated precondition (version) no longer holds (412)
+  | 'unprocessable' // well-formed but cannot be honoured as sent (422)
   | 'rate_limited' // too many attempts (429)
   | 'unavailable'; // a dependency is down (503)
 

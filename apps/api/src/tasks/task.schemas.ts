@@ -1,0 +1,108 @@
+import { FAILURE_REASONS, TASK_LIMITS } from '@ln/domain';
+import { z } from 'zod';
+
+const uuid = z.uuid().meta({ example: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7b' });
+const scheduledFor = z
+  .string()
+  .max(40)
+  .meta({ description: 'A day (YYYY-MM-DD, the user\'s local day) or an RFC 3339 date-time with offset', example: '2026-11-27' });
+const dateTime = z.string().max(40).meta({ format: 'date-time', description: 'RFC 3339 with offset', example: '2026-11-27T17:00:00Z' });
+
+const details = {
+  title: z.string().min(1).max(TASK_LIMITS.titleMax),
+  notes: z.string().max(TASK_LIMITS.notesMax).nullable().optional(),
+  scheduledFor: scheduledFor.nullable().optional(),
+  dueAt: dateTime.nullable().optional(),
+  estimateMinutes: z.int().min(TASK_LIMITS.estimateMin).max(TASK_LIMITS.estimateMax).nullable().optional(),
+  priority: z.int().min(1).max(4).optional().meta({ description: '1 most important .. 4 (default)' }),
+  tags: z.array(z.string().min(1).max(TASK_LIMITS.tagMax)).max(TASK_LIMITS.tagsMax).optional(),
+};
+
+export const CreateTaskRequest = z
+  .strictObject({
+    id: z.uuid({ version: 'v7' }).optional().meta({ description: 'Client-chosen UUIDv7; makes the create idempotent' }),
+    ...details,
+    parentId: uuid.nullable().optional().meta({ description: 'Makes this a step of that task (at most 2 deep)' }),
+    replanOf: uuid.nullable().optional().meta({ description: 'The failed task this re-plans' }),
+  })
+  .meta({ id: 'CreateTaskRequest' });
+
+export const ReplaceTaskRequest = z
+  .strictObject({ ...details, parentId: uuid.nullable().optional(), replanOf: uuid.nullable().optional() })
+  .meta({ id: 'ReplaceTaskRequest', description: 'The whole task; parentId and replanOf must repeat the current ones' });
+
+export const EditTaskRequest = z
+  .strictObject({ ...details, title: details.title.optional() })
+  .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' })
+  .meta({ id: 'EditTaskRequest' });
+
+export const FailTaskRequest = z
+  .strictObject({ reason: z.enum(FAILURE_REASONS), note: z.string().max(2000).nullable().optional() })
+  .meta({ id: 'FailTaskRequest' });
+
+export const PostponeTaskRequest = z.strictObject({ scheduledFor }).meta({ id: 'PostponeTaskRequest' });
+
+/** complete, reopen, drop take no body; an empty object is accepted too. */
+export const EmptyRequest = z.strictObject({}).optional().meta({ id: 'EmptyRequest' });
+
+export const TaskIdParam = z.uuid();
+/** PUT may create, so its id must be a UUIDv7 like every id the server makes. */
+export const TaskIdV7Param = z.uuid({ version: 'v7' });
+
+const statuses = ['open', 'done', 'failed', 'dropped'] as const;
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+
+export const ListTasksQueryParams = z
+  .strictObject({
+    status: z
+      .string()
+      .max(40)
+      .transform((s) => s.split(',').map((x) => x.trim()))
+      .pipe(z.array(z.enum(statuses)).min(1))
+      .optional()
+      .meta({ description: 'Comma-separated: open,done,failed,dropped' }),
+    scheduledFrom: date.optional(),
+    scheduledTo: date.optional(),
+    dueFrom: z.iso.datetime({ offset: true }).optional(),
+    dueTo: z.iso.datetime({ offset: true }).optional(),
+    overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    tag: z.string().min(1).max(TASK_LIMITS.tagMax).optional(),
+    parentId: z.union([uuid, z.literal('none')]).optional().meta({ description: 'A parent task id, or `none` for top-level tasks' }),
+    sort: z.enum(['createdAt', '-createdAt', 'scheduledFor', '-scheduledFor']).default('createdAt'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(512).optional(),
+  })
+  .meta({ id: 'ListTasksQuery' });
+
+export const TaskResponse = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    notes: z.string().nullable(),
+    scheduledFor: z.string().nullable(),
+    dueAt: z.string().nullable(),
+    estimateMinutes: z.int().nullable(),
+    priority: z.int(),
+    tags: z.array(z.string()),
+    parentId: z.uuid().nullable(),
+    status: z.enum(statuses),
+    failure: z.object({ reason: z.enum(FAILURE_REASONS), note: z.string().nullable(), at: z.string() }).nullable(),
+    deferrals: z.int(),
+    replanOf: z.uuid().nullable(),
+    version: z.int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    closedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Task' });
+
+export const TaskPageResponse = z
+  .object({ items: z.array(TaskResponse), nextCursor: z.string().nullable() })
+  .meta({ id: 'TaskPage' });
+
+export type CreateTaskRequest = z.infer<typeof CreateTaskRequest>;
+export type ReplaceTaskRequest = z.infer<typeof ReplaceTaskRequest>;
+export type EditTaskRequest = z.infer<typeof EditTaskRequest>;
+export type FailTaskRequest = z.infer<typeof FailTaskRequest>;
+export type PostponeTaskRequest = z.infer<typeof PostponeTaskRequest>;
+export type ListTasksQueryParams = z.infer<typeof ListTasksQueryParams>;

@@ -1,0 +1,237 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  CompleteTaskCommand,
+  CreateTaskCommand,
+  DeleteTaskCommand,
+  DropTaskCommand,
+  EditTaskCommand,
+  FailTaskCommand,
+  GetTaskQuery,
+  ListTasksQuery,
+  PostponeTaskCommand,
+  ReopenTaskCommand,
+  ReplaceTaskCommand,
+  type TaskView,
+  decodeCursor,
+  etagOf,
+} from '@ln/application';
+import type { FastifyReply } from 'fastify';
+import { type Caller, CurrentCaller } from '../http/auth.guard';
+import { ApiProblems } from '../http/openapi';
+import { expectedVersion } from '../http/preconditions';
+import {
+  CreateTaskRequest,
+  EditTaskRequest,
+  EmptyRequest,
+  FailTaskRequest,
+  ListTasksQueryParams,
+  PostponeTaskRequest,
+  ReplaceTaskRequest,
+  TaskIdParam,
+  TaskIdV7Param,
+  TaskPageResponse,
+  TaskResponse,
+} from './task.schemas';
+
+const IdempotencyKey = ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the stored answer for 24 h (per user)' });
+const IfMatch = ApiHeader({ name: 'If-Match', required: false, description: 'The ETag from a read; a stale one is 412' });
+const IdParam = ApiParam({ name: 'id', format: 'uuid' });
+
+@ApiTags('tasks')
+@ApiBearerAuth()
+@Controller('v1/tasks')
+export class TasksController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  private static send(reply: FastifyReply, task: TaskView): TaskView {
+    void reply.header('etag', etagOf(task.version));
+    return task;
+  }
+
+  @Post()
+  @HttpCode(201)
+  @IdempotencyKey
+  @ApiOperation({ summary: 'Create a task', description: 'With a client-chosen UUIDv7 `id`, a retry with the same body answers the same task; another body is 409.' })
+  @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Location: /v1/tasks/{id}' })
+  @ApiProblems(400, 401, 409, 413, 422)
+  async create(@CurrentCaller() caller: Caller, @Body({ schema: CreateTaskRequest }) body: CreateTaskRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { task } = await this.commands.execute(new CreateTaskCommand(caller.userId, body));
+    void reply.header('location', `/v1/tasks/${task.id}`);
+    return TasksController.send(reply, task);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tasks', description: 'Keyset pagination: pass `nextCursor` back as `cursor` with the same filters and sort.' })
+  @ApiResponse({ status: 200, standardSchema: TaskPageResponse })
+  @ApiProblems(400, 401)
+  async list(@CurrentCaller() caller: Caller, @Query({ schema: ListTasksQueryParams }) q: ListTasksQueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    const filter = {
+      status: q.status,
+      scheduledFrom: q.scheduledFrom,
+      scheduledTo: q.scheduledTo,
+      dueFrom: q.dueFrom,
+      dueTo: q.dueTo,
+      overdue: q.overdue,
+      tag: q.tag,
+      parentId: q.parentId === 'none' ? null : q.parentId,
+    };
+    const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
+    const json = await this.queries.execute(new ListTasksQuery(caller.userId, filter, q.sort, q.limit, after));
+    // The cached string is the response body: no parse, no re-serialisation.
+    void reply.type('application/json');
+    return json;
+  }
+
+  @Get(':id')
+  @IdParam
+  @ApiOperation({ summary: 'Read a task', description: 'ETag is the version; send it back as If-Match on writes.' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse })
+  @ApiProblems(400, 401, 404)
+  async get(@CurrentCaller() caller: Caller, @Param('id', { schema: TaskIdParam }) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { etag, json } = await this.queries.execute(new GetTaskQuery(caller.userId, id));
+    void reply.header('etag', etag).type('application/json');
+    return json;
+  }
+
+  @Put(':id')
+  @IdParam
+  @IfMatch
+  @ApiOperation({ summary: 'Create or replace a task (idempotent)' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse, description: 'Replaced' })
+  @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Created' })
+  @ApiProblems(400, 401, 404, 409, 412, 413)
+  async replace(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdV7Param }) id: string,
+    @Body({ schema: ReplaceTaskRequest }) body: ReplaceTaskRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { task, created } = await this.commands.execute(new ReplaceTaskCommand(caller.userId, id, body, expectedVersion(ifMatch)));
+    if (created) void reply.code(201).header('location', `/v1/tasks/${task.id}`);
+    return TasksController.send(reply, task);
+  }
+
+  @Patch(':id')
+  @IdParam
+  @IfMatch
+  @ApiOperation({ summary: 'Change some fields of a task' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse })
+  @ApiProblems(400, 401, 404, 409, 412, 413)
+  async edit(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdParam }) id: string,
+    @Body({ schema: EditTaskRequest }) body: EditTaskRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return TasksController.send(reply, await this.commands.execute(new EditTaskCommand(caller.userId, id, body, expectedVersion(ifMatch))));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @IdParam
+  @IfMatch
+  @ApiOperation({ summary: 'Delete a task (a task with steps: delete the steps first)' })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiProblems(400, 401, 404, 409, 412)
+  async delete(@CurrentCaller() caller: Caller, @Param('id', { schema: TaskIdParam }) id: string, @Headers('if-match') ifMatch: string | undefined) {
+    await this.commands.execute(new DeleteTaskCommand(caller.userId, id, expectedVersion(ifMatch)));
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @IdParam
+  @IfMatch
+  @IdempotencyKey
+  @ApiOperation({ summary: 'Mark done (a parent needs its steps closed first)' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse })
+  @ApiProblems(400, 401, 404, 409, 412, 422)
+  async complete(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdParam }) id: string,
+    @Body({ schema: EmptyRequest }) _body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return TasksController.send(reply, await this.commands.execute(new CompleteTaskCommand(caller.userId, id, expectedVersion(ifMatch))));
+  }
+
+  @Post(':id/fail')
+  @HttpCode(200)
+  @IdParam
+  @IfMatch
+  @IdempotencyKey
+  @ApiOperation({ summary: 'Record that the task failed, and why' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse })
+  @ApiProblems(400, 401, 404, 409, 412, 422)
+  async fail(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdParam }) id: string,
+    @Body({ schema: FailTaskRequest }) body: FailTaskRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return TasksController.send(reply, await this.commands.execute(new FailTaskCommand(caller.userId, id, body.reason, body.note, expectedVersion(ifMatch))));
+  }
+
+  @Post(':id/postpone')
+  @HttpCode(200)
+  @IdParam
+  @IfMatch
+  @IdempotencyKey
+  @ApiOperation({ summary: 'Move the task later (counts a deferral)' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse })
+  @ApiProblems(400, 401, 404, 409, 412, 422)
+  async postpone(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdParam }) id: string,
+    @Body({ schema: PostponeTaskRequest }) body: PostponeTaskRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return TasksController.send(reply, await this.commands.execute(new PostponeTaskCommand(caller.userId, id, body.scheduledFor, expectedVersion(ifMatch))));
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @IdParam
+  @IfMatch
+  @IdempotencyKey
+  @ApiOperation({ summary: 'Reopen a done or failed task' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse })
+  @ApiProblems(400, 401, 404, 409, 412, 422)
+  async reopen(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdParam }) id: string,
+    @Body({ schema: EmptyRequest }) _body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return TasksController.send(reply, await this.commands.execute(new ReopenTaskCommand(caller.userId, id, expectedVersion(ifMatch))));
+  }
+
+  @Post(':id/drop')
+  @HttpCode(200)
+  @IdParam
+  @IfMatch
+  @IdempotencyKey
+  @ApiOperation({ summary: 'Drop the task (no longer meant to be done)' })
+  @ApiResponse({ status: 200, standardSchema: TaskResponse })
+  @ApiProblems(400, 401, 404, 409, 412, 422)
+  async drop(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdParam }) id: string,
+    @Body({ schema: EmptyRequest }) _body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return TasksController.send(reply, await this.commands.execute(new DropTaskCommand(caller.userId, id, expectedVersion(ifMatch))));
+  }
+}
+
