@@ -33,6 +33,9 @@ export function createRedisClient(url: string, opts: RedisClientOptions = {}): R
     retryStrategy: (attempt) => Math.min(25 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
     lazyConnect: false,
     keyPrefix: opts.keyPrefix,
+    // Commands issued in the same tick share one write: under load a cached read costs a fraction of
+    // a syscall instead of one (measured in docs/benchmarks.md).
+    enableAutoPipelining: true,
   });
   // Without a listener an 'error' event would throw and take the process down.
   client.on('error', (error: Error) => opts.onError?.(error));
