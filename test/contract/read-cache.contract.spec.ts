@@ -557,6 +557,39 @@ describeWithRedisBinary('RedisReadCache on a private redis-server that fails', (
     await expect(cache.read('u2', 'k', mustHit())).resolves.toBe('other');
   });
 
+  it('while an invalidate is pending, reads bypass the cache even though Redis still answers reads', async () => {
+    // Redis out of memory with noeviction: reads are answered, every write is refused. The
+    // invalidate fails while the entry it should hide is still perfectly readable.
+    const { admin, cache } = await setup();
+    await fill(cache, 'u1', 'k', 'A');
+    await fill(cache, 'u2', 'k', 'other');
+    const versionKey = 'rc:{u1}:v';
+    const versionBefore = await admin.get(versionKey);
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    try {
+      await expect(admin.set('probe', 'x')).rejects.toThrow(/OOM/);
+      await expect(settlesWithin(cache.invalidate('u1'), BOUND_MS)).resolves.toBeUndefined();
+      expect(await admin.get(versionKey)).toBe(versionBefore);
+      expect(await admin.exists('rc:{u1}:v:0:k')).toBe(1);
+      // Well past the cool-down (and several retries): not one read may be served A.
+      const until = Date.now() + 5 * COOLDOWN_MS;
+      while (Date.now() < until) {
+        const load = loader('B');
+        await expect(settlesWithin(cache.read('u1', 'k', load), BOUND_MS)).resolves.toBe('B');
+        expect(load).toHaveBeenCalledTimes(1);
+        await sleep(20);
+      }
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+    }
+    const served = await readUntilCached(cache, 'u1', 'k', 'B');
+    expect(served).not.toContain('A');
+    expect(served.at(-1)).toBe('B');
+    expect(await admin.get(versionKey)).not.toBe(versionBefore);
+    await expect(cache.read('u2', 'k', mustHit())).resolves.toBe('other');
+  });
+
   it('an invalidate whose write never reached Redis (network cut) is retried before the cache is used', async () => {
     const { proxy, admin, cache } = await setup({ viaProxy: true });
     if (!proxy) throw new Error('no proxy');
