@@ -201,11 +201,14 @@ function readCacheContract(name: string, make: (options?: ReadCacheOptions) => P
       await waitFor('the slow load to start', () => oldLoad.mock.calls.length === 1);
       await cache.invalidate('u1');
       const newLoad = loader('NEW');
-      const after = cache.read('u1', 'k', newLoad);
-      await expect(after).resolves.toBe('NEW');
+      try {
+        // Bounded: a read that joined the old load would wait for it, i.e. forever here.
+        await expect(settlesWithin(cache.read('u1', 'k', newLoad), 2_000)).resolves.toBe('NEW');
+      } finally {
+        slow.resolve('OLD');
+      }
       expect(newLoad).toHaveBeenCalledTimes(1);
-      // The old load lands last; it must not overwrite what the newer reader stored.
-      slow.resolve('OLD');
+      // The old load landed last; it must not have overwritten what the newer reader stored.
       await expect(before).resolves.toBe('OLD');
       await expect(cache.read('u1', 'k', mustHit())).resolves.toBe('NEW');
     });

@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createScratchDatabase } from '../support/app';
+import { SERVICES, describeWithService } from '../support/services';
 
 /**
  * The product as a newcomer runs it: the built server as a child process, embedded mode,
@@ -56,13 +59,15 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+// Every suite here runs the built server: build once, first.
+beforeAll(() => {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+}, 60_000);
+
 describe('starting the product (embedded)', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-start-'));
 
-  beforeAll(() => {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
-  }, 60_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('serves Swagger UI and the API with no services, and keeps data and tokens across a restart', async () => {
@@ -113,4 +118,33 @@ describe('starting the product (embedded)', () => {
     await expect(run.ready).rejects.toThrow(/exited with 78/);
     expect(run.output()).toContain(name);
   });
+});
+
+describeWithService('postgres', 'the worker role (services)', () => {
+  it('opens no public API: only health on the metrics port', async () => {
+    const db = await createScratchDatabase();
+    const port = await freePort();
+    const run = start({
+      ROLE: 'worker',
+      METRICS_PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      REDIS_URL: SERVICES.redis,
+      REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
+      AMQP_URL: SERVICES.rabbitmq,
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+    });
+    try {
+      expect(await run.ready).toContain(`worker health on http://127.0.0.1:${port}/health/ready`);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(Object.keys(((await ready.json()) as { checks: object }).checks)).toEqual(['database (postgresql)', 'redis', 'rabbitmq']);
+      for (const url of ['/v1/me', '/docs', '/v1/tasks']) {
+        expect((await fetch(`http://127.0.0.1:${port}${url}`)).status).toBe(404);
+      }
+    } finally {
+      await stop(run.child);
+      await db.drop();
+    }
+  }, 60_000);
 });

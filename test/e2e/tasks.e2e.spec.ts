@@ -372,10 +372,24 @@ function tasksSuite(mode: Mode) {
     });
 
     it('an id that is not a UUIDv7 -> 400; a body that breaks the rules -> 400 naming the field', async () => {
-      expectProblem(await as(alice).put(`/v1/tasks/${randomUUID()}`, { title: 'v4' }), 400, 'validation_failed', ['id']);
+      const v4 = randomUUID();
+      expectProblem(await as(alice).put(`/v1/tasks/${v4}`, { title: 'v4' }), 400, 'validation_failed');
+      expectProblem(await getTask(alice, v4), 404, 'task_not_found');
       expectProblem(await as(alice).put('/v1/tasks/nope', { title: 'v4' }), 400, 'validation_failed');
       expectProblem(await as(alice).put(`/v1/tasks/${uuidv7()}`, { title: 'x', status: 'done' }), 400, 'validation_failed', ['status']);
       expectProblem(await as(alice).put(`/v1/tasks/${uuidv7()}`, { title: 'x', priority: 9 }), 400, 'validation_failed', ['priority']);
+    });
+
+    it.failing('BUG: a bad id in the path is named `id` in errors[].field (it is reported as `body`)', async () => {
+      const v4 = randomUUID();
+      const cases: [string, Promise<Res>][] = [
+        ['PUT v4', as(alice).put(`/v1/tasks/${v4}`, { title: 'x' })],
+        ['GET', as(alice).get('/v1/tasks/not-a-uuid')],
+        ['PATCH', as(alice).patch('/v1/tasks/not-a-uuid', { title: 'x' })],
+        ['DELETE', as(alice).del('/v1/tasks/not-a-uuid')],
+        ['complete', as(alice).post('/v1/tasks/not-a-uuid/complete')],
+      ];
+      for (const [, pending] of cases) expectProblem(await pending, 400, 'validation_failed', ['id']);
     });
   });
 
@@ -669,13 +683,18 @@ function tasksSuite(mode: Mode) {
       expectProblem(await as(lister).get(`/v1/tasks?cursor=${'A'.repeat(600)}`), 400, /^(validation_failed|invalid_cursor)$/, ['cursor']);
     });
 
-    it('a well-formed cursor whose position is not a timestamp or a uuid -> 400, never a 500', async () => {
-      const forge = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-      for (const c of [['createdAt', 'not-a-time', uuidv7()], ['createdAt', '2026-01-01T00:00:00.000000Z', 'not-a-uuid']]) {
-        // Raw inject: a 500 here is reported by this test's own assertion, not by the request helper.
-        const res = await t.app.inject({ method: 'GET', url: `/v1/tasks?sort=createdAt&cursor=${forge(c)}`, headers: { authorization: `Bearer ${lister.token}` } });
-        expectProblem(res, 400, 'invalid_cursor', ['cursor']);
-      }
+    // A cursor is opaque but client-held: a tampered one must be refused like any bad input. Raw
+    // inject, so that the 500 seen here is reported by this test's assertion, not the request helper.
+    const forge = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const withForgedCursor = (c: unknown) =>
+      t.app.inject({ method: 'GET', url: `/v1/tasks?sort=createdAt&cursor=${forge(c)}`, headers: { authorization: `Bearer ${lister.token}` } });
+
+    it.failing('BUG: a well-formed cursor whose position is not a timestamp -> 400 invalid_cursor (answers 500)', async () => {
+      expectProblem(await withForgedCursor(['createdAt', 'not-a-time', uuidv7()]), 400, 'invalid_cursor', ['cursor']);
+    });
+
+    it.failing('BUG: a well-formed cursor whose id is not a uuid -> 400 invalid_cursor (answers 500)', async () => {
+      expectProblem(await withForgedCursor(['createdAt', '2026-01-01T00:00:00.000000Z', 'not-a-uuid']), 400, 'invalid_cursor', ['cursor']);
     });
   });
 

@@ -1,0 +1,250 @@
+import type {
+  AccountReader,
+  AccountView,
+  ReadCache,
+  StepCounts,
+  TaskCursor,
+  TaskIdClaim,
+  TaskListQuery,
+  TaskPage,
+  TaskReadModel,
+  TaskRepository,
+  TaskSort,
+  TaskView,
+} from '@ln/application';
+import { ConcurrentModification } from '@ln/application';
+import { type DomainEvent, Task, TaskIdConflict, type TaskState } from '@ln/domain';
+
+/**
+ * In-memory stand-ins for the task ports, for handler tests. They keep the ports' documented rules
+ * (owner scoping, soft deletes, optimistic versions, id claims, keyset order), not their storage.
+ *
+ * `log` is an optional sequence shared between fakes, so a test can assert the order of effects
+ * across ports (a commit before an invalidation, say).
+ */
+
+export interface StoredTask {
+  state: TaskState;
+  createFingerprint: string | null;
+}
+
+const copy = (s: TaskState): TaskState => ({ ...s, tags: [...s.tags], failure: s.failure ? { ...s.failure } : null });
+
+export class InMemoryTaskRepository implements TaskRepository {
+  readonly rows = new Map<string, StoredTask>();
+  readonly outbox: DomainEvent[] = [];
+  /** Every save that committed something (in order). */
+  readonly commits: { id: string; version: number }[] = [];
+  private interceptors: ((task: Task) => Promise<void> | void)[] = [];
+
+  constructor(readonly log: string[] = []) {}
+
+  /** Runs `fn` once, at the start of the next save (before its checks): a concurrent writer getting in first. */
+  beforeNextSave(fn: (task: Task) => Promise<void> | void): void {
+    this.interceptors.push(fn);
+  }
+
+  /** The stored state, whatever the owner and even when deleted (for assertions). */
+  stateOf(id: string): TaskState | undefined {
+    const row = this.rows.get(id);
+    return row ? copy(row.state) : undefined;
+  }
+
+  async get(ownerId: string, id: string): Promise<Task | null> {
+    const row = this.rows.get(id);
+    if (!row || row.state.ownerId !== ownerId || row.state.deletedAt !== null) return null;
+    return Task.restore(copy(row.state));
+  }
+
+  async claimOf(id: string): Promise<TaskIdClaim | null> {
+    const row = this.rows.get(id);
+    return row ? { ownerId: row.state.ownerId, createFingerprint: row.createFingerprint, deleted: row.state.deletedAt !== null } : null;
+  }
+
+  async countSteps(ownerId: string, parentId: string): Promise<StepCounts> {
+    const steps = [...this.rows.values()].map((r) => r.state).filter((s) => s.parentId === parentId && s.ownerId === ownerId && s.deletedAt === null);
+    return { total: steps.length, open: steps.filter((s) => s.status === 'open').length };
+  }
+
+  async save(task: Task, createFingerprint?: string): Promise<void> {
+    const intercept = this.interceptors.shift();
+    if (intercept) await intercept(task);
+    const events = task.peekEvents();
+    if (events.length === 0) return;
+    const state = task.state;
+    const loaded = events[0].version - 1;
+    const existing = this.rows.get(task.id);
+    if (loaded === 0) {
+      if (existing) throw new TaskIdConflict();
+      this.rows.set(task.id, { state: copy(state), createFingerprint: createFingerprint ?? null });
+    } else {
+      if (!existing || existing.state.ownerId !== state.ownerId || existing.state.version !== loaded) throw new ConcurrentModification('task');
+      this.rows.set(task.id, { state: copy(state), createFingerprint: existing.createFingerprint });
+    }
+    this.outbox.push(...task.pullEvents());
+    this.commits.push({ id: task.id, version: state.version });
+    this.log.push(`save ${task.id} v${state.version}`);
+  }
+}
+
+/** What the read side shows of a stored task (mirrors the SQL read model's row mapping). */
+export function viewOf(s: TaskState): TaskView {
+  return {
+    id: s.id,
+    title: s.title,
+    notes: s.notes,
+    scheduledFor: s.scheduledAt ?? s.scheduledDate,
+    dueAt: s.dueAt,
+    estimateMinutes: s.estimateMinutes,
+    priority: s.priority,
+    tags: [...s.tags],
+    parentId: s.parentId,
+    status: s.status,
+    failure: s.failure ? { ...s.failure } : null,
+    deferrals: s.deferrals,
+    replanOf: s.replanOf,
+    version: s.version,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    closedAt: s.closedAt,
+  };
+}
+
+/** The storage ordering key of a sort: the instant, or 'infinity' for an unscheduled task. */
+function sortKey(s: TaskState, sort: TaskSort): string {
+  if (sort === 'createdAt' || sort === '-createdAt') return s.createdAt;
+  return s.scheduledAt ?? (s.scheduledDate ? `${s.scheduledDate}T00:00:00.000Z` : 'infinity');
+}
+
+function instant(key: string): number {
+  if (key === 'infinity') return Number.POSITIVE_INFINITY;
+  const t = Date.parse(key);
+  // The SQL read model casts the key to timestamptz; a non-time fails there too.
+  if (Number.isNaN(t)) throw new Error(`invalid input syntax for type timestamp: "${key}"`);
+  return t;
+}
+
+/** (key, id) tuple comparison, ascending. */
+function compare(a: { key: string; id: string }, b: { key: string; id: string }): number {
+  const ka = instant(a.key);
+  const kb = instant(b.key);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
+}
+
+/** The query side over the repository's store. Counts its calls so tests can see cache hits. */
+export class InMemoryTaskReadModel implements TaskReadModel {
+  readonly gets: { ownerId: string; id: string }[] = [];
+  readonly lists: TaskListQuery[] = [];
+
+  constructor(private readonly store: InMemoryTaskRepository) {}
+
+  get calls(): number {
+    return this.gets.length + this.lists.length;
+  }
+
+  async get(ownerId: string, id: string): Promise<TaskView | null> {
+    this.gets.push({ ownerId, id });
+    const row = this.store.rows.get(id);
+    return row && row.state.ownerId === ownerId && row.state.deletedAt === null ? viewOf(row.state) : null;
+  }
+
+  async list(q: TaskListQuery): Promise<TaskPage> {
+    this.lists.push(q);
+    const f = q.filter;
+    const now = Date.parse(q.now);
+    const overdue = (s: TaskState) => s.status === 'open' && s.dueAt !== null && Date.parse(s.dueAt) < now;
+    const rows = [...this.store.rows.values()]
+      .map((r) => r.state)
+      .filter((s) => s.ownerId === q.ownerId && s.deletedAt === null)
+      .filter((s) => !f.status?.length || f.status.includes(s.status))
+      .filter((s) => !f.scheduledFrom || (s.scheduledDate !== null && s.scheduledDate >= f.scheduledFrom))
+      .filter((s) => !f.scheduledTo || (s.scheduledDate !== null && s.scheduledDate <= f.scheduledTo))
+      .filter((s) => !f.dueFrom || (s.dueAt !== null && Date.parse(s.dueAt) >= Date.parse(f.dueFrom)))
+      .filter((s) => !f.dueTo || (s.dueAt !== null && Date.parse(s.dueAt) <= Date.parse(f.dueTo)))
+      .filter((s) => (f.overdue === true ? overdue(s) : f.overdue === false ? !overdue(s) : true))
+      .filter((s) => !f.tag || s.tags.some((t) => t.toLowerCase() === f.tag!.toLowerCase()))
+      .filter((s) => (f.parentId === undefined ? true : f.parentId === null ? s.parentId === null : s.parentId === f.parentId));
+
+    const descending = q.sort.startsWith('-');
+    const position = (s: TaskState) => ({ key: sortKey(s, q.sort), id: s.id });
+    const ordered = rows.sort((a, b) => (descending ? -1 : 1) * compare(position(a), position(b)));
+    const after = q.after;
+    const rest = after ? ordered.filter((s) => (descending ? -1 : 1) * compare(position(s), after) > 0) : ordered;
+    const page = rest.slice(0, q.limit);
+    const more = rest.length > q.limit;
+    const last = page[page.length - 1];
+    const next: TaskCursor | null = more && last ? { sort: q.sort, ...position(last) } : null;
+    return { items: page.map(viewOf), next };
+  }
+}
+
+/**
+ * The memory adapter's versioned semantics (an entry per user + version + key; `invalidate` bumps
+ * the user's version; concurrent misses of one key share a load), without expiry, and recording
+ * what happened: every read, every load it ran and every invalidation, in order.
+ */
+export class RecordingReadCache implements ReadCache {
+  readonly reads: { userId: string; key: string }[] = [];
+  readonly loads: { userId: string; key: string }[] = [];
+  readonly invalidations: string[] = [];
+  private readonly versions = new Map<string, number>();
+  private readonly entries = new Map<string, string>();
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  constructor(readonly log: string[] = []) {}
+
+  /** Entries stored for a user under its current version. */
+  entriesOf(userId: string): string[] {
+    const prefix = `${userId}\u0000${this.versions.get(userId) ?? 0}\u0000`;
+    return [...this.entries.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
+  async read(userId: string, key: string, load: () => Promise<string>): Promise<string> {
+    this.reads.push({ userId, key });
+    const full = `${userId}\u0000${this.versions.get(userId) ?? 0}\u0000${key}`;
+    const hit = this.entries.get(full);
+    if (hit !== undefined) return hit;
+    const pending = this.inFlight.get(full);
+    if (pending) return pending;
+    this.loads.push({ userId, key });
+    this.log.push(`load ${userId} ${key}`);
+    const refill = load()
+      .then((value) => {
+        this.entries.set(full, value);
+        return value;
+      })
+      .finally(() => this.inFlight.delete(full));
+    this.inFlight.set(full, refill);
+    return refill;
+  }
+
+  async invalidate(userId: string): Promise<void> {
+    this.invalidations.push(userId);
+    this.log.push(`invalidate ${userId}`);
+    this.versions.set(userId, (this.versions.get(userId) ?? 0) + 1);
+  }
+}
+
+/** Accounts by id with a time zone each; unknown ids are not found. */
+export class FakeAccountReader implements AccountReader {
+  private readonly zones = new Map<string, string>();
+  lookups = 0;
+
+  constructor(zones: Record<string, string> = {}) {
+    for (const [id, tz] of Object.entries(zones)) this.zones.set(id, tz);
+  }
+
+  setTimezone(userId: string, timezone: string): this {
+    this.zones.set(userId, timezone);
+    return this;
+  }
+
+  async findById(userId: string): Promise<AccountView | null> {
+    this.lookups += 1;
+    const timezone = this.zones.get(userId);
+    if (timezone === undefined) return null;
+    const at = '2026-01-01T00:00:00.000Z';
+    return { id: userId, email: `${userId}@example.com`, timezone, createdAt: at, updatedAt: at };
+  }
+}
