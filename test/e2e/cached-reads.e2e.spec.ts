@@ -14,7 +14,8 @@ describeWithService('redis', 'cached reads hold no database connection (services
   let checkouts = 0;
 
   beforeAll(async () => {
-    t = await startTestApp('services');
+    // ROLE=api: no outbox relay polling the pool in the background, so every checkout counted is a read's.
+    t = await startTestApp('services', { ROLE: 'api' });
     const pool = (t.app.get(Database).dataSource.driver as unknown as { master: Pool }).master;
     pool.on('acquire', () => {
       checkouts += 1;

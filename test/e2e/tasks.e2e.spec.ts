@@ -206,6 +206,21 @@ function tasksSuite(mode: Mode) {
       expect(await listAll(carol)).toHaveLength(1);
     });
 
+    it('concurrent retries of one client-id create: all answer the same task, exactly one exists', async () => {
+      const carol = await register();
+      const id = uuidv7();
+      const results = await Promise.all(Array.from({ length: 5 }, () => as(carol).post('/v1/tasks', { id, title: 'raced create' })));
+      expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201]);
+      for (const r of results) expect(r.json()).toMatchObject({ id, version: 1, title: 'raced create' });
+      expect(ids(await listAll(carol))).toEqual([id]);
+
+      const putId = uuidv7();
+      const puts = await Promise.all(Array.from({ length: 5 }, () => as(carol).put(`/v1/tasks/${putId}`, { title: 'raced put' })));
+      expect(puts.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 201]);
+      for (const r of puts) expect(r.json()).toMatchObject({ id: putId, version: 1 });
+      expect(ids(await listAll(carol))).toEqual([id, putId]);
+    });
+
     it('a client id that is not a UUIDv7 -> 400 naming id', async () => {
       expectProblem(await as(alice).post('/v1/tasks', { id: randomUUID(), title: 'v4 id' }), 400, 'validation_failed', ['id']);
       expectProblem(await as(alice).post('/v1/tasks', { id: 'not-a-uuid', title: 'bad id' }), 400, 'validation_failed', ['id']);
@@ -419,6 +434,21 @@ function tasksSuite(mode: Mode) {
       const star = await as(alice).patch(`/v1/tasks/${task.id}`, { title: 'v3' }, { 'if-match': '*' });
       expect(star.statusCode).toBe(200);
       expect(star.json()).toMatchObject({ title: 'v3', version: 3 });
+    });
+
+    it('concurrent PATCHes with the same If-Match: exactly one wins, no update is lost silently', async () => {
+      const task = await create(alice, { title: 'contended' });
+      const results = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => as(alice).patch(`/v1/tasks/${task.id}`, { title: `writer ${i}` }, { 'if-match': '"1"' })),
+      );
+      const winners = results.filter((r) => r.statusCode === 200);
+      expect(winners).toHaveLength(1);
+      for (const r of results.filter((x) => x.statusCode !== 200)) {
+        // The loser's precondition no longer holds: 412 (or 409 when it lost only at commit).
+        expectProblem(r, r.statusCode, /^(version_mismatch|concurrent_modification)$/);
+        expect([409, 412]).toContain(r.statusCode);
+      }
+      expect((await getTask(alice, task.id)).json()).toMatchObject({ title: winners[0].json().title, version: 2 });
     });
 
     it('an empty body -> 400; an empty title -> 400; a forbidden field -> 400; nothing changes', async () => {
@@ -881,6 +911,8 @@ function tasksSuite(mode: Mode) {
       const key = `fix-${randomUUID()}`;
       expectProblem(await as(gina).post('/v1/tasks', { title: '' }, { 'idempotency-key': key }), 400, 'validation_failed', ['title']);
       expectProblem(await as(gina).post('/v1/tasks', { title: 'x', priority: 9 }, { 'idempotency-key': key }), 400, 'validation_failed', ['priority']);
+      // Refused by the use case (not the schema): forgotten as well.
+      expectProblem(await as(gina).post('/v1/tasks', { title: 'x', parentId: uuidv7() }, { 'idempotency-key': key }), 400, 'unknown_task_reference');
       const ok = await as(gina).post('/v1/tasks', { title: 'fixed' }, { 'idempotency-key': key });
       expect(ok.statusCode).toBe(201);
       expect(ok.headers['idempotent-replayed']).toBeUndefined();

@@ -13,11 +13,34 @@ export interface RedisReadCacheOptions {
  * The version and the value in one round trip. The value's key is derived from KEYS[1], which
  * ioredis has already prefixed, so prefixes and cluster slots ({user} hash tag) stay consistent.
  */
+const NOW_MICROS = `local t = redis.call('TIME')
+local now = string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2]))`;
+
+/**
+ * A version that does not exist yet (new user, or evicted) starts at the server's clock in
+ * microseconds, never at 0: a version number is never reused, so an entry from before an
+ * eviction can never match a later version.
+ */
 const READ_SCRIPT = `
-local v = redis.call('GET', KEYS[1]) or '0'
+local v = redis.call('GET', KEYS[1])
+if not v then
+  ${NOW_MICROS}
+  redis.call('SET', KEYS[1], now, 'NX')
+  v = redis.call('GET', KEYS[1])
+end
 return { v, redis.call('GET', KEYS[1] .. ':' .. v .. ':' .. ARGV[1]) }`;
 
-type Reader = Redis & { lnReadVersioned(versionKey: string, key: string): Promise<[string, string | null]> };
+const BUMP_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  ${NOW_MICROS}
+  redis.call('SET', KEYS[1], now)
+end
+return redis.call('INCR', KEYS[1])`;
+
+type Reader = Redis & {
+  lnReadVersioned(versionKey: string, key: string): Promise<[string, string | null]>;
+  lnBumpVersion(versionKey: string): Promise<number>;
+};
 
 /**
  * Cache-aside over Redis with exact invalidation: every entry's key names the user's version
@@ -33,11 +56,14 @@ type Reader = Redis & { lnReadVersioned(versionKey: string, key: string): Promis
 export class RedisReadCache implements ReadCache {
   private readonly client: Reader;
   private readonly inFlight = new Map<string, Promise<string>>();
+  /** Bumped by this process's invalidations: a bypassed read never joins a load from before one. */
+  private readonly localEpochs = new Map<string, number>();
   private readonly pendingInvalidations = new Set<string>();
   private readonly ttlMs: number;
   private readonly cooldownMs: number;
   private readonly now: () => number;
   private skipUntil = 0;
+  private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,7 +73,10 @@ export class RedisReadCache implements ReadCache {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.cooldownMs = options.cooldownMs ?? 1_000;
     this.now = options.now ?? Date.now;
-    if (!(client as unknown as Partial<Reader>).lnReadVersioned) client.defineCommand('lnReadVersioned', { numberOfKeys: 1, lua: READ_SCRIPT });
+    if (!(client as unknown as Partial<Reader>).lnReadVersioned) {
+      client.defineCommand('lnReadVersioned', { numberOfKeys: 1, lua: READ_SCRIPT });
+      client.defineCommand('lnBumpVersion', { numberOfKeys: 1, lua: BUMP_SCRIPT });
+    }
     this.client = client as unknown as Reader;
   }
 
@@ -56,7 +85,7 @@ export class RedisReadCache implements ReadCache {
   }
 
   async read(userId: string, key: string, load: () => Promise<string>): Promise<string> {
-    if (!this.usable()) return load();
+    if (!this.usable()) return this.bypass(userId, key, load);
     const versionKey = RedisReadCache.versionKey(userId);
     let version: string;
     try {
@@ -65,26 +94,37 @@ export class RedisReadCache implements ReadCache {
       version = v;
     } catch (error) {
       this.trip(error);
-      return load();
+      return this.bypass(userId, key, load);
     }
     const slot = `${versionKey}:${version}:${key}`;
+    return this.once(slot, async () => {
+      const value = await load();
+      try {
+        await this.client.set(slot, value, 'PX', this.ttlMs);
+      } catch (error) {
+        this.trip(error);
+      }
+      return value;
+    });
+  }
+
+  /** Without Redis, concurrent misses still share one database load (per process). */
+  private bypass(userId: string, key: string, load: () => Promise<string>): Promise<string> {
+    return this.once(`bypass:${userId}:${this.localEpochs.get(userId) ?? 0}:${key}`, load);
+  }
+
+  private once(slot: string, work: () => Promise<string>): Promise<string> {
     const pending = this.inFlight.get(slot);
     if (pending) return pending;
-    const refill = load()
-      .then(async (value) => {
-        try {
-          await this.client.set(slot, value, 'PX', this.ttlMs);
-        } catch (error) {
-          this.trip(error);
-        }
-        return value;
-      })
+    const started = Promise.resolve()
+      .then(work)
       .finally(() => this.inFlight.delete(slot));
-    this.inFlight.set(slot, refill);
-    return refill;
+    this.inFlight.set(slot, started);
+    return started;
   }
 
   async invalidate(userId: string): Promise<void> {
+    this.localEpochs.set(userId, (this.localEpochs.get(userId) ?? 0) + 1);
     try {
       await this.bump(userId);
     } catch (error) {
@@ -95,16 +135,13 @@ export class RedisReadCache implements ReadCache {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.retryTimer);
   }
 
   private async bump(userId: string): Promise<void> {
-    const key = RedisReadCache.versionKey(userId);
-    // The version outlives every entry made under it many times over; then it may go.
-    await this.client.multi().incr(key).pexpire(key, this.ttlMs * 100).exec().then((replies) => {
-      const failed = replies?.find(([e]) => e);
-      if (!replies || failed) throw failed?.[0] ?? new Error('MULTI aborted');
-    });
+    // Versions have no TTL (one small key per user): an expiring version would restart its count.
+    await this.client.lnBumpVersion(RedisReadCache.versionKey(userId));
   }
 
   private usable(): boolean {
@@ -117,7 +154,7 @@ export class RedisReadCache implements ReadCache {
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer) return;
+    if (this.retryTimer || this.closed) return;
     this.retryTimer = setTimeout(async () => {
       this.retryTimer = undefined;
       for (const userId of [...this.pendingInvalidations]) {

@@ -56,7 +56,21 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
   }
 }
 
-/** The fields that define a create, in a form whose digest does not depend on key order. */
+/**
+ * The fields that define a create, normalised so that equal requests digest equally: an absent
+ * field and its explicit default (null, [], priority 4) are the same request.
+ */
 export function createBody(input: CreateTaskInput): CreateTaskInput {
-  return { ...input };
+  return {
+    id: input.id,
+    title: input.title,
+    notes: input.notes ?? null,
+    scheduledFor: input.scheduledFor ?? null,
+    dueAt: input.dueAt ?? null,
+    estimateMinutes: input.estimateMinutes ?? null,
+    priority: input.priority ?? 4,
+    tags: input.tags ?? [],
+    parentId: input.parentId ?? null,
+    replanOf: input.replanOf ?? null,
+  };
 }

@@ -18,9 +18,10 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
   execute(q: ListTasksQuery): Promise<string> {
     // "Overdue" depends on the time; judging it at the minute makes equal queries within a minute
     // equal (and so cacheable) without ever being more than a minute late.
+    const byTime = q.filter.overdue !== undefined;
     const minute = new Date(Math.floor(this.clock.now().getTime() / 60_000) * 60_000).toISOString();
-    const now = q.filter.overdue ? minute : this.clock.now().toISOString();
-    const shape = JSON.stringify([q.filter, q.sort, q.limit, q.after ?? null, q.filter.overdue ? minute : null]);
+    const now = byTime ? minute : this.clock.now().toISOString();
+    const shape = JSON.stringify([q.filter, q.sort, q.limit, q.after ?? null, byTime ? minute : null]);
     const key = `list:${createHash('sha1').update(shape).digest('base64url')}`;
     return this.cache.read(q.ownerId, key, async () => {
       const page = await this.read.list({ ownerId: q.ownerId, filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now });

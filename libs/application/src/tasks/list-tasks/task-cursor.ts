@@ -1,6 +1,9 @@
 import { InvalidValue } from '@ln/domain';
 import type { TaskCursor, TaskSort } from '../../ports/task-read-model.port';
 
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Cursors are opaque to clients: base64url of the keyset position, bound to the sort they came from. */
 export function encodeCursor(cursor: TaskCursor): string {
   return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString('base64url');
@@ -9,7 +12,8 @@ export function encodeCursor(cursor: TaskCursor): string {
 export function decodeCursor(raw: string, sort: TaskSort): TaskCursor {
   try {
     const [s, key, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (s === sort && typeof key === 'string' && typeof id === 'string' && key.length <= 64 && id.length <= 64) {
+    // The key goes into SQL as a timestamp and the id as a uuid: anything else is not ours.
+    if (s === sort && typeof key === 'string' && (key === 'infinity' || ISO.test(key)) && typeof id === 'string' && UUID.test(id)) {
       return { sort, key, id };
     }
   } catch {
