@@ -13,7 +13,7 @@ import type {
   TaskView,
 } from '@ln/application';
 import { ConcurrentModification } from '@ln/application';
-import { type DomainEvent, Task, TaskIdConflict, type TaskState } from '@ln/domain';
+import { type DomainEvent, Schedule, Task, TaskIdConflict, type TaskState } from '@ln/domain';
 
 /**
  * In-memory stand-ins for the task ports, for handler tests. They keep the ports' documented rules
@@ -110,14 +110,15 @@ export function viewOf(s: TaskState): TaskView {
   };
 }
 
-/** The storage ordering key of a sort: the instant, or 'infinity' for an unscheduled task. */
+/** The storage ordering key of a sort: creation instant, or the schedule's calendar key ('~' unscheduled). */
 function sortKey(s: TaskState, sort: TaskSort): string {
   if (sort === 'createdAt' || sort === '-createdAt') return s.createdAt;
-  return s.scheduledAt ?? (s.scheduledDate ? `${s.scheduledDate}T00:00:00.000Z` : 'infinity');
+  return s.scheduledDate ? Schedule.sortKeyOf(s.scheduledDate, s.scheduledAt) : '~';
 }
 
-function instant(key: string): number {
-  if (key === 'infinity') return Number.POSITIVE_INFINITY;
+/** Creation keys compare as instants; schedule keys bytewise (the SQL column is COLLATE "C"). */
+function comparable(key: string): number | string {
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(key)) return key;
   const t = Date.parse(key);
   // The SQL read model casts the key to timestamptz; a non-time fails there too.
   if (Number.isNaN(t)) throw new Error(`invalid input syntax for type timestamp: "${key}"`);
@@ -126,8 +127,8 @@ function instant(key: string): number {
 
 /** (key, id) tuple comparison, ascending. */
 function compare(a: { key: string; id: string }, b: { key: string; id: string }): number {
-  const ka = instant(a.key);
-  const kb = instant(b.key);
+  const ka = comparable(a.key);
+  const kb = comparable(b.key);
   if (ka !== kb) return ka < kb ? -1 : 1;
   return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
 }

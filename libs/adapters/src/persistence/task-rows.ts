@@ -27,14 +27,16 @@ export interface TaskRow {
   deleted_at: Date | string | null;
 }
 
+/** The sort key of an unscheduled task: after every 'YYYY-MM-DD|...' key, bytewise. */
+export const UNSCHEDULED = '~';
+
 /**
  * Columns formatted so both engines return the same strings: a `date` would otherwise become a
- * JS Date at local midnight, and 'infinity' has no Date.
+ * JS Date at local midnight.
  */
 export const TASK_COLUMNS = `
   id, owner_id, title, notes, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, scheduled_at,
-  CASE WHEN scheduled_sort = 'infinity' THEN 'infinity'
-       ELSE to_char(scheduled_sort AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS scheduled_sort,
+  scheduled_sort,
   due_at, estimate_minutes, priority, tags, parent_id, depth, status, failure, deferrals, replan_of,
   version, created_at, updated_at, closed_at, deleted_at`;
 

@@ -40,7 +40,10 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
     else if (f.parentId) where.push(`parent_id = ${p(f.parentId)}::uuid`);
 
     const order = ORDER[q.sort];
-    if (q.after) where.push(`(${order.column}, id) ${order.op} (${p(q.after.key)}::timestamptz, ${p(q.after.id)}::uuid)`);
+    if (q.after) {
+      const key = order.column === 'created_at' ? `${p(q.after.key)}::timestamptz` : `${p(q.after.key)}::text COLLATE "C"`;
+      where.push(`(${order.column}, id) ${order.op} (${key}, ${p(q.after.id)}::uuid)`);
+    }
     const sql = `SELECT ${TASK_COLUMNS}, ${order.column === 'created_at' ? `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : 'NULL'} AS created_key
                    FROM tasks WHERE ${where.join(' AND ')}
                   ORDER BY ${order.column} ${order.dir}, id ${order.dir}

@@ -1,8 +1,8 @@
 import { ConcurrentModification, type StepCounts, type TaskIdClaim, type TaskRepository } from '@ln/application';
-import { Task, TaskIdConflict } from '@ln/domain';
+import { Schedule, Task, TaskIdConflict } from '@ln/domain';
 import type { Database } from './database';
 import { appendToOutbox } from './outbox.writer';
-import { TASK_COLUMNS, type TaskRow, rowToState, rowsOf } from './task-rows';
+import { TASK_COLUMNS, type TaskRow, UNSCHEDULED, rowToState, rowsOf } from './task-rows';
 
 export class TypeOrmTaskRepository implements TaskRepository {
   constructor(private readonly db: Database) {}
@@ -49,7 +49,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
       s.notes,
       s.scheduledDate,
       s.scheduledAt,
-      s.scheduledAt ?? (s.scheduledDate ? `${s.scheduledDate}T00:00:00Z` : 'infinity'),
+      s.scheduledDate ? Schedule.sortKeyOf(s.scheduledDate, s.scheduledAt) : UNSCHEDULED,
       s.dueAt,
       s.estimateMinutes,
       s.priority,

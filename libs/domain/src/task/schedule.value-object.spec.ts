@@ -111,9 +111,9 @@ describe('Schedule ordering and identity', () => {
     expect(`${day('2026-11-27')}`).toBe('2026-11-27');
   });
 
-  it('sortKey is the moment, or the start of the day for a whole day', () => {
-    expect(day('2026-11-27').sortKey()).toBe('2026-11-27T00:00:00.000Z');
-    expect(day('2026-11-27T09:00:00Z').sortKey()).toBe('2026-11-27T09:00:00.000Z');
+  it('sortKey is the local day, then the moment (a whole day first)', () => {
+    expect(day('2026-11-27').sortKey()).toBe('2026-11-27|');
+    expect(day('2026-11-27T09:00:00Z').sortKey()).toBe('2026-11-27|2026-11-27T09:00:00.000Z');
   });
 
   it('isLaterThan: whole days by date', () => {

@@ -47,19 +47,21 @@ export class Schedule {
     return this.at ?? this.date;
   }
 
-  /** Storage ordering key: the moment, or the start of the day (UTC) for a whole day. */
+  /**
+   * Ordering in the user's own calendar, as one string that sorts bytewise: the local day first,
+   * then on that day the whole day before any moment, moments in time order. (Ordering a day as
+   * UTC midnight would be wrong on either side of UTC.) Storage sorts on this same key.
+   */
   sortKey(): string {
-    return this.at ?? `${this.date}T00:00:00.000Z`;
+    return Schedule.sortKeyOf(this.date, this.at);
   }
 
-  /**
-   * In the user's own terms: a later local day is later; on the same day, a moment is later than
-   * the whole day and a later moment is later. (Comparing a day as UTC midnight would get this
-   * wrong on either side of UTC.)
-   */
+  static sortKeyOf(date: string, at: string | null): string {
+    return `${date}|${at ?? ''}`;
+  }
+
   isLaterThan(other: Schedule): boolean {
-    if (this.date !== other.date) return this.date > other.date;
-    return (this.at ?? '') > (other.at ?? '');
+    return this.sortKey() > other.sortKey();
   }
 
   equals(other: Schedule | null): boolean {

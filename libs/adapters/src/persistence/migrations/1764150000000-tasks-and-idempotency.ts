@@ -13,8 +13,9 @@ export class TasksAndIdempotency1764150000000 implements MigrationInterface {
         notes text,
         scheduled_date date,
         scheduled_at timestamptz,
-        -- the moment, the start of the day, or 'infinity' when unscheduled: one keyset column
-        scheduled_sort timestamptz NOT NULL,
+        -- 'YYYY-MM-DD|<moment or empty>' in the user's calendar, '~' when unscheduled (sorts last):
+        -- one bytewise-ordered keyset column, the domain's Schedule.sortKey
+        scheduled_sort text COLLATE "C" NOT NULL,
         due_at timestamptz,
         estimate_minutes integer,
         priority smallint NOT NULL,
