@@ -251,7 +251,20 @@ function authSuite(mode: Mode) {
 
     it('the OpenAPI document lists every route with the bearer scheme and problem responses', async () => {
       const doc = (await json('GET', '/docs-json')).json();
-      expect(Object.keys(doc.paths).sort()).toEqual(['/v1/auth/login', '/v1/auth/logout', '/v1/auth/refresh', '/v1/auth/register', '/v1/me']);
+      expect(Object.keys(doc.paths).sort()).toEqual([
+        '/v1/auth/login',
+        '/v1/auth/logout',
+        '/v1/auth/refresh',
+        '/v1/auth/register',
+        '/v1/me',
+        '/v1/tasks',
+        '/v1/tasks/{id}',
+        '/v1/tasks/{id}/complete',
+        '/v1/tasks/{id}/drop',
+        '/v1/tasks/{id}/fail',
+        '/v1/tasks/{id}/postpone',
+        '/v1/tasks/{id}/reopen',
+      ]);
       expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(doc.components.schemas).toHaveProperty('Problem');
       expect(doc.components.schemas).toHaveProperty('RegisterRequest');

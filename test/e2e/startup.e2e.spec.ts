@@ -72,7 +72,7 @@ describe('starting the product (embedded)', () => {
 
   it('serves Swagger UI and the API with no services, and keeps data and tokens across a restart', async () => {
     const port = await freePort();
-    const env = { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' };
+    const env = { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
     const first = start(env);
     try {
       const line = await first.ready;
@@ -104,6 +104,19 @@ describe('starting the product (embedded)', () => {
       const { accessToken } = (await login.json()) as { accessToken: string };
       const me = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
       expect(me.status).toBe(200);
+      // Logs: one JSON line per request with its id; no password or token anywhere.
+      // (the line is written after the answer went out)
+      const logged = () =>
+        second
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l))
+          .find((l) => l.path === '/v1/me' && l.status === 200);
+      for (let i = 0; i < 40 && !logged(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(logged()).toMatchObject({ requestId: expect.any(String), method: 'GET' });
+      expect(second.output()).not.toContain(accessToken);
+      expect(second.output()).not.toContain('long enough');
     } finally {
       await stop(second.child);
     }

@@ -4,10 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InfrastructureModule } from '@ln/adapters/infrastructure';
 import type { AppConfig } from '@ln/config';
-import { Logger, LoggerModule } from 'nestjs-pino';
 import { ApiModule } from '../../api/src/api.module';
 import { HealthController } from '../../api/src/health/health.controller';
-import { loggerParams, requestId } from '../../api/src/http/logging';
+import { PinoNestLogger, createLogger, logRequests, requestId } from '../../api/src/http/logging';
 import { setupOpenApi } from '../../api/src/openapi.setup';
 import { WorkerModule } from '../../worker/src/worker.module';
 
@@ -19,7 +18,7 @@ function rootModule(config: AppConfig, roles: Type[]): DynamicModule {
   class RootModule {}
   return {
     module: RootModule,
-    imports: [LoggerModule.forRoot(loggerParams(config.logLevel)), InfrastructureModule.forRoot(config), ...roles],
+    imports: [InfrastructureModule.forRoot(config), ...roles],
   };
 }
 
@@ -27,10 +26,14 @@ function rootModule(config: AppConfig, roles: Type[]): DynamicModule {
 @Module({ controllers: [HealthController] })
 class WorkerProbesModule {}
 
-function adapter(): FastifyAdapter {
+function adapter(logger: ReturnType<typeof createLogger>): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
+    loggerInstance: logger,
+    requestIdLogLabel: 'requestId',
+    // Our own single line per request (logRequests) instead of Fastify's two.
+    disableRequestLogging: true,
     // Nest's router is the one that matters; Fastify's default 404 would not be problem+json.
     return503OnClosing: true,
   });
@@ -43,15 +46,16 @@ function adapter(): FastifyAdapter {
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const roles: Type[] =
     config.role === 'worker' ? [WorkerModule, WorkerProbesModule] : config.role === 'all' ? [ApiModule, WorkerModule] : [ApiModule];
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule(config, roles), adapter(), {
-    bufferLogs: true,
+  const logger = createLogger(config.logLevel);
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule(config, roles), adapter(logger), {
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only; anything else is 415, not a string handed to a validator.
   fastify.removeContentTypeParser(['text/plain']);
+  logRequests(fastify);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

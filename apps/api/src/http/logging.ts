@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -10,30 +12,65 @@ export function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** JSON logs with the request id on every line; credentials and tokens never reach a log. */
-export function loggerParams(level: string): Params {
-  return {
-    pinoHttp: {
-      level,
-      // Fastify already assigned the id (see main.ts); reuse it so reply header and logs agree.
-      genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? requestId(req),
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'res.headers["set-cookie"]',
-          '*.password',
-          '*.refreshToken',
-          '*.accessToken',
-        ],
-        censor: '[redacted]',
-      },
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // Probes would drown everything else.
-      autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+/**
+ * One pino instance for the process: Fastify logs requests through it (each line carries the
+ * request id) and Nest's own logging goes to it too. Credentials never reach a line: only the
+ * fields below are logged for a request, and anything shaped like a secret is redacted wherever
+ * it appears in a logged object.
+ */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { pid: process.pid },
+    redact: {
+      paths: ['*.authorization', '*.password', '*.refreshToken', '*.accessToken', '*.token', '*.secret', '*.cookie', 'headers'],
+      censor: '[redacted]',
     },
-  };
+  });
+}
+
+/** One line per answered request (probes excluded), at a level that follows the status. */
+export function logRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    if (request.url.startsWith('/health')) return;
+    const status = reply.statusCode;
+    const line = { method: request.method, path: request.url.split('?')[0], status, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (status >= 500) request.log.error(line, 'request');
+    else if (status >= 400) request.log.warn(line, 'request');
+    else request.log.info(line, 'request');
+  });
+}
+
+/** Nest's logger interface over the same pino instance. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
+
+  log(message: unknown, context?: string) {
+    this.write('info', message, context);
+  }
+  error(message: unknown, stackOrContext?: string, context?: string) {
+    // Nest passes (message, stack, context) or (message, context).
+    const ctx = context ?? (stackOrContext && !stackOrContext.includes('\n') ? stackOrContext : undefined);
+    const stack = stackOrContext && stackOrContext.includes('\n') ? stackOrContext : undefined;
+    this.write('error', message, ctx, stack);
+  }
+  warn(message: unknown, context?: string) {
+    this.write('warn', message, context);
+  }
+  debug(message: unknown, context?: string) {
+    this.write('debug', message, context);
+  }
+  verbose(message: unknown, context?: string) {
+    this.write('trace', message, context);
+  }
+  fatal(message: unknown, context?: string) {
+    this.write('fatal', message, context);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string, stack?: string) {
+    if (!this.pino.isLevelEnabled(level)) return;
+    if (message instanceof Error) this.pino[level]({ context, err: message }, message.message);
+    else if (message !== null && typeof message === 'object') this.pino[level]({ context, ...(message as object), ...(stack ? { stack } : {}) });
+    else this.pino[level]({ context, ...(stack ? { stack } : {}) }, String(message));
+  }
 }
