@@ -1,4 +1,4 @@
-import { StandardSchemaValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, StandardSchemaValidationPipe } from '@nestjs/common';
 import type { FieldIssue } from '@ln/domain';
 import { RequestValidationFailed } from './http-errors';
 
@@ -26,9 +26,27 @@ export function toFieldIssues(issues: readonly Issue[]): FieldIssue[] {
   return fields.slice(0, 50);
 }
 
-/** Validates every @Body/@Query/@Param that declares a schema; failures become a 400 naming the fields. */
+/**
+ * Validates every @Body/@Query/@Param that declares a schema; failures become a 400 naming the
+ * fields. A schema on a single path or query parameter sees a bare value, so its issues have no
+ * path: they are named after the parameter, not `body`.
+ */
+class EdgeValidationPipe extends StandardSchemaValidationPipe {
+  override async transform<T>(value: T, metadata: ArgumentMetadata): Promise<T> {
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof RequestValidationFailed && metadata.type !== 'body' && metadata.data) {
+        const name = metadata.data;
+        throw new RequestValidationFailed(error.fields.map((f) => ({ ...f, field: f.field === 'body' ? name : `${name}.${f.field}` })));
+      }
+      throw error;
+    }
+  }
+}
+
 export function validationPipe(): StandardSchemaValidationPipe {
-  return new StandardSchemaValidationPipe({
+  return new EdgeValidationPipe({
     exceptionFactory: (issues) => new RequestValidationFailed(toFieldIssues(issues as readonly Issue[])),
   });
 }

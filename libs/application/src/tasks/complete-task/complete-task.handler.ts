@@ -11,6 +11,6 @@ export class CompleteTaskHandler implements ICommandHandler<CompleteTaskCommand>
     const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
     const steps = await this.writer.tasks.countSteps(command.ownerId, task.id);
     task.complete(this.writer.events(), steps.open);
-    return this.writer.save(task, command.ownerId);
+    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
   }
 }

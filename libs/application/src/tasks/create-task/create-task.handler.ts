@@ -28,7 +28,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
       replanOf: input.replanOf ?? null,
     });
     try {
-      return { task: await this.writer.save(task, ownerId, print), created: true };
+      return { task: await this.writer.save(task, ownerId, { createFingerprint: print }), created: true };
     } catch (error) {
       // Two identical creates raced on one id: the loser answers like a retry.
       if (error instanceof TaskIdConflict && input.id) {

@@ -11,6 +11,6 @@ export class DeleteTaskHandler implements ICommandHandler<DeleteTaskCommand> {
     const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
     const steps = await this.writer.tasks.countSteps(command.ownerId, task.id);
     task.delete(this.writer.events(), steps.total);
-    return this.writer.save(task, command.ownerId);
+    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
   }
 }

@@ -10,6 +10,6 @@ export class DropTaskHandler implements ICommandHandler<DropTaskCommand> {
   async execute(command: DropTaskCommand): Promise<TaskView> {
     const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
     task.drop(this.writer.events());
-    return this.writer.save(task, command.ownerId);
+    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
   }
 }

@@ -10,6 +10,6 @@ export class EditTaskHandler implements ICommandHandler<EditTaskCommand> {
   async execute({ ownerId, id, changes, expectedVersion }: EditTaskCommand): Promise<TaskView> {
     const task = await this.writer.load(ownerId, id, expectedVersion);
     task.edit(this.writer.events(), changes, await this.writer.timezoneOf(ownerId));
-    return this.writer.save(task, ownerId);
+    return this.writer.save(task, ownerId, { expectedVersion });
   }
 }

@@ -11,6 +11,6 @@ export class FailTaskHandler implements ICommandHandler<FailTaskCommand> {
   async execute(command: FailTaskCommand): Promise<TaskView> {
     const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
     task.fail(this.writer.events(), parseFailureReason(command.reason), command.note);
-    return this.writer.save(task, command.ownerId);
+    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
   }
 }

@@ -10,6 +10,6 @@ export class PostponeTaskHandler implements ICommandHandler<PostponeTaskCommand>
   async execute(command: PostponeTaskCommand): Promise<TaskView> {
     const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
     task.postpone(this.writer.events(), command.scheduledFor, await this.writer.timezoneOf(command.ownerId));
-    return this.writer.save(task, command.ownerId);
+    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
   }
 }

@@ -10,6 +10,6 @@ export class ReopenTaskHandler implements ICommandHandler<ReopenTaskCommand> {
   async execute(command: ReopenTaskCommand): Promise<TaskView> {
     const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
     task.reopen(this.writer.events());
-    return this.writer.save(task, command.ownerId);
+    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
   }
 }

@@ -17,13 +17,23 @@ export class ReplaceTaskHandler implements ICommandHandler<ReplaceTaskCommand> {
   ) {}
 
   async execute({ ownerId, id, input, expectedVersion }: ReplaceTaskCommand): Promise<ReplaceTaskResult> {
-    const existing = await this.writer.tasks.get(ownerId, id);
+    let existing = await this.writer.tasks.get(ownerId, id);
     if (!existing) {
       if (expectedVersion !== undefined) throw new TaskNotFound();
       const claim = await this.writer.tasks.claimOf(id);
-      // Taken by someone else, or deleted: an id is never reused.
-      if (claim) throw claim.ownerId === ownerId && !claim.deleted ? new TaskIdConflict() : new TaskNotFound();
-      return this.commands.execute(new CreateTaskCommand(ownerId, { ...input, id }));
+      // Another user's, or deleted: an id is never reused.
+      if (claim && (claim.ownerId !== ownerId || claim.deleted)) throw new TaskNotFound();
+      if (!claim) {
+        try {
+          return await this.commands.execute(new CreateTaskCommand(ownerId, { ...input, id }));
+        } catch (error) {
+          // A concurrent PUT created it first with another body: replace that one instead.
+          if (!(error instanceof TaskIdConflict)) throw error;
+        }
+      }
+      // Created by a concurrent request between our two reads.
+      existing = await this.writer.tasks.get(ownerId, id);
+      if (!existing) throw new TaskNotFound();
     }
     if (expectedVersion !== undefined && expectedVersion !== existing.version) throw new VersionMismatch(expectedVersion, existing.version);
     const s = existing.state;
@@ -43,6 +53,6 @@ export class ReplaceTaskHandler implements ICommandHandler<ReplaceTaskCommand> {
       },
       timezone,
     );
-    return { task: await this.writer.save(existing, ownerId), created: false };
+    return { task: await this.writer.save(existing, ownerId, { expectedVersion }), created: false };
   }
 }

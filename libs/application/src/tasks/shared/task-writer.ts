@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventContext, type Task, TaskNotFound, VersionMismatch } from '@ln/domain';
-import { UserNotFound } from '../../errors/application-errors';
+import { ConcurrentModification, UserNotFound } from '../../errors/application-errors';
 import { ACCOUNT_READER, type AccountReader } from '../../ports/account-reader.port';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { ID_GENERATOR, type IdGenerator } from '../../ports/id-generator.port';
@@ -47,9 +47,18 @@ export class TaskWriter {
     return task;
   }
 
-  async save(task: Task, ownerId: string, createFingerprint?: string): Promise<TaskView> {
+  async save(task: Task, ownerId: string, options: { createFingerprint?: string; expectedVersion?: number } = {}): Promise<TaskView> {
     const changed = task.peekEvents().length > 0;
-    await this.tasks.save(task, createFingerprint);
+    try {
+      await this.tasks.save(task, options.createFingerprint);
+    } catch (error) {
+      // Another write got in between our load and our save. If the caller stated the version it
+      // expected, that precondition is what failed: 412, like a stale If-Match seen at load.
+      if (error instanceof ConcurrentModification && options.expectedVersion !== undefined) {
+        throw new VersionMismatch(options.expectedVersion, options.expectedVersion + 1);
+      }
+      throw error;
+    }
     if (changed) await this.cache.invalidate(ownerId);
     return toTaskView(task);
   }
