@@ -42,6 +42,11 @@ function start(cmd, args, env, readyText) {
       out += b;
       if (out.includes(readyText)) {
         clearTimeout(timer);
+        // From here on the output is drained, not kept: the bench must not pay for the app's logs.
+        child.stdout.off('data', on);
+        child.stderr.off('data', on);
+        child.stdout.resume();
+        child.stderr.resume();
         resolve(child);
       }
     };

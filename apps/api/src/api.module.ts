@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApplicationModule } from '@ln/application';
 import { AuthController } from './auth/auth.controller';
 import { HealthController } from './health/health.controller';
 import { AccessTokenGuard } from './http/auth.guard';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';
 import { TasksController } from './tasks/tasks.controller';
@@ -17,7 +16,6 @@ import { MeController } from './users/me.controller';
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_PIPE, useFactory: validationPipe },
   ],
 })

@@ -56,8 +56,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // The API speaks JSON only; anything else is 415, not a string handed to a validator.
   fastify.removeContentTypeParser(['text/plain']);
   logRequests(fastify);
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
   if (config.role !== 'worker') setupOpenApi(app as INestApplication);
   return app;

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
@@ -19,6 +19,7 @@ import {
 } from '@ln/application';
 import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
+import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { ApiProblems } from '../http/openapi';
 import { expectedVersion } from '../http/preconditions';
 import {
@@ -35,7 +36,14 @@ import {
   TaskResponse,
 } from './task.schemas';
 
-const IdempotencyKey = ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the stored answer for 24 h (per user)' });
+/**
+ * POSTs take an Idempotency-Key. The interceptor is attached here, not globally: a global
+ * interceptor would put every request (the cached reads too) through an rxjs pipeline.
+ */
+const IdempotencyKey = applyDecorators(
+  UseInterceptors(IdempotencyInterceptor),
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the stored answer for 24 h (per user)' }),
+);
 const IfMatch = ApiHeader({ name: 'If-Match', required: false, description: 'The ETag from a read; a stale one is 412' });
 const IdParam = ApiParam({ name: 'id', format: 'uuid' });
 

@@ -7,12 +7,10 @@ export interface RedisReadCacheOptions {
   readonly cooldownMs?: number;
   readonly onError?: (message: string) => void;
   readonly now?: () => number;
+  /** Entries this process keeps decoded (validated against Redis' version on every read). */
+  readonly nearEntries?: number;
 }
 
-/**
- * The version and the value in one round trip. The value's key is derived from KEYS[1], which
- * ioredis has already prefixed, so prefixes and cluster slots ({user} hash tag) stay consistent.
- */
 const NOW_MICROS = `local t = redis.call('TIME')
 local now = string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2]))`;
 
@@ -21,14 +19,10 @@ local now = string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2]))`;
  * microseconds, never at 0: a version number is never reused, so an entry from before an
  * eviction can never match a later version.
  */
-const READ_SCRIPT = `
-local v = redis.call('GET', KEYS[1])
-if not v then
-  ${NOW_MICROS}
-  redis.call('SET', KEYS[1], now, 'NX')
-  v = redis.call('GET', KEYS[1])
-end
-return { v, redis.call('GET', KEYS[1] .. ':' .. v .. ':' .. ARGV[1]) }`;
+const INIT_SCRIPT = `
+${NOW_MICROS}
+redis.call('SET', KEYS[1], now, 'NX')
+return redis.call('GET', KEYS[1])`;
 
 const BUMP_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -38,7 +32,7 @@ end
 return redis.call('INCR', KEYS[1])`;
 
 type Reader = Redis & {
-  lnReadVersioned(versionKey: string, key: string): Promise<[string, string | null]>;
+  lnInitVersion(versionKey: string): Promise<string>;
   lnBumpVersion(versionKey: string): Promise<number>;
 };
 
@@ -53,8 +47,22 @@ type Reader = Redis & {
  * invalidation is written, this process reads from the database only, so it never serves what
  * it made stale. (Other replicas rely on the entry TTL in that window: see docs/adr/0008.)
  */
+interface NearEntry {
+  readonly version: string;
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
 export class RedisReadCache implements ReadCache {
   private readonly client: Reader;
+  /**
+   * The near cache: the last value this process read or filled per user and key, with the
+   * version it belongs to. Every read still asks Redis for the current version (that is what
+   * keeps invalidation exact across replicas); when it matches, the value is not transferred or
+   * decoded again. Same TTL as the entries in Redis.
+   */
+  private readonly near = new Map<string, NearEntry>();
+  private readonly nearEntries: number;
   private readonly inFlight = new Map<string, Promise<string>>();
   /** Bumped by this process's invalidations: a bypassed read never joins a load from before one. */
   private readonly localEpochs = new Map<string, number>();
@@ -73,8 +81,9 @@ export class RedisReadCache implements ReadCache {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.cooldownMs = options.cooldownMs ?? 1_000;
     this.now = options.now ?? Date.now;
-    if (!(client as unknown as Partial<Reader>).lnReadVersioned) {
-      client.defineCommand('lnReadVersioned', { numberOfKeys: 1, lua: READ_SCRIPT });
+    this.nearEntries = options.nearEntries ?? 10_000;
+    if (!(client as unknown as Partial<Reader>).lnInitVersion) {
+      client.defineCommand('lnInitVersion', { numberOfKeys: 1, lua: INIT_SCRIPT });
       client.defineCommand('lnBumpVersion', { numberOfKeys: 1, lua: BUMP_SCRIPT });
     }
     this.client = client as unknown as Reader;
@@ -87,11 +96,19 @@ export class RedisReadCache implements ReadCache {
   async read(userId: string, key: string, load: () => Promise<string>): Promise<string> {
     if (!this.usable()) return this.bypass(userId, key, load);
     const versionKey = RedisReadCache.versionKey(userId);
+    const nearKey = `${userId}\u0000${key}`;
+    const held = this.near.get(nearKey);
+    const heldVersion = held && held.expiresAt > this.now() ? held.version : '';
     let version: string;
     try {
-      const [v, value] = await this.client.lnReadVersioned(versionKey, key);
-      if (value !== null) return value;
-      version = v;
+      // The hot path is one plain GET of the version: the value is already here when it matches.
+      version = (await this.client.get(versionKey)) ?? (await this.client.lnInitVersion(versionKey));
+      if (held && version === heldVersion) return held.value;
+      const value = await this.client.get(`${versionKey}:${version}:${key}`);
+      if (value !== null) {
+        this.remember(nearKey, version, value);
+        return value;
+      }
     } catch (error) {
       this.trip(error);
       return this.bypass(userId, key, load);
@@ -101,11 +118,21 @@ export class RedisReadCache implements ReadCache {
       const value = await load();
       try {
         await this.client.set(slot, value, 'PX', this.ttlMs);
+        this.remember(nearKey, version, value);
       } catch (error) {
         this.trip(error);
       }
       return value;
     });
+  }
+
+  private remember(nearKey: string, version: string, value: string): void {
+    this.near.delete(nearKey);
+    if (this.near.size >= this.nearEntries) {
+      const oldest = this.near.keys().next().value;
+      if (oldest !== undefined) this.near.delete(oldest);
+    }
+    this.near.set(nearKey, { version, value, expiresAt: this.now() + this.ttlMs });
   }
 
   /** Without Redis, concurrent misses still share one database load (per process). */
