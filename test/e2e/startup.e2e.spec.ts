@@ -113,7 +113,7 @@ describe('starting the product (embedded)', () => {
           .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l))
           .find((l) => l.path === '/v1/me' && l.status === 200);
-      for (let i = 0; i < 40 && !logged(); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 80 && !logged(); i++) await new Promise((r) => setTimeout(r, 50));
       expect(logged()).toMatchObject({ requestId: expect.any(String), method: 'GET' });
       expect(second.output()).not.toContain(accessToken);
       expect(second.output()).not.toContain('long enough');

@@ -19,6 +19,10 @@ export function requestId(req: IncomingMessage): string {
  * it appears in a logged object.
  */
 export function createLogger(level: string): Logger {
+  // Buffered writes (flushed at 4 KB, every second, and on exit): one syscall per line would cost
+  // more than the request it describes, and a quiet server still shows its lines within a second.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), 1000).unref();
   return pino(
     {
       level,
@@ -28,9 +32,7 @@ export function createLogger(level: string): Logger {
         censor: '[redacted]',
       },
     },
-    // Buffered writes (flushed at 4 KB and on exit): one syscall per line would cost more than the
-    // request it describes.
-    pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    destination,
   );
 }
 
