@@ -12,7 +12,7 @@ import type {
   TaskSort,
   TaskView,
 } from '@ln/application';
-import { ConcurrentModification } from '@ln/application';
+import { ConcurrentModification, stateToView } from '@ln/application';
 import { type DomainEvent, Schedule, Task, TaskIdConflict, type TaskState } from '@ln/domain';
 
 /**
@@ -87,27 +87,9 @@ export class InMemoryTaskRepository implements TaskRepository {
   }
 }
 
-/** What the read side shows of a stored task (mirrors the SQL read model's row mapping). */
+/** What the read side shows of a stored task: the application's own mapping, as the SQL read model uses. */
 export function viewOf(s: TaskState): TaskView {
-  return {
-    id: s.id,
-    title: s.title,
-    notes: s.notes,
-    scheduledFor: s.scheduledAt ?? s.scheduledDate,
-    dueAt: s.dueAt,
-    estimateMinutes: s.estimateMinutes,
-    priority: s.priority,
-    tags: [...s.tags],
-    parentId: s.parentId,
-    status: s.status,
-    failure: s.failure ? { ...s.failure } : null,
-    deferrals: s.deferrals,
-    replanOf: s.replanOf,
-    version: s.version,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    closedAt: s.closedAt,
-  };
+  return stateToView(s);
 }
 
 /** The storage ordering key of a sort: creation instant, or the schedule's calendar key ('~' unscheduled). */

@@ -1,4 +1,4 @@
-import type { TaskView } from '@ln/application';
+import { type TaskView, stateToView } from '@ln/application';
 import type { Failure, Priority, TaskState, TaskStatus } from '@ln/domain';
 
 /** A `tasks` row as both drivers return it from the SELECT below (dates pre-formatted in SQL). */
@@ -69,26 +69,7 @@ export function rowToState(r: TaskRow): TaskState {
 }
 
 export function rowToView(r: TaskRow): TaskView {
-  const s = rowToState(r);
-  return {
-    id: s.id,
-    title: s.title,
-    notes: s.notes,
-    scheduledFor: s.scheduledAt ?? s.scheduledDate,
-    dueAt: s.dueAt,
-    estimateMinutes: s.estimateMinutes,
-    priority: s.priority,
-    tags: s.tags,
-    parentId: s.parentId,
-    status: s.status,
-    failure: s.failure,
-    deferrals: s.deferrals,
-    replanOf: s.replanOf,
-    version: s.version,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    closedAt: s.closedAt,
-  };
+  return stateToView(rowToState(r));
 }
 
 /** SELECT results: pg through TypeORM returns rows; an UPDATE/INSERT ... RETURNING may come as [rows, count]. */

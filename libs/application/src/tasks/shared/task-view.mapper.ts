@@ -1,9 +1,8 @@
-import type { Task } from '@ln/domain';
+import type { Task, TaskState } from '@ln/domain';
 import type { TaskView } from '../../ports/task-read-model.port';
 
-/** Whitelists what leaves the application about a task; the read model maps rows to the same shape. */
-export function toTaskView(task: Task): TaskView {
-  const s = task.state;
+/** Whitelists what leaves the application about a task; the read model maps its rows through it too. */
+export function stateToView(s: TaskState): TaskView {
   return {
     id: s.id,
     title: s.title,
@@ -23,4 +22,8 @@ export function toTaskView(task: Task): TaskView {
     updatedAt: s.updatedAt,
     closedAt: s.closedAt,
   };
+}
+
+export function toTaskView(task: Task): TaskView {
+  return stateToView(task.state);
 }
