@@ -1,5 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DependencyUnavailable } from '@ln/application';
 import type { DataSource, EntityManager } from 'typeorm';
+import { isDatabaseUnavailable } from './pg-errors';
+
+/** A database that cannot be reached is the client's 503 (retry later), never a 500. */
+async function unavailableAs503<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw isDatabaseUnavailable(error) ? new DependencyUnavailable('database', error) : error;
+  }
+}
 
 /**
  * The one way adapters touch the database. It hides the difference that matters between the
@@ -34,15 +45,17 @@ export class Database {
     const begin = () =>
       this.dataSource.transaction((manager) => this.current.run({ manager, transactional: true }, () => work(manager)));
     // Inside a plain `run` the lock is already ours: taking it again would wait for ourselves.
-    return scope ? begin() : this.exclusive(begin);
+    return unavailableAs503(scope ? begin() : this.exclusive(begin));
   }
 
   /** Runs a read (or a single statement) on the caller's transaction or a pooled connection. */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const scope = this.current.getStore();
     if (scope) return work(scope.manager);
-    return this.exclusive(() =>
-      this.current.run({ manager: this.dataSource.manager, transactional: false }, () => work(this.dataSource.manager)),
+    return unavailableAs503(
+      this.exclusive(() =>
+        this.current.run({ manager: this.dataSource.manager, transactional: false }, () => work(this.dataSource.manager)),
+      ),
     );
   }
 

@@ -8,3 +8,18 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   // PGlite does not always report the constraint name; fall back to the message.
   return name === undefined ? String((error as Error).message).includes(constraint) : name === constraint;
 }
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+// SQLSTATE: 08 connection exception; 57P01-03 shutdown / cannot connect now; 53300 too many
+// connections; 57014 statement timeout (the database is too slow to answer in time).
+const UNAVAILABLE_STATES = /^(08...|57P0[123]|53300|57014)$/;
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection error|terminating connection/i;
+
+/** True when the error says the database cannot be reached (or answer), not that the query was wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } } | null;
+  if (!e) return false;
+  const codes = [e.code, e.driverError?.code].filter((c): c is string => typeof c === 'string');
+  if (codes.some((c) => NETWORK_CODES.has(c) || UNAVAILABLE_STATES.test(c))) return true;
+  return UNAVAILABLE_MESSAGES.test(`${e.message ?? ''} ${e.driverError?.message ?? ''}`);
+}

@@ -49,3 +49,14 @@ export class UserNotFound extends DomainError {
     super('user not found');
   }
 }
+
+/** A service the request needs (database, broker) is down or too slow right now: retry later. */
+export class DependencyUnavailable extends DomainError {
+  readonly kind = 'unavailable' as const;
+  readonly code = 'dependency_unavailable';
+  override readonly retryAfterSeconds = 5;
+  constructor(dependency: string, cause?: unknown) {
+    super(`the ${dependency} is unavailable; retry shortly`);
+    this.cause = cause;
+  }
+}
