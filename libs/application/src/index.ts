@@ -54,3 +54,4 @@ export * from './tasks/get-task/get-task.handler';
 export * from './tasks/list-tasks/list-tasks.query';
 export * from './tasks/list-tasks/list-tasks.handler';
 export * from './tasks/list-tasks/task-cursor';
+export * from './ports/command-queue.port';
