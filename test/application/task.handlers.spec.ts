@@ -48,7 +48,7 @@ import {
   UnknownTaskReference,
   VersionMismatch,
 } from '@ln/domain';
-import { FixedClock, SequentialIds } from '../support/fakes';
+import { FixedClock, ImmediateUnitOfWork, SequentialIds } from '../support/fakes';
 import { FakeAccountReader, InMemoryTaskReadModel, InMemoryTaskRepository, RecordingReadCache, viewOf } from '../support/task-fakes';
 
 /**
@@ -83,7 +83,7 @@ function world() {
   const readModel = new InMemoryTaskReadModel(repo);
   const cache = new RecordingReadCache(log);
   const accounts = new FakeAccountReader({ [ALICE]: 'UTC', [BOB]: 'UTC', [SEOUL]: 'Asia/Seoul' });
-  const writer = new TaskWriter(repo, accounts, cache, clock, ids);
+  const writer = new TaskWriter(repo, accounts, cache, clock, ids, new ImmediateUnitOfWork());
   const create = new CreateTaskHandler(writer);
   const bus = new CreateOnlyBus(create);
   const w = {

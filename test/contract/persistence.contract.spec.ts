@@ -168,6 +168,61 @@ export function persistenceContract(name: string, open: () => Promise<DatabaseHa
       return row.n;
     }
 
+    describe('unit of work: savepoints and after-commit hooks', () => {
+      it('after-commit hooks run after the commit, not at all on rollback, and at once outside a transaction', async () => {
+        const seen: string[] = [];
+        await unitOfWork.afterCommit(async () => {
+          seen.push('outside');
+        });
+        expect(seen).toEqual(['outside']);
+        const user = newUser();
+        await unitOfWork.run(async () => {
+          await users.save(user);
+          await unitOfWork.afterCommit(async () => {
+            seen.push(`committed ${(await countUsersWithEmail(user.email)) === 1}`);
+          });
+          expect(seen).toEqual(['outside']);
+        });
+        expect(seen).toEqual(['outside', 'committed true']);
+        await expect(
+          unitOfWork.run(async () => {
+            await unitOfWork.afterCommit(async () => {
+              seen.push('rolled back');
+            });
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect(seen).toEqual(['outside', 'committed true']);
+      });
+
+      it('a failed savepoint undoes only its own writes and hooks; the transaction commits the rest', async () => {
+        const kept = newUser();
+        const undone = newUser();
+        const seen: string[] = [];
+        await unitOfWork.run(async () => {
+          await unitOfWork.savepoint(async () => {
+            await users.save(kept);
+            await unitOfWork.afterCommit(async () => {
+              seen.push('kept');
+            });
+          });
+          await expect(
+            unitOfWork.savepoint(async () => {
+              await users.save(undone);
+              await unitOfWork.afterCommit(async () => {
+                seen.push('undone');
+              });
+              throw new Error('this command fails');
+            }),
+          ).rejects.toThrow('this command fails');
+        });
+        expect(await countUsersWithEmail(kept.email)).toBe(1);
+        expect(await countUsersWithEmail(undone.email)).toBe(0);
+        expect(await outboxFor(undone.id)).toEqual([]);
+        expect(seen).toEqual(['kept']);
+      });
+    });
+
     describe('migrate', () => {
       it('applied every migration once, in order; a second run applies nothing', async () => {
         expect(ALL_MIGRATIONS[0]).toBe('AccountsAndOutbox1764140000000');

@@ -130,3 +130,16 @@ export class BrokenCounter implements AttemptCounter {
     throw new Error('connection refused');
   }
 }
+
+/** No database: work runs as it is, after-commit hooks run at once (every save "commits" itself). */
+export class ImmediateUnitOfWork {
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+  savepoint<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+  async afterCommit(hook: () => Promise<void>): Promise<void> {
+    await hook();
+  }
+}

@@ -27,11 +27,14 @@ interface Scope {
   readonly manager: EntityManager;
   /** True inside a transaction; false inside a plain `run` (which on PGlite still holds the lock). */
   readonly transactional: boolean;
+  /** Work to do once the transaction has committed (not if it rolls back). */
+  readonly afterCommit?: (() => Promise<void>)[];
 }
 
 export class Database {
   private readonly current = new AsyncLocalStorage<Scope>();
   private tail: Promise<unknown> = Promise.resolve();
+  private savepoints = 0;
 
   constructor(
     readonly dataSource: DataSource,
@@ -42,10 +45,45 @@ export class Database {
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const scope = this.current.getStore();
     if (scope?.transactional) return work(scope.manager);
+    const afterCommit: (() => Promise<void>)[] = [];
     const begin = () =>
-      this.dataSource.transaction((manager) => this.current.run({ manager, transactional: true }, () => work(manager)));
+      this.dataSource.transaction((manager) => this.current.run({ manager, transactional: true, afterCommit }, () => work(manager)));
     // Inside a plain `run` the lock is already ours: taking it again would wait for ourselves.
-    return unavailableAs503(scope ? begin() : this.exclusive(begin));
+    const result = await unavailableAs503(scope ? begin() : this.exclusive(begin));
+    for (const hook of afterCommit) await hook();
+    return result;
+  }
+
+  /**
+   * Runs `hook` once the caller's transaction commits, or at once when there is none. For effects
+   * outside the database that must not be seen before the commit (cache invalidation).
+   */
+  async afterCommit(hook: () => Promise<void>): Promise<void> {
+    const scope = this.current.getStore();
+    if (scope?.transactional && scope.afterCommit) scope.afterCommit.push(hook);
+    else await hook();
+  }
+
+  /**
+   * Inside a transaction: runs `work` so that if it throws, only its own writes are undone and the
+   * transaction goes on (a savepoint). Outside one: a transaction of its own.
+   */
+  async savepoint<T>(work: () => Promise<T>): Promise<T> {
+    const scope = this.current.getStore();
+    if (!scope?.transactional) return this.transaction(() => work());
+    const name = `sp_${++this.savepoints}`;
+    const hooks = scope.afterCommit?.length ?? 0;
+    await scope.manager.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await work();
+      await scope.manager.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      await scope.manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      // What the undone work asked to do after the commit is undone with it.
+      scope.afterCommit?.splice(hooks);
+      throw error;
+    }
   }
 
   /** Runs a read (or a single statement) on the caller's transaction or a pooled connection. */

@@ -7,4 +7,12 @@ export class TypeOrmUnitOfWork implements UnitOfWork {
   run<T>(work: () => Promise<T>): Promise<T> {
     return this.db.transaction(() => work());
   }
+
+  savepoint<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.savepoint(work);
+  }
+
+  afterCommit(hook: () => Promise<void>): Promise<void> {
+    return this.db.afterCommit(hook);
+  }
 }

@@ -6,4 +6,8 @@ export const UNIT_OF_WORK = Symbol('UnitOfWork');
  */
 export interface UnitOfWork {
   run<T>(work: () => Promise<T>): Promise<T>;
+  /** Inside `run`: if `work` throws, only its writes are undone and the transaction continues. */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
+  /** Runs `hook` after the current transaction commits (never if it rolls back), or now outside one. */
+  afterCommit(hook: () => Promise<void>): Promise<void>;
 }

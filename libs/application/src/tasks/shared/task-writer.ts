@@ -8,6 +8,7 @@ import { ID_GENERATOR, type IdGenerator } from '../../ports/id-generator.port';
 import { READ_CACHE, type ReadCache } from '../../ports/read-cache.port';
 import type { TaskView } from '../../ports/task-read-model.port';
 import { TASK_REPOSITORY, type TaskRepository } from '../../ports/task.repository.port';
+import { UNIT_OF_WORK, type UnitOfWork } from '../../ports/unit-of-work.port';
 import { toTaskView } from './task-view.mapper';
 
 /**
@@ -24,6 +25,7 @@ export class TaskWriter {
     @Inject(READ_CACHE) private readonly cache: ReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
   ) {}
 
   events(): EventContext {
@@ -59,7 +61,8 @@ export class TaskWriter {
       }
       throw error;
     }
-    if (changed) await this.cache.invalidate(ownerId);
+    // After the commit: inside a worker's batch that is when the whole batch commits.
+    if (changed) await this.uow.afterCommit(() => this.cache.invalidate(ownerId));
     return toTaskView(task);
   }
 }
