@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LogInHandler } from './auth/log-in/log-in.handler';
+import { ApplyCommandBatch } from './commands/apply-command-batch';
 import { LogOutHandler } from './auth/log-out/log-out.handler';
 import { RefreshSessionHandler } from './auth/refresh-session/refresh-session.handler';
 import { RegisterUserHandler } from './auth/register-user/register-user.handler';
@@ -39,7 +40,7 @@ const TASKS = [
 /** The use cases. Their ports come from whichever infrastructure module the app composes. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  providers: [...AUTH, ...TASKS],
-  exports: [CqrsModule],
+  providers: [...AUTH, ...TASKS, ApplyCommandBatch],
+  exports: [CqrsModule, ApplyCommandBatch],
 })
 export class ApplicationModule {}

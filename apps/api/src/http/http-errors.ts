@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorKind, type FieldIssue } from '@ln/domain';
+import { DomainError, type FieldIssue } from '@ln/domain';
 
 /** Refusals made at the edge (before a use case runs) share the domain's error shape. */
 export class RequestValidationFailed extends DomainError {
@@ -19,13 +19,5 @@ export class Unauthenticated extends DomainError {
   }
 }
 
-export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  not_found: 404,
-  conflict: 409,
-  precondition_failed: 412,
-  unprocessable: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
+// One mapping of refusal kinds to statuses, shared with queued commands' recorded problems.
+export { STATUS_BY_KIND } from '@ln/application';

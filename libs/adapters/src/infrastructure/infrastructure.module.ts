@@ -7,6 +7,7 @@ import {
   type AuthSettings,
   CACHE,
   CLOCK,
+  COMMAND_INBOX,
   type Clock,
   EVENT_TRANSPORT,
   type EventTransport,
@@ -42,6 +43,7 @@ import {
   Database,
   DatabaseReadinessProbe,
   TypeOrmAccountReader,
+  TypeOrmCommandInbox,
   TypeOrmIdempotencyStore,
   TypeOrmTaskReadModel,
   TypeOrmTaskRepository,
@@ -112,6 +114,7 @@ export class InfrastructureModule {
       { provide: TASK_REPOSITORY, useFactory: (db: Database) => new TypeOrmTaskRepository(db), inject: [Database] },
       { provide: TASK_READ_MODEL, useFactory: (db: Database) => new TypeOrmTaskReadModel(db), inject: [Database] },
       { provide: IDEMPOTENCY_STORE, useFactory: (db: Database) => new TypeOrmIdempotencyStore(db), inject: [Database] },
+      { provide: COMMAND_INBOX, useFactory: (db: Database) => new TypeOrmCommandInbox(db), inject: [Database] },
       {
         provide: ACCESS_TOKENS,
         useFactory: (clock: Clock, ids: IdGenerator) =>

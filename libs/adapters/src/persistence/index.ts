@@ -10,3 +10,4 @@ export * from './typeorm-account.reader';
 export * from './typeorm-task.repository';
 export * from './typeorm-task.read-model';
 export * from './typeorm-idempotency.store';
+export * from './typeorm-command-inbox';

@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { DomainError } from '@ln/domain';
+import { CLOCK, type Clock } from '../ports/clock.port';
+import { COMMAND_INBOX, type CommandInbox, type CommandProblem } from '../ports/command-inbox.port';
+import type { CommandDelivery, CommandEnvelope } from '../ports/command-queue.port';
+import { UNIT_OF_WORK, type UnitOfWork } from '../ports/unit-of-work.port';
+import { commandOf, resourceOf } from './command-catalog';
+
+/** HTTP-independent statuses of refusals, so a queued command's problem reads like its sync twin's. */
+export const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export function problemOf(error: DomainError): CommandProblem {
+  return { status: STATUS_BY_KIND[error.kind], code: error.code, detail: error.message, ...(error.fields ? { errors: error.fields } : {}) };
+}
+
+/** A refusal that is the command's own answer (recorded, acked); anything else is a fault (retried). */
+function isRefusal(error: unknown): error is DomainError {
+  return error instanceof DomainError && error.kind !== 'unavailable';
+}
+
+/**
+ * Applies a batch of queued commands in ONE transaction: each command's effects (aggregate and
+ * outbox rows) and its inbox record, command after command in delivery order. A command already
+ * in the inbox is skipped (a redelivery). A command the domain refuses is recorded as rejected,
+ * inside a savepoint so its partial writes are undone, and does not fail its batch. Acks happen
+ * only after the commit. Any other error rolls the whole batch back and is thrown: nothing of it
+ * was applied, and the caller decides how to retry (see the worker's batch processor).
+ */
+@Injectable()
+export class ApplyCommandBatch {
+  constructor(
+    @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
+    @Inject(COMMAND_INBOX) private readonly inbox: CommandInbox,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async apply(batch: readonly CommandDelivery[]): Promise<{ applied: number; rejected: number; duplicates: number }> {
+    const counts = { applied: 0, rejected: 0, duplicates: 0 };
+    await this.uow.run(async () => {
+      for (const delivery of batch) {
+        const outcome = await this.applyOne(delivery.envelope);
+        counts[outcome] += 1;
+      }
+    });
+    for (const delivery of batch) await delivery.ack();
+    return counts;
+  }
+
+  private async applyOne(envelope: CommandEnvelope): Promise<'applied' | 'rejected' | 'duplicates'> {
+    if (await this.inbox.find(envelope.commandId)) return 'duplicates';
+    const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
+    try {
+      const result = await this.uow.savepoint(() => this.commands.execute(commandOf(envelope)));
+      await this.inbox.record({ ...record, status: 'applied', resourceId: resourceOf(envelope, result), problem: null });
+      return 'applied';
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      await this.inbox.record({ ...record, status: 'rejected', resourceId: resourceOf(envelope, undefined), problem: problemOf(error) });
+      return 'rejected';
+    }
+  }
+}
