@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { ApplyCommandBatch, COMMAND_QUEUE, type CommandDelivery, type CommandQueue, DependencyUnavailable, type Subscription } from '@ln/application';
+
+export const COMMAND_BATCH_OPTIONS = Symbol('CommandBatchOptions');
+
+export interface CommandBatchSettings {
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  /** Longest pause between attempts while a dependency is down. */
+  readonly maxBackoffMs: number;
+}
+
+/**
+ * Feeds batches from the command queue to ApplyCommandBatch and decides what a failure means:
+ * - a dependency down (PostgreSQL): hold the batch, unacknowledged, and try it again with backoff.
+ *   Nothing is given back to the broker, so an outage never uses up a good command's delivery limit;
+ * - any other fault: the batch was rolled back whole, so each command is tried alone to find the
+ *   one at fault; the good ones apply (once: the inbox), the faulty one is given back and after the
+ *   broker's delivery limit goes to the dead-letter queue. Never lost, never retried forever.
+ */
+@Injectable()
+export class CommandBatchProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Commands');
+  private subscription: Subscription | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly applier: ApplyCommandBatch,
+    @Inject(COMMAND_QUEUE) private readonly queue: CommandQueue,
+    @Inject(COMMAND_BATCH_OPTIONS) private readonly settings: CommandBatchSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await this.queue.consume((batch) => this.process(batch), this.settings);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+  }
+
+  async process(batch: readonly CommandDelivery[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.applier.apply(batch);
+        return;
+      } catch (error) {
+        if (error instanceof DependencyUnavailable && !this.stopping) {
+          const wait = Math.min(this.settings.maxBackoffMs, 100 * 2 ** attempt);
+          if (attempt === 0) this.logger.warn(`holding a batch of ${batch.length}: ${error.message}`);
+          await new Promise((r) => setTimeout(r, wait));
+          continue;
+        }
+        if (error instanceof DependencyUnavailable) throw error; // stopping: the broker redelivers
+        if (batch.length === 1) {
+          const { commandId, type } = batch[0].envelope;
+          this.logger.error(`command ${commandId} (${type}) failed (delivery ${batch[0].deliveryCount}): ${(error as Error).message}`);
+          await batch[0].retry();
+          return;
+        }
+        this.logger.warn(`a batch of ${batch.length} failed; applying its commands one by one: ${(error as Error).message}`);
+        for (const delivery of batch) await this.process([delivery]);
+        return;
+      }
+    }
+  }
+}
