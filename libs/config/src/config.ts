@@ -40,6 +40,11 @@ const EnvSchema = z
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(900),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    COMMAND_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - only').default('ln.commands'),
+    COMMAND_PARTITIONS: z.coerce.number().int().min(1).max(64).default(4),
+    COMMAND_DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+    WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+    WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(20),
   })
   .superRefine((env, ctx) => {
     // A split deployment shares state only through the services, so each role needs all three.
@@ -77,6 +82,15 @@ export interface AppConfig {
     readonly loginFailureWindowSeconds: number;
   };
   readonly logLevel: string;
+  /** The queued write path's command queue and the worker's batching. */
+  readonly commands: {
+    /** RabbitMQ exchange name and queue prefix. */
+    readonly queueName: string;
+    readonly partitions: number;
+    readonly deliveryLimit: number;
+    readonly batchSize: number;
+    readonly batchWaitMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -114,5 +128,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
     logLevel: e.LOG_LEVEL,
+    commands: {
+      queueName: e.COMMAND_QUEUE_NAME,
+      partitions: e.COMMAND_PARTITIONS,
+      deliveryLimit: e.COMMAND_DELIVERY_LIMIT,
+      batchSize: e.WORKER_BATCH_SIZE,
+      batchWaitMs: e.WORKER_BATCH_WAIT_MS,
+    },
   };
 }

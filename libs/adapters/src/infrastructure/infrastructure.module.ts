@@ -8,6 +8,8 @@ import {
   CACHE,
   CLOCK,
   COMMAND_INBOX,
+  COMMAND_QUEUE,
+  type CommandQueue,
   type Clock,
   EVENT_TRANSPORT,
   type EventTransport,
@@ -38,7 +40,7 @@ import {
   createRedisClient,
   waitForRedisReady,
 } from '../cache';
-import { InProcessEventTransport, RabbitMqEventTransport, RabbitMqReadinessProbe } from '../messaging';
+import { InProcessCommandQueue, InProcessEventTransport, RabbitMqCommandQueue, RabbitMqEventTransport, RabbitMqReadinessProbe } from '../messaging';
 import {
   Database,
   DatabaseReadinessProbe,
@@ -67,10 +69,12 @@ class ConnectionCloser implements OnApplicationShutdown {
     private readonly db: Database,
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+    @Inject(COMMAND_QUEUE) private readonly commands: CommandQueue,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     const steps: [string, () => Promise<unknown>][] = [
+      ['command queue', () => this.commands.close()],
       ['event transport', () => this.transport.close()],
       ['redis', async () => (this.redis ? closeRedisClient(this.redis) : undefined)],
       ['database', () => this.db.close()],
@@ -176,6 +180,14 @@ export class InfrastructureModule {
           if (config.transport.kind !== 'rabbitmq') return new InProcessEventTransport();
           const log = new Logger('RabbitMQ');
           return new RabbitMqEventTransport({ url: config.transport.url, onError: (message: string) => log.warn(`rabbitmq: ${message}`) });
+        },
+      },
+      {
+        provide: COMMAND_QUEUE,
+        useFactory: (): CommandQueue => {
+          const log = new Logger('CommandQueue');
+          const options = { partitions: config.commands.partitions, maxDeliveries: config.commands.deliveryLimit, onError: (message: string) => log.warn(message) };
+          return config.transport.kind === 'rabbitmq' ? new RabbitMqCommandQueue({ url: config.transport.url, prefix: config.commands.queueName, ...options }) : new InProcessCommandQueue(options);
         },
       },
       {

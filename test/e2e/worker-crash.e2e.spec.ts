@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { v7 } from 'uuid';
+import { Client } from 'pg';
+import { type CommandEnvelope, TaskCommandTypes } from '@ln/application';
+import { RabbitMqCommandQueue } from '@ln/adapters/messaging';
+import { createScratchDatabase } from '../support/app';
+import { SERVICES, describeWithService } from '../support/services';
+
+/**
+ * The queued write path's guarantee, on real processes: a worker killed with SIGKILL in the
+ * middle of its batches loses nothing and applies nothing twice, and each user's commands apply
+ * in the order they were sent (every edit states the version it expects: one applied out of order
+ * would be rejected).
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const USERS = 5;
+const EDITS = 30;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startServer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/apps/server/src/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready:\n${out}`)), 30_000);
+    const on = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes(' ready: ')) {
+        clearTimeout(timer);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describeWithService('rabbitmq', 'queued commands survive a worker killed mid-batch (services)', () => {
+  const prefix = `ln.test.crash.${randomBytes(4).toString('hex')}`;
+  let dropDb: () => Promise<void>;
+  let dbUrl: string;
+  let pg: Client;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build failed:\n${build.stderr}`);
+    const db = await createScratchDatabase();
+    dbUrl = db.url;
+    dropDb = db.drop;
+    pg = new Client({ connectionString: dbUrl });
+    await pg.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await pg?.end();
+    await dropDb?.();
+    const conn = await amqp.connect(SERVICES.rabbitmq);
+    const ch = await conn.createChannel();
+    for (let p = 0; p < 4; p++) await ch.deleteQueue(`${prefix}.p${p}`).catch(() => undefined);
+    await ch.deleteQueue(`${prefix}.dead`).catch(() => undefined);
+    await ch.deleteExchange(prefix).catch(() => undefined);
+    await ch.deleteExchange(`${prefix}.dlx`).catch(() => undefined);
+    await conn.close();
+  });
+
+  it('SIGKILL during the batches: every command applied exactly once, in per-user order', async () => {
+    const port = await freePort();
+    const env = {
+      ROLE: 'all',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: dbUrl,
+      REDIS_URL: SERVICES.redis,
+      REDIS_KEY_PREFIX: `test:${prefix}:`,
+      AMQP_URL: SERVICES.rabbitmq,
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      COMMAND_QUEUE_NAME: prefix,
+      WORKER_BATCH_SIZE: '10',
+      WORKER_BATCH_WAIT_MS: '5',
+      LOG_LEVEL: 'warn',
+    };
+    const first = await startServer(env);
+    children.push(first);
+    const users: string[] = [];
+    for (let i = 0; i < USERS; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `crash-${i}-${prefix}@example.com`, password: 'long enough' }),
+      });
+      users.push(((await res.json()) as { id: string }).id);
+    }
+
+    // What the api would send: per user a create, then edits each expecting the version before it.
+    const queue = new RabbitMqCommandQueue({ url: SERVICES.rabbitmq, prefix });
+    const tasks = users.map(() => v7());
+    const sent: CommandEnvelope[] = [];
+    const envelope = (userId: string, type: string, payload: Record<string, unknown>): CommandEnvelope => ({
+      commandId: v7(),
+      userId,
+      type,
+      payload,
+      issuedAt: new Date().toISOString(),
+    });
+    for (let step = 0; step <= EDITS; step++) {
+      await Promise.all(
+        users.map(async (userId, u) => {
+          const e =
+            step === 0
+              ? envelope(userId, TaskCommandTypes.Create, { input: { id: tasks[u], title: 'edit 0' } })
+              : envelope(userId, TaskCommandTypes.Edit, { id: tasks[u], changes: { title: `edit ${step}` }, expectedVersion: step });
+          await queue.send(e);
+          sent.push(e);
+        }),
+      );
+    }
+    await queue.close();
+
+    const processed = async () => Number((await pg.query('SELECT count(*) AS n FROM processed_commands')).rows[0].n);
+    await waitFor('some batches to commit', async () => (await processed()) >= 20, 20_000);
+    first.kill('SIGKILL');
+    const killedAt = await processed();
+    expect(killedAt).toBeLessThan(sent.length);
+
+    const second = await startServer({ ...env, PORT: String(await freePort()) });
+    children.push(second);
+    await waitFor('every command to be decided', async () => (await processed()) === sent.length, 60_000);
+
+    const decided = (await pg.query(`SELECT status, count(*)::int AS n FROM processed_commands GROUP BY status`)).rows;
+    expect(decided).toEqual([{ status: 'applied', n: sent.length }]);
+    const rows = (await pg.query(`SELECT id, title, version FROM tasks WHERE id = ANY($1::uuid[])`, [tasks])).rows;
+    expect(rows).toHaveLength(USERS);
+    for (const r of rows) expect(r).toMatchObject({ title: `edit ${EDITS}`, version: EDITS + 1 });
+    // Exactly one event per version per task: nothing applied twice.
+    const events = (
+      await pg.query(`SELECT aggregate_id, count(*)::int AS n, count(DISTINCT aggregate_version)::int AS versions FROM outbox WHERE aggregate_id = ANY($1::uuid[]) GROUP BY aggregate_id`, [tasks])
+    ).rows;
+    expect(events).toHaveLength(USERS);
+    for (const e of events) expect(e).toMatchObject({ n: EDITS + 1, versions: EDITS + 1 });
+    second.kill('SIGTERM');
+  }, 120_000);
+});
