@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@ln/config';
+import amqp from 'amqplib';
 import { Client } from 'pg';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { SERVICES } from './services';
@@ -15,6 +16,21 @@ export interface TestApp {
   readonly mode: Mode;
   readonly env: Record<string, string>;
   close(): Promise<void>;
+}
+
+/** Removes a test's command queues and exchanges from the shared broker. */
+export async function deleteCommandQueues(prefix: string, partitions: number): Promise<void> {
+  const conn = await amqp.connect(SERVICES.rabbitmq);
+  try {
+    const ch = await conn.createChannel();
+    for (let p = 0; p < partitions; p++) await ch.deleteQueue(`${prefix}.p${p}`);
+    await ch.deleteQueue(`${prefix}.dead`);
+    await ch.deleteExchange(prefix);
+    await ch.deleteExchange(`${prefix}.dlx`);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
 }
 
 /** A database of its own for one suite, so suites never see each other's rows. */
@@ -54,6 +70,8 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
       REDIS_URL: SERVICES.redis,
       // Each suite its own keys: counters and cache entries never leak between runs or suites.
       REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
+      // Each suite its own command queues, deleted on close: nothing shared with other runs.
+      COMMAND_QUEUE_NAME: `ln.test.app.${randomBytes(6).toString('hex')}`,
       AMQP_URL: SERVICES.rabbitmq,
       JWT_SECRET: randomBytes(32).toString('base64url'),
       ...extraEnv,
@@ -68,6 +86,7 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
     env,
     async close() {
       await app.close();
+      if (env.COMMAND_QUEUE_NAME) await deleteCommandQueues(env.COMMAND_QUEUE_NAME, Number(env.COMMAND_PARTITIONS ?? 4));
       await dropDatabase?.();
       rmSync(dataDir, { recursive: true, force: true });
     },
