@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -59,12 +59,7 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-// Every suite here runs the built server: build once, first.
-beforeAll(() => {
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
-}, 60_000);
-
+// The server under test is dist/, built by the global setup.
 describe('starting the product (embedded)', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-start-'));
 

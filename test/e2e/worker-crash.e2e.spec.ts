@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
@@ -65,8 +65,6 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stderr}`);
     const db = await createScratchDatabase();
     dbUrl = db.url;
     dropDb = db.drop;

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
 import { SERVICES, SERVICES_UP_ENV, type ServiceName } from './services';
 
 const DEFAULT_PORTS: Record<string, number> = { 'postgres:': 5432, 'redis:': 6379, 'amqp:': 5672 };
@@ -19,6 +21,11 @@ function reachable(url: string, timeoutMs = 1500): Promise<boolean> {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Suites that run the product as a process (startup, worker crash) use dist/: build it once,
+  // here, before any of them starts (two suites rebuilding in parallel would delete each other's).
+  const build = spawnSync('npm', ['run', 'build'], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+
   const names = Object.keys(SERVICES) as ServiceName[];
   const results = await Promise.all(names.map(async (n) => [n, await reachable(SERVICES[n])] as const));
   const up = results.filter(([, ok]) => ok).map(([n]) => n);
