@@ -4,3 +4,4 @@ export * from './rabbitmq-event-transport.adapter';
 export * from './outbox-relay';
 export * from './in-process-command-queue.adapter';
 export * from './rabbitmq-command-queue.adapter';
+export * from './rabbitmq-link';

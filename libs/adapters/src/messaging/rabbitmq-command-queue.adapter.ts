@@ -7,9 +7,9 @@ import {
   type ReadinessProbe,
   type Subscription,
 } from '@ln/application';
-import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
-import type { RabbitMqErrorSink } from './rabbitmq-event-transport.adapter';
+import { type RabbitMqErrorSink, RabbitMqLink, errorText, withTimeout } from './rabbitmq-link';
 
 export interface RabbitMqCommandQueueOptions {
   url: string;
@@ -67,7 +67,7 @@ export class RabbitMqCommandQueue implements CommandQueue {
   private readonly consumers = new Set<RabbitMqCommandConsumer>();
   /** commandIds the broker returned as unroutable (basic.return arrives before the confirm). */
   private readonly unroutable = new Set<string>();
-  private lastConnectError: unknown;
+  private readonly link: RabbitMqLink;
   private closing?: Promise<void>;
 
   constructor(options: RabbitMqCommandQueueOptions) {
@@ -81,7 +81,6 @@ export class RabbitMqCommandQueue implements CommandQueue {
     this.setupTimeoutMs = options.setupTimeoutMs ?? 10_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.report = options.onError ?? (() => undefined);
-    this.where = redactUrl(options.url);
     if (!Number.isInteger(this.partitions) || this.partitions < 1) {
       throw new Error(`partitions must be a positive integer, got ${this.partitions}`);
     }
@@ -92,23 +91,14 @@ export class RabbitMqCommandQueue implements CommandQueue {
       throw new Error(`prefetch must be a positive integer, got ${this.prefetch}`);
     }
 
-    this.manager = connect([options.url], {
+    this.link = new RabbitMqLink(options.url, {
       reconnectTimeInSeconds: options.reconnectTimeInSeconds,
-      connectionOptions: { timeout: this.setupTimeoutMs },
+      connectTimeoutMs: this.setupTimeoutMs,
+      report: this.report,
+      blockedEffect: 'sends',
     });
-    this.manager.on('connect', () => {
-      this.lastConnectError = undefined;
-    });
-    this.manager.on('connectFailed', ({ err }) => {
-      this.lastConnectError = err;
-      this.report(`RabbitMQ connection to ${this.where} failed; retrying`, err);
-    });
-    this.manager.on('disconnect', ({ err }) => {
-      this.report(`RabbitMQ connection to ${this.where} lost; reconnecting`, err);
-    });
-    this.manager.on('blocked', ({ reason }) => {
-      this.report(`RabbitMQ blocked publishing (${reason}); sends will time out until it unblocks`, undefined);
-    });
+    this.manager = this.link.manager;
+    this.where = this.link.where;
 
     this.publisher = this.manager.createChannel({
       name: `${this.prefix} publisher`,
@@ -205,22 +195,9 @@ export class RabbitMqCommandQueue implements CommandQueue {
     return consumer;
   }
 
-  /**
-   * Proves the broker answers, not just that a socket is open: waits (bounded) for a connection,
-   * then opens and closes a channel on it.
-   */
   async ping(timeoutMs: number): Promise<void> {
     if (this.closing) throw new Error('RabbitMqCommandQueue is closed');
-    const deadline = Date.now() + timeoutMs;
-    const connection = this.manager.connection ?? (await this.nextConnection(timeoutMs));
-    const opening = connection.createChannel();
-    const channel = await withTimeout(opening, Math.max(deadline - Date.now(), 1), () => {
-      // If it opens after all, do not leak it.
-      opening.then((late) => late.close()).catch(() => undefined);
-      return `RabbitMQ at ${this.where} did not open a channel within ${timeoutMs} ms`;
-    });
-    channel.on('error', () => undefined);
-    await channel.close();
+    await this.link.ping(timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -259,32 +236,15 @@ export class RabbitMqCommandQueue implements CommandQueue {
   }
 
   private watch(channel: Channel, what: string): void {
-    // A channel the broker closes emits 'error'; unheard, amqplib would rethrow it and crash.
-    channel.on('error', (error: unknown) => this.report(`RabbitMQ ${what} channel closed by the broker`, error));
+    this.link.watch(channel, what, this.report);
   }
 
   private nextConnection(timeoutMs: number): Promise<ChannelModel> {
-    return new Promise((resolve, reject) => {
-      const onConnect = () => {
-        const connection = this.manager.connection;
-        if (!connection) return;
-        cleanup();
-        resolve(connection);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`RabbitMQ at ${this.where} not connected within ${timeoutMs} ms.${this.lastConnectErrorText()}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.manager.removeListener('connect', onConnect);
-      };
-      this.manager.on('connect', onConnect);
-    });
+    return this.link.nextConnection(timeoutMs);
   }
 
   private lastConnectErrorText(): string {
-    return this.lastConnectError === undefined ? '' : ` Last connect error: ${errorText(this.lastConnectError)}`;
+    return this.link.lastConnectErrorText();
   }
 }
 
@@ -772,17 +732,6 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** true when `promise` settled within `ms`; never rejects. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -803,16 +752,4 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable url)';
-  }
-}
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,10 +1,11 @@
 import type { EventHandler, EventTransport, ReadinessProbe, Subscription } from '@ln/application';
 import type { DomainEvent } from '@ln/domain';
-import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
 
-/** Logger-shaped sink, e.g. `(message, error) => logger.error(message, error)`. */
-export type RabbitMqErrorSink = (message: string, error: unknown) => void;
+import { type RabbitMqErrorSink, RabbitMqLink, errorText, withTimeout } from './rabbitmq-link';
+
+export type { RabbitMqErrorSink };
 
 export interface RabbitMqEventTransportOptions {
   url: string;
@@ -53,7 +54,7 @@ export class RabbitMqEventTransport implements EventTransport {
   private readonly manager: AmqpConnectionManager;
   private readonly publisher: ChannelWrapper;
   private readonly subscriptions = new Set<RabbitMqSubscription>();
-  private lastConnectError: unknown;
+  private readonly link: RabbitMqLink;
   private closing?: Promise<void>;
 
   constructor(options: RabbitMqEventTransportOptions) {
@@ -64,7 +65,6 @@ export class RabbitMqEventTransport implements EventTransport {
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.setupTimeoutMs = options.setupTimeoutMs ?? 10_000;
     this.report = options.onError ?? (() => undefined);
-    this.where = redactUrl(options.url);
     if (!Number.isInteger(this.maxDeliveries) || this.maxDeliveries < 1) {
       throw new Error(`maxDeliveries must be a positive integer, got ${this.maxDeliveries}`);
     }
@@ -72,23 +72,14 @@ export class RabbitMqEventTransport implements EventTransport {
       throw new Error(`prefetch must be a positive integer, got ${this.prefetch}`);
     }
 
-    this.manager = connect([options.url], {
+    this.link = new RabbitMqLink(options.url, {
       reconnectTimeInSeconds: options.reconnectTimeInSeconds,
-      connectionOptions: { timeout: this.setupTimeoutMs },
+      connectTimeoutMs: this.setupTimeoutMs,
+      report: this.report,
+      blockedEffect: 'publishes',
     });
-    this.manager.on('connect', () => {
-      this.lastConnectError = undefined;
-    });
-    this.manager.on('connectFailed', ({ err }) => {
-      this.lastConnectError = err;
-      this.report(`RabbitMQ connection to ${this.where} failed; retrying`, err);
-    });
-    this.manager.on('disconnect', ({ err }) => {
-      this.report(`RabbitMQ connection to ${this.where} lost; reconnecting`, err);
-    });
-    this.manager.on('blocked', ({ reason }) => {
-      this.report(`RabbitMQ blocked publishing (${reason}); publishes will time out until it unblocks`, undefined);
-    });
+    this.manager = this.link.manager;
+    this.where = this.link.where;
 
     this.publisher = this.manager.createChannel({
       name: `${this.exchange} publisher`,
@@ -166,22 +157,9 @@ export class RabbitMqEventTransport implements EventTransport {
     return subscription;
   }
 
-  /**
-   * Proves the broker answers, not just that a socket is open: waits (bounded) for a connection,
-   * then opens and closes a channel on it.
-   */
   async ping(timeoutMs: number): Promise<void> {
     if (this.closing) throw new Error('RabbitMqEventTransport is closed');
-    const deadline = Date.now() + timeoutMs;
-    const connection = this.manager.connection ?? (await this.nextConnection(timeoutMs));
-    const opening = connection.createChannel();
-    const channel = await withTimeout(opening, Math.max(deadline - Date.now(), 1), () => {
-      // If it opens after all, do not leak it.
-      opening.then((late) => late.close()).catch(() => undefined);
-      return `RabbitMQ at ${this.where} did not open a channel within ${timeoutMs} ms`;
-    });
-    channel.on('error', () => undefined);
-    await channel.close();
+    await this.link.ping(timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -217,33 +195,15 @@ export class RabbitMqEventTransport implements EventTransport {
   }
 
   private watch(channel: Channel, what: string): void {
-    // A channel the broker closes emits 'error'; unheard, amqplib would rethrow it and crash.
-    channel.on('error', (error: unknown) => this.report(`RabbitMQ ${what} channel closed by the broker`, error));
+    this.link.watch(channel, what, this.report);
   }
 
   private nextConnection(timeoutMs: number): Promise<ChannelModel> {
-    return new Promise((resolve, reject) => {
-      // The event's payload is typed as amqplib's bare Connection; the manager's getter has the model.
-      const onConnect = () => {
-        const connection = this.manager.connection;
-        if (!connection) return;
-        cleanup();
-        resolve(connection);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`RabbitMQ at ${this.where} not connected within ${timeoutMs} ms.${this.lastConnectErrorText()}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.manager.removeListener('connect', onConnect);
-      };
-      this.manager.on('connect', onConnect);
-    });
+    return this.link.nextConnection(timeoutMs);
   }
 
   private lastConnectErrorText(): string {
-    return this.lastConnectError === undefined ? '' : ` Last connect error: ${errorText(this.lastConnectError)}`;
+    return this.link.lastConnectErrorText();
   }
 }
 
@@ -450,28 +410,5 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable url)';
-  }
-}
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
