@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApplicationModule } from '@ln/application';
 import { AuthController } from './auth/auth.controller';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './health/metrics.controller';
 import { AccessTokenGuard } from './http/auth.guard';
 import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';
@@ -12,7 +13,7 @@ import { MeController } from './users/me.controller';
 /** The HTTP edge: controllers, one authentication guard, one validation pipe, one error filter. */
 @Module({
   imports: [ApplicationModule],
-  controllers: [AuthController, MeController, TasksController, HealthController],
+  controllers: [AuthController, MeController, TasksController, HealthController, MetricsController],
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -6,6 +6,9 @@ import { InfrastructureModule } from '@ln/adapters/infrastructure';
 import type { AppConfig } from '@ln/config';
 import { ApiModule } from '../../api/src/api.module';
 import { HealthController } from '../../api/src/health/health.controller';
+import { MetricsController } from '../../api/src/health/metrics.controller';
+import { measureRequests } from '../../api/src/http/request-metrics';
+import { Metrics } from '@ln/adapters/observability';
 import { PinoNestLogger, createLogger, logRequests, requestId } from '../../api/src/http/logging';
 import { setupOpenApi } from '../../api/src/openapi.setup';
 import { WorkerModule } from '../../worker/src/worker.module';
@@ -23,7 +26,7 @@ function rootModule(config: AppConfig, roles: Type[]): DynamicModule {
 }
 
 /** Only the probes, for the worker's private port. */
-@Module({ controllers: [HealthController] })
+@Module({ controllers: [HealthController, MetricsController] })
 class WorkerProbesModule {}
 
 function adapter(logger: ReturnType<typeof createLogger>): FastifyAdapter {
@@ -56,6 +59,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // The API speaks JSON only; anything else is 415, not a string handed to a validator.
   fastify.removeContentTypeParser(['text/plain']);
   logRequests(fastify);
+  measureRequests(fastify, app.get(Metrics));
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Metrics } from '@ln/adapters/observability';
 import { ApplyCommandBatch, COMMAND_QUEUE, type CommandDelivery, type CommandQueue, DependencyUnavailable, type Subscription } from '@ln/application';
 
 export const COMMAND_BATCH_OPTIONS = Symbol('CommandBatchOptions');
@@ -28,6 +29,7 @@ export class CommandBatchProcessor implements OnApplicationBootstrap, BeforeAppl
     private readonly applier: ApplyCommandBatch,
     @Inject(COMMAND_QUEUE) private readonly queue: CommandQueue,
     @Inject(COMMAND_BATCH_OPTIONS) private readonly settings: CommandBatchSettings,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,7 +44,13 @@ export class CommandBatchProcessor implements OnApplicationBootstrap, BeforeAppl
   async process(batch: readonly CommandDelivery[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.applier.apply(batch);
+        const stop = this.metrics?.commandBatchSeconds.startTimer();
+        const counts = await this.applier.apply(batch);
+        stop?.();
+        this.metrics?.commandBatchSize.observe(batch.length);
+        this.metrics?.commands.inc({ outcome: 'applied' }, counts.applied);
+        this.metrics?.commands.inc({ outcome: 'rejected' }, counts.rejected);
+        this.metrics?.commands.inc({ outcome: 'duplicate' }, counts.duplicates);
         return;
       } catch (error) {
         if (error instanceof DependencyUnavailable && !this.stopping) {
@@ -56,6 +64,7 @@ export class CommandBatchProcessor implements OnApplicationBootstrap, BeforeAppl
           const { commandId, type } = batch[0].envelope;
           this.logger.error(`command ${commandId} (${type}) failed (delivery ${batch[0].deliveryCount}): ${(error as Error).message}`);
           await batch[0].retry();
+          this.metrics?.commandsGivenBack.inc();
           return;
         }
         this.logger.warn(`a batch of ${batch.length} failed; applying its commands one by one: ${(error as Error).message}`);

@@ -55,6 +55,7 @@ import {
   migrate,
   openDatabase,
 } from '../persistence';
+import { Metrics } from '../observability';
 import { Argon2PasswordHasher, FastJwtAccessTokens, loadOrCreateJwtSecret } from '../security';
 import { SystemClock, UuidV7IdGenerator } from '../system';
 
@@ -95,6 +96,7 @@ export class InfrastructureModule {
   static forRoot(config: AppConfig): DynamicModule {
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: config },
+      { provide: Metrics, useValue: new Metrics() },
       { provide: CLOCK, useClass: SystemClock },
       { provide: ID_GENERATOR, useClass: UuidV7IdGenerator },
       { provide: PASSWORD_HASHER, useFactory: () => new Argon2PasswordHasher() },
@@ -204,7 +206,7 @@ export class InfrastructureModule {
     return {
       module: InfrastructureModule,
       providers,
-      exports: providers.filter((p): p is Exclude<Provider, Function> => typeof p === 'object').map((p) => p.provide).concat([Database]),
+      exports: providers.filter((p): p is Exclude<Provider, Function> => typeof p === 'object').map((p) => p.provide).concat([Database, Metrics]),
     };
   }
 }

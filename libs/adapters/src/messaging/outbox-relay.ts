@@ -10,6 +10,8 @@ export interface OutboxRelayOptions {
   /** Sleep after a failed publish before the same rows are tried again. */
   readonly backoffMs?: number;
   readonly onError?: (message: string) => void;
+  /** Told how many events each successful batch published. */
+  readonly onRelayed?: (count: number) => void;
 }
 
 /**
@@ -68,11 +70,23 @@ export class OutboxRelay {
     });
   }
 
+  /** Rows still to publish, and how long the oldest of them has waited (seconds). */
+  async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
+    const [row] = rowsOf<{ pending: string | number; oldest: string | number | null }>(
+      await this.db.run((m) =>
+        m.query(`SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at)) AS oldest FROM outbox WHERE published_at IS NULL`),
+      ),
+    );
+    return { pending: Number(row?.pending ?? 0), oldestSeconds: Number(row?.oldest ?? 0) };
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let pause = 0;
       try {
-        if ((await this.relayOnce()) === 0) pause = this.idleMs;
+        const sent = await this.relayOnce();
+        if (sent === 0) pause = this.idleMs;
+        else this.options.onRelayed?.(sent);
       } catch (error) {
         this.options.onError?.(`outbox relay: ${(error as Error).message}`);
         pause = this.backoffMs;

@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The process's Prometheus metrics, on a registry of its own (not prom-client's global one, so
+ * several applications in one test process do not collide). Served at `/metrics` by the api and
+ * on the worker's metrics port.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'ln_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly commandBatchSize = new Histogram({
+    name: 'ln_command_batch_size',
+    help: 'Commands per batch the worker applied',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
+  readonly commandBatchSeconds = new Histogram({
+    name: 'ln_command_batch_commit_seconds',
+    help: 'Time to apply and commit one batch of commands',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly commands = new Counter({
+    name: 'ln_commands_total',
+    help: 'Queued commands decided by the worker, by outcome (applied, rejected, duplicate)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commandsGivenBack = new Counter({
+    name: 'ln_commands_given_back_total',
+    help: 'Commands given back to the broker after a fault (they are dead-lettered past the delivery limit)',
+    registers: [this.registry],
+  });
+
+  readonly eventsRelayed = new Counter({
+    name: 'ln_outbox_events_relayed_total',
+    help: 'Outbox events published to the event transport',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ln_' });
+  }
+
+  /** A gauge read when Prometheus scrapes (e.g. the outbox backlog, counted in the database). */
+  gauge(name: string, help: string, read: () => Promise<number>): Gauge {
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set(await read());
+        } catch {
+          // A scrape must not fail because one source is down; the gauge keeps its last value.
+        }
+      },
+    });
+  }
+}
