@@ -23,8 +23,17 @@ export class AccessTokenGuard implements CanActivate {
     @Inject(ACCESS_TOKENS) private readonly tokens: AccessTokens,
   ) {}
 
+  /** Whether a handler is public never changes: looked up once per handler, not per request. */
+  private readonly publicByHandler = new WeakMap<object, boolean>();
+
   canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const handler = context.getHandler();
+    let isPublic = this.publicByHandler.get(handler);
+    if (isPublic === undefined) {
+      isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, context.getClass()]) === true;
+      this.publicByHandler.set(handler, isPublic);
+    }
+    if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization;
     if (!header) throw new Unauthenticated('missing_token', 'an access token is required (Authorization: Bearer ...)');
