@@ -86,3 +86,28 @@ describe('responses match the OpenAPI document [embedded]', () => {
     }
   });
 });
+
+describe('text PostgreSQL cannot store is a 400, not a 500 [embedded]', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('embedded');
+  });
+  afterAll(() => t?.close());
+
+  it('NUL characters in any text field', async () => {
+    const post = (url: string, body: unknown, token?: string) =>
+      t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: JSON.stringify(body) });
+    expect((await post('/v1/auth/register', { email: 'nul\u0000@example.com', password: 'long enough' })).statusCode).toBe(400);
+    await post('/v1/auth/register', { email: 'nul@example.com', password: 'long enough' });
+    const token = (await post('/v1/auth/login', { email: 'nul@example.com', password: 'long enough' })).json().accessToken;
+    for (const body of [{ title: 'a\u0000b' }, { title: 'ok', notes: '\u0000' }, { title: 'ok', tags: ['x\u0000'] }]) {
+      const res = await post('/v1/tasks', body, token);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('invalid_character');
+    }
+    const task = (await post('/v1/tasks', { title: 'fine' }, token)).json();
+    const fail = await post(`/v1/tasks/${task.id}/fail`, { reason: 'other', note: 'why\u0000' }, token);
+    expect(fail.statusCode).toBe(400);
+    expect(fail.json().errors).toEqual([{ field: 'note', message: expect.any(String) }]);
+  });
+});

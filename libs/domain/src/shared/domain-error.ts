@@ -44,3 +44,8 @@ export class InvalidValue extends DomainError {
     this.fields = [{ field, message }];
   }
 }
+
+/** PostgreSQL text cannot hold NUL; refusing it here makes it a 400 naming the field, not a 500. */
+export function rejectNul(value: string, field: string): void {
+  if (value.includes('\u0000')) throw new InvalidValue('invalid_character', field, 'must not contain NUL characters');
+}

@@ -1,4 +1,4 @@
-import { InvalidValue } from '../shared/domain-error';
+import { InvalidValue, rejectNul } from '../shared/domain-error';
 
 export const TASK_LIMITS = {
   titleMax: 500,
@@ -21,6 +21,7 @@ export function parseTitle(raw: string): string {
   if (title.length === 0 || title.length > TASK_LIMITS.titleMax) {
     throw new InvalidValue('invalid_title', 'title', `must be 1 to ${TASK_LIMITS.titleMax} characters`);
   }
+  rejectNul(title, 'title');
   return title;
 }
 
@@ -29,6 +30,7 @@ export function parseNotes(raw: string | null | undefined): string | null {
   if (typeof raw !== 'string' || raw.length > TASK_LIMITS.notesMax) {
     throw new InvalidValue('invalid_notes', 'notes', `must be at most ${TASK_LIMITS.notesMax} characters`);
   }
+  rejectNul(raw, 'notes');
   return raw;
 }
 
@@ -45,6 +47,7 @@ export function parseTags(raw: readonly string[] | null | undefined): string[] {
     if (tag.length === 0 || tag.length > TASK_LIMITS.tagMax) {
       throw new InvalidValue('invalid_tags', `tags.${i}`, `must be 1 to ${TASK_LIMITS.tagMax} characters`);
     }
+    rejectNul(tag, `tags.${i}`);
     const key = tag.toLowerCase();
     if (!seen.has(key)) {
       seen.add(key);

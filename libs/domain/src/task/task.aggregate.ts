@@ -1,5 +1,5 @@
 import { AggregateRoot, type EventContext } from '../shared/aggregate-root';
-import { InvalidValue } from '../shared/domain-error';
+import { InvalidValue, rejectNul } from '../shared/domain-error';
 import { type Failure, type FailureReason } from './failure-reason';
 import { Schedule, parseMoment } from './schedule.value-object';
 import { type Priority, TASK_LIMITS, parseEstimate, parseNotes, parsePriority, parseTags, parseTitle } from './task-details';
@@ -188,6 +188,7 @@ export class Task extends AggregateRoot {
     this.requireOpen('failed');
     const cleanNote = note === undefined || note === null || note.trim() === '' ? null : note.trim();
     if (cleanNote && cleanNote.length > 2000) throw new InvalidValue('invalid_note', 'note', 'must be at most 2000 characters');
+    if (cleanNote) rejectNul(cleanNote, 'note');
     const at = ctx.now();
     const failure: Failure = { reason, note: cleanNote, at: at.toISOString() };
     this.s = { ...this.s, failure };

@@ -2,7 +2,7 @@ import { InvalidValue } from '../shared/domain-error';
 
 const MAX_LENGTH = 254;
 // Deliberately permissive (RFC 5322 is not a good validator); the mailbox proves itself on use.
-const SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SHAPE = /^[^\s@\u0000]+@[^\s@\u0000]+\.[^\s@\u0000]+$/;
 
 export class Email {
   private constructor(readonly value: string) {}
