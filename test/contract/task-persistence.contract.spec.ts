@@ -1136,7 +1136,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
       it('begin on a fresh key starts; again with the same fingerprint it is in progress; another fingerprint mismatches', async () => {
         const user = nextId();
         const k = key();
-        await expect(store.begin(user, k, 'fp-1', at())).resolves.toEqual({ outcome: 'started' });
+        await expect(store.begin(user, k, 'fp-1', at())).resolves.toMatchObject({ outcome: 'started' });
         await expect(store.begin(user, k, 'fp-1', at(SECOND))).resolves.toEqual({ outcome: 'in_progress' });
         await expect(store.begin(user, k, 'fp-2', at(SECOND))).resolves.toEqual({ outcome: 'mismatch' });
       });
@@ -1173,8 +1173,8 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         const alice = nextId();
         const bob = nextId();
         const k = key();
-        await expect(store.begin(alice, k, 'fp-a', at())).resolves.toEqual({ outcome: 'started' });
-        await expect(store.begin(bob, k, 'fp-b', at())).resolves.toEqual({ outcome: 'started' });
+        await expect(store.begin(alice, k, 'fp-a', at())).resolves.toMatchObject({ outcome: 'started' });
+        await expect(store.begin(bob, k, 'fp-b', at())).resolves.toMatchObject({ outcome: 'started' });
         await store.complete(bob, k, response, at());
         // Completing bob's does not complete alice's.
         await expect(store.begin(alice, k, 'fp-a', at(1))).resolves.toEqual({ outcome: 'in_progress' });
@@ -1186,7 +1186,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         const k = key();
         await store.begin(user, k, 'fp-1', at());
         await store.release(user, k);
-        await expect(store.begin(user, k, 'fp-2', at(1))).resolves.toEqual({ outcome: 'started' });
+        await expect(store.begin(user, k, 'fp-2', at(1))).resolves.toMatchObject({ outcome: 'started' });
 
         await store.complete(user, k, response, at(2));
         await store.release(user, k);
@@ -1200,15 +1200,32 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         const k = key();
         await store.begin(user, k, 'fp-1', at());
         await expect(store.begin(user, k, 'fp-1', at(STALE))).resolves.toEqual({ outcome: 'in_progress' });
-        await expect(store.begin(user, k, 'fp-1', at(STALE + 1))).resolves.toEqual({ outcome: 'started' });
+        await expect(store.begin(user, k, 'fp-1', at(STALE + 1))).resolves.toMatchObject({ outcome: 'started' });
         // The takeover restarted the clock: the claim is fresh again.
         await expect(store.begin(user, k, 'fp-1', at(STALE + 2))).resolves.toEqual({ outcome: 'in_progress' });
 
         // A stale claim is taken over whatever the fingerprint (its request died).
         const k2 = key();
         await store.begin(user, k2, 'fp-1', at());
-        await expect(store.begin(user, k2, 'fp-2', at(STALE + 1))).resolves.toEqual({ outcome: 'started' });
+        await expect(store.begin(user, k2, 'fp-2', at(STALE + 1))).resolves.toMatchObject({ outcome: 'started' });
         await expect(store.begin(user, k2, 'fp-2', at(STALE + 2))).resolves.toEqual({ outcome: 'in_progress' });
+      });
+
+      it('the request whose claim was taken over can neither complete nor release the new claim', async () => {
+        const user = nextId();
+        const k = key();
+        const first = await store.begin(user, k, 'fp-1', at());
+        const second = await store.begin(user, k, 'fp-2', at(STALE + 1));
+        if (first.outcome !== 'started' || second.outcome !== 'started') throw new Error('both should have started');
+        expect(first.claim).not.toBe(second.claim);
+        // The slow first request finishes late: its answer must not become the key's answer...
+        await store.complete(user, k, { status: 201, headers: {}, body: 'stale answer' }, at(STALE + 2), first.claim);
+        await expect(store.begin(user, k, 'fp-2', at(STALE + 3))).resolves.toEqual({ outcome: 'in_progress' });
+        // ...nor can its failure free the key the second request holds.
+        await store.release(user, k, first.claim);
+        await expect(store.begin(user, k, 'fp-2', at(STALE + 4))).resolves.toEqual({ outcome: 'in_progress' });
+        await store.complete(user, k, response, at(STALE + 5), second.claim);
+        await expect(store.begin(user, k, 'fp-2', at(STALE + 6))).resolves.toEqual({ outcome: 'replay', response });
       });
 
       it('never takes over a completed key before the ttl, however old', async () => {
@@ -1225,7 +1242,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         const k = key();
         await store.begin(user, k, 'fp-1', at());
         await store.complete(user, k, response, at());
-        await expect(store.begin(user, k, 'fp-2', at(TTL + 1))).resolves.toEqual({ outcome: 'started' });
+        await expect(store.begin(user, k, 'fp-2', at(TTL + 1))).resolves.toMatchObject({ outcome: 'started' });
         await expect(store.begin(user, k, 'fp-2', at(TTL + 2))).resolves.toEqual({ outcome: 'in_progress' });
         await store.complete(user, k, { ...response, status: 200, body: 'second' }, at(TTL + 3));
         await expect(store.begin(user, k, 'fp-2', at(TTL + 4))).resolves.toEqual({

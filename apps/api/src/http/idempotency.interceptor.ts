@@ -88,11 +88,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
                   const v = reply.getHeader(h);
                   if (typeof v === 'string') headers[h] = v;
                 }
-                await this.store.complete(userId, key, { status, headers, body: text }, this.clock.now());
+                await this.store.complete(userId, key, { status, headers, body: text }, this.clock.now(), begun.claim);
                 return body;
               }),
               catchError((error: unknown) =>
-                from(this.store.release(userId, key).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error))),
+                from(this.store.release(userId, key, begun.claim).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error))),
               ),
             );
         }

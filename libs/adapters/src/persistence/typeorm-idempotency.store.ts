@@ -39,7 +39,8 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
           [userId, key, fingerprint, now, new Date(now.getTime() - this.options.ttlMs), new Date(now.getTime() - this.options.staleMs)],
         ),
       );
-      if (claimed.length === 1) return { outcome: 'started' };
+      // The claim's start time is its identity: a takeover of a stale claim writes a new one.
+      if (claimed.length === 1) return { outcome: 'started', claim: now.toISOString() };
       const [row] = rowsOf<KeyRow>(
         await m.query(
           `SELECT fingerprint, status, response_status, response_headers, response_body, created_at
@@ -57,18 +58,24 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     });
   }
 
-  async complete(userId: string, key: string, response: StoredResponse): Promise<void> {
+  async complete(userId: string, key: string, response: StoredResponse, _now?: Date, claim?: string): Promise<void> {
     await this.db.run((m) =>
       m.query(
         `UPDATE idempotency_keys SET status = 'completed', response_status = $3, response_headers = $4, response_body = $5
-          WHERE user_id = $1 AND key = $2`,
-        [userId, key, response.status, JSON.stringify(response.headers), response.body],
+          WHERE user_id = $1 AND key = $2 AND ($6::timestamptz IS NULL OR created_at = $6::timestamptz)`,
+        [userId, key, response.status, JSON.stringify(response.headers), response.body, claim ?? null],
       ),
     );
   }
 
-  async release(userId: string, key: string): Promise<void> {
-    await this.db.run((m) => m.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status = 'in_progress'`, [userId, key]));
+  async release(userId: string, key: string, claim?: string): Promise<void> {
+    await this.db.run((m) =>
+      m.query(
+        `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status = 'in_progress'
+            AND ($3::timestamptz IS NULL OR created_at = $3::timestamptz)`,
+        [userId, key, claim ?? null],
+      ),
+    );
   }
 
   async purgeExpired(now: Date): Promise<number> {

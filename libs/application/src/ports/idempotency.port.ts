@@ -7,7 +7,8 @@ export interface StoredResponse {
 }
 
 export type BeginResult =
-  | { readonly outcome: 'started' }
+  /** `claim` identifies this claim: completing or releasing it only acts while it is still ours. */
+  | { readonly outcome: 'started'; readonly claim: string }
   | { readonly outcome: 'in_progress' }
   | { readonly outcome: 'mismatch' }
   | { readonly outcome: 'replay'; readonly response: StoredResponse };
@@ -16,8 +17,8 @@ export type BeginResult =
 export interface IdempotencyStore {
   /** Claims the key for this request, or says why not. A claim older than `staleMs` may be taken over. */
   begin(userId: string, key: string, fingerprint: string, now: Date): Promise<BeginResult>;
-  complete(userId: string, key: string, response: StoredResponse, now: Date): Promise<void>;
+  complete(userId: string, key: string, response: StoredResponse, now: Date, claim?: string): Promise<void>;
   /** Forgets a claim whose request failed on our side, so a retry can run. */
-  release(userId: string, key: string): Promise<void>;
+  release(userId: string, key: string, claim?: string): Promise<void>;
   purgeExpired(now: Date): Promise<number>;
 }
