@@ -195,6 +195,63 @@ export class RabbitMqCommandQueue implements CommandQueue {
     return consumer;
   }
 
+  /**
+   * The dead-lettered commands (up to `limit`), for an operator to inspect. They are put back
+   * untouched; their order in the dead-letter queue may rotate.
+   */
+  async deadLetters(limit = 100): Promise<DeadCommandLetter[]> {
+    const connection = this.manager.connection ?? (await this.nextConnection(this.setupTimeoutMs));
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    const taken: Message[] = [];
+    try {
+      while (taken.length < limit) {
+        const message = await channel.get(this.deadQueue, { noAck: false });
+        if (!message) break;
+        taken.push(message);
+      }
+      return taken.map(describeDead);
+    } finally {
+      for (const message of taken) channel.nack(message, false, true);
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Sends dead-lettered commands (up to `limit`) back to their user's partition, each confirmed by
+   * the broker before it leaves the dead-letter queue, so a replay loses nothing. Replaying a
+   * command that had in fact been applied is harmless: the worker's inbox skips it. A message that
+   * is not a command envelope stays where it is, and the replay stops there. Returns how many
+   * were sent back.
+   */
+  async replayDeadLetters(limit = 100): Promise<number> {
+    const connection = this.manager.connection ?? (await this.nextConnection(this.setupTimeoutMs));
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined);
+    let replayed = 0;
+    try {
+      while (replayed < limit) {
+        const message = await channel.get(this.deadQueue, { noAck: false });
+        if (!message) break;
+        let envelope: CommandEnvelope;
+        try {
+          envelope = decodeEnvelope(message.content.toString('utf8'));
+        } catch (error) {
+          channel.nack(message, false, true);
+          this.report(`dead letter ${String(message.properties.messageId)} is not a command; left in ${this.deadQueue}`, error);
+          break;
+        }
+        channel.publish(this.prefix, this.partitionKey(envelope.userId), message.content, publishOptions(envelope));
+        await channel.waitForConfirms();
+        channel.ack(message);
+        replayed += 1;
+      }
+      return replayed;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async ping(timeoutMs: number): Promise<void> {
     if (this.closing) throw new Error('RabbitMqCommandQueue is closed');
     await this.link.ping(timeoutMs);
@@ -667,6 +724,37 @@ class RabbitMqCommandConsumer implements Subscription {
       this.config.report(`RabbitMQ ${this.config.name}: could not settle a delivery on a closed channel`, error);
     }
   }
+}
+
+/** A dead-lettered command as an operator sees it. */
+export interface DeadCommandLetter {
+  readonly commandId: string | null;
+  readonly type: string | null;
+  readonly userId: string | null;
+  /** Why and how often RabbitMQ dead-lettered it (from `x-death`), when it says. */
+  readonly reason: string | null;
+  readonly deliveries: number | null;
+  readonly body: string;
+}
+
+function describeDead(message: Message): DeadCommandLetter {
+  const body = message.content.toString('utf8');
+  let envelope: Partial<CommandEnvelope> = {};
+  try {
+    envelope = JSON.parse(body) as Partial<CommandEnvelope>;
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  const death = (message.properties.headers?.['x-death'] as { reason?: string; count?: number }[] | undefined)?.[0];
+  const delivered = message.properties.headers?.['x-delivery-count'];
+  return {
+    commandId: typeof envelope.commandId === 'string' ? envelope.commandId : ((message.properties.messageId as string | undefined) ?? null),
+    type: typeof envelope.type === 'string' ? envelope.type : null,
+    userId: typeof envelope.userId === 'string' ? envelope.userId : null,
+    reason: death?.reason ?? null,
+    deliveries: typeof delivered === 'number' ? delivered : (death?.count ?? null),
+    body,
+  };
 }
 
 function publishOptions(envelope: CommandEnvelope): Options.Publish {
