@@ -204,6 +204,8 @@ export class RabbitMqCommandQueue implements CommandQueue {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
     const taken: Message[] = [];
+    // Before any worker has run, the queues may not exist yet: an empty list, not an error.
+    await this.assertTopology(channel);
     try {
       while (taken.length < limit) {
         const message = await channel.get(this.deadQueue, { noAck: false });
@@ -228,6 +230,7 @@ export class RabbitMqCommandQueue implements CommandQueue {
     const connection = this.manager.connection ?? (await this.nextConnection(this.setupTimeoutMs));
     const channel = await connection.createConfirmChannel();
     channel.on('error', () => undefined);
+    await this.assertTopology(channel);
     let replayed = 0;
     try {
       while (replayed < limit) {
