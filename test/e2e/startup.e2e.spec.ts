@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createScratchDatabase } from '../support/app';
+import { createScratchDatabase, deleteCommandQueues } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 
 /**
@@ -132,6 +132,7 @@ describeWithService('postgres', 'the worker role (services)', () => {
   it('opens no public API: only health on the metrics port', async () => {
     const db = await createScratchDatabase();
     const port = await freePort();
+    const queueName = `ln.test.worker.${randomBytes(4).toString('hex')}`;
     const run = start({
       ROLE: 'worker',
       METRICS_PORT: String(port),
@@ -141,6 +142,7 @@ describeWithService('postgres', 'the worker role (services)', () => {
       REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
       AMQP_URL: SERVICES.rabbitmq,
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      COMMAND_QUEUE_NAME: queueName,
     });
     try {
       expect(await run.ready).toContain(`worker health on http://127.0.0.1:${port}/health/ready`);
@@ -153,6 +155,7 @@ describeWithService('postgres', 'the worker role (services)', () => {
     } finally {
       await stop(run.child);
       await db.drop();
+      await deleteCommandQueues(queueName, 4);
     }
   }, 60_000);
 });
