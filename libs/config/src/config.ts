@@ -45,12 +45,21 @@ const EnvSchema = z
     COMMAND_DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
     WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
     WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(20),
+    WRITE_PATH: z.enum(['sync', 'queued']).default('sync'),
+    COMMAND_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   })
   .superRefine((env, ctx) => {
     // A split deployment shares state only through the services, so each role needs all three.
     if (env.ROLE !== 'all') {
       for (const key of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required when ROLE=${env.ROLE}` });
+      }
+    }
+    // A 202 is a promise that the write survives any one crash: only a durable broker can keep it,
+    // and the pending overlay must be shared by every api replica.
+    if (env.WRITE_PATH === 'queued') {
+      for (const key of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WRITE_PATH=queued' });
       }
     }
     // With a shared database several processes must verify each other's tokens: the key is configuration.
@@ -90,6 +99,10 @@ export interface AppConfig {
     readonly deliveryLimit: number;
     readonly batchSize: number;
     readonly batchWaitMs: number;
+    /** `sync`: writes commit before the answer. `queued`: 202 once the broker confirmed the command. */
+    readonly writePath: 'sync' | 'queued';
+    /** How long the api waits for the broker's confirm before answering 503. */
+    readonly confirmTimeoutMs: number;
   };
 }
 
@@ -134,6 +147,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       deliveryLimit: e.COMMAND_DELIVERY_LIMIT,
       batchSize: e.WORKER_BATCH_SIZE,
       batchWaitMs: e.WORKER_BATCH_WAIT_MS,
+      writePath: e.WRITE_PATH,
+      confirmTimeoutMs: e.COMMAND_CONFIRM_TIMEOUT_MS,
     },
   };
 }

@@ -189,7 +189,7 @@ export class InfrastructureModule {
         useFactory: (): CommandQueue => {
           const log = new Logger('CommandQueue');
           const options = { partitions: config.commands.partitions, maxDeliveries: config.commands.deliveryLimit, onError: (message: string) => log.warn(message) };
-          return config.transport.kind === 'rabbitmq' ? new RabbitMqCommandQueue({ url: config.transport.url, prefix: config.commands.queueName, ...options }) : new InProcessCommandQueue(options);
+          return config.transport.kind === 'rabbitmq' ? new RabbitMqCommandQueue({ url: config.transport.url, prefix: config.commands.queueName, publishTimeoutMs: config.commands.confirmTimeoutMs, ...options }) : new InProcessCommandQueue(options);
         },
       },
       {
