@@ -77,13 +77,15 @@ export class QueuedTaskWrites {
   }
 
   private async plan(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
-    // The api chooses a new task's id, so the 202 can name the resource before it exists.
-    if (command instanceof CreateTaskCommand && !command.input.id) {
-      command = new CreateTaskCommand(command.ownerId, { ...command.input, id: this.ids.next() });
-    }
     const now = this.clock.now();
     const writes = await this.pending.list(userId);
     const plan = new TaskPlan(userId, new PendingOverlay(writes), this.writer.planSources());
+    // The api chooses a new task's id, so the 202 can name the resource before it exists.
+    if (command instanceof CreateTaskCommand && !command.input.id) {
+      const id = this.ids.next();
+      plan.freshIds.add(id);
+      command = new CreateTaskCommand(command.ownerId, { ...command.input, id });
+    }
     const commandId = retryKey ? uuidv5(`${userId}\n${retryKey}`, KEYED_COMMANDS) : this.ids.next();
     // The same keyed request again while its command is still pending: the same answer, no new plan.
     if (retryKey && writes.some((w) => w.commandId === commandId)) {
