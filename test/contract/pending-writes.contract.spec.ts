@@ -24,6 +24,8 @@ interface Handle {
   readonly faults: string[];
   /** Lets `ms` pass for the adapter (a fake clock for memory, real time for Redis). */
   elapse(ms: number): Promise<void>;
+  /** The adapter's clock, for writes accepted "now". */
+  now(): number;
   close(): Promise<void>;
 }
 
@@ -79,7 +81,7 @@ function write(overrides: Partial<PendingWrite> = {}): PendingWrite {
     taskId: state?.id ?? randomUUID(),
     state,
     createFingerprint: null,
-    acceptedAt: '2026-03-11T08:00:00.000Z',
+    acceptedAt: new Date().toISOString(),
     ...overrides,
   };
 }
@@ -255,24 +257,25 @@ function pendingWritesContract(name: string, make: (options?: Options) => Promis
       await expect(pending.list(alice)).resolves.toEqual([next]);
     });
 
-    it('a new write keeps the user’s earlier pending writes alive for another TTL', async () => {
+    it('each write expires its TTL after it was accepted, even while the user keeps writing', async () => {
       const ttlMs = 1_000;
-      const { pending, elapse } = await open({ ttlMs });
+      const { pending, elapse, now } = await open({ ttlMs });
       const alice = user();
-      const [first, second] = [write(), write()];
+      const first = write({ acceptedAt: new Date(now()).toISOString() });
       await pending.add(alice, first);
       await elapse(600);
+      const second = write({ acceptedAt: new Date(now()).toISOString() });
       await pending.add(alice, second);
       await elapse(600);
-      // 1200 ms after the first add, 600 ms after the last: both still there.
-      expect(byCommand(await pending.list(alice))).toEqual(byCommand([first, second]));
+      // 1200 ms after the first was accepted, 600 ms after the second: only the second is pending.
+      expect(byCommand(await pending.list(alice))).toEqual(byCommand([second]));
       await elapse(ttlMs);
       await expect(pending.list(alice)).resolves.toEqual([]);
     });
 
     it('a decided command refuses late adds for its TTL, then the marker is gone', async () => {
       const ttlMs = 400;
-      const { pending, elapse } = await open({ ttlMs });
+      const { pending, elapse, now } = await open({ ttlMs });
       const alice = user();
       const w = write();
       await pending.settle([{ userId: alice, commandId: w.commandId }]);
@@ -280,8 +283,9 @@ function pendingWritesContract(name: string, make: (options?: Options) => Promis
       await expect(pending.list(alice)).resolves.toEqual([]);
       await elapse(ttlMs + 200);
       // Bounded memory: the marker expired, so the (by now very late) add is recorded.
-      await pending.add(alice, w);
-      await expect(pending.list(alice)).resolves.toEqual([w]);
+      const late = { ...w, acceptedAt: new Date(now()).toISOString() };
+      await pending.add(alice, late);
+      await expect(pending.list(alice)).resolves.toEqual([late]);
     });
   });
 }
@@ -293,6 +297,7 @@ pendingWritesContract('MemoryPendingWrites', async (options) => {
   return {
     pending: new MemoryPendingWrites(options?.ttlMs, () => now),
     faults: [],
+    now: () => now,
     elapse: async (ms) => {
       now += ms;
     },
@@ -326,7 +331,7 @@ describeWithService('redis', 'RedisPendingWrites', () => {
       decidedTtlMs: options?.ttlMs,
       onError: (message) => faults.push(message),
     });
-    return { pending, faults, elapse: sleep, close: () => closeRedisClient(client) };
+    return { pending, faults, elapse: sleep, now: Date.now, close: () => closeRedisClient(client) };
   });
 
   describe('RedisPendingWrites: keys', () => {

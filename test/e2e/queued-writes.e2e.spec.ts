@@ -174,6 +174,17 @@ describeWithService('rabbitmq', 'queued writes: the 202, read-your-writes and th
     accepted.push({ token: alice, res: first });
   });
 
+  it('ids are case-insensitive and kept in lower case (a client id in capitals, a path id in capitals)', async () => {
+    const id = uuidv7();
+    const res = await call('POST', '/v1/tasks', alice, { id: id.toUpperCase(), title: 'Shout the id' });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().id).toBe(id);
+    expect(res.headers.location).toBe(`/v1/tasks/${id}`);
+    expect((await call('GET', `/v1/tasks/${id.toUpperCase()}`, alice)).json()).toMatchObject({ id, title: 'Shout the id' });
+    announced.set(id, res.json());
+    accepted.push({ token: alice, res });
+  });
+
   it('two users claim one client id while both are pending: each is told 202, the worker decides', async () => {
     bobsClaim = await call('POST', '/v1/tasks', bob, { id: contested, title: 'bob was first' });
     carolsClaim = await call('POST', '/v1/tasks', carol, { id: contested, title: 'carol too' });

@@ -1,4 +1,4 @@
-import type { PendingWrite, PendingWrites } from '@ln/application';
+import type { PendingWrite, PendingWrites, SettledCommand } from '@ln/application';
 
 /**
  * The pending overlay in this process's memory: for one process (tests, the embedded mode's
@@ -26,14 +26,18 @@ export class MemoryPendingWrites implements PendingWrites {
   async list(userId: string): Promise<readonly PendingWrite[]> {
     const entry = this.byUser.get(userId);
     if (!entry || entry.expiresAt <= this.now()) return [];
-    return [...entry.writes.values()];
+    const oldest = this.now() - this.ttlMs;
+    return [...entry.writes.values()].filter((w) => Date.parse(w.acceptedAt) > oldest);
   }
 
-  async settle(decided: readonly { userId: string; commandId: string }[]): Promise<void> {
+  async settle(decided: readonly SettledCommand[]): Promise<void> {
     this.sweep();
-    for (const { userId, commandId } of decided) {
-      this.byUser.get(userId)?.writes.delete(commandId);
+    for (const { userId, commandId, applied } of decided) {
+      const writes = this.byUser.get(userId)?.writes;
+      writes?.delete(commandId);
       this.decided.set(`${userId}\u0000${commandId}`, this.now() + this.ttlMs);
+      if (!writes || !applied) continue;
+      for (const [id, w] of writes) if (w.taskId === applied.taskId && w.state && w.state.version <= applied.version) writes.delete(id);
     }
   }
 

@@ -17,6 +17,13 @@ export interface PendingWrite {
   readonly acceptedAt: string;
 }
 
+export interface SettledCommand {
+  readonly userId: string;
+  readonly commandId: string;
+  /** For an applied command: its task and the version it stored. */
+  readonly applied?: { readonly taskId: string; readonly version: number };
+}
+
 /**
  * The pending overlay: read-your-writes for the queued write path. It is never the only copy of a
  * write (the broker has the command before anything is written here): losing it may briefly hide
@@ -30,6 +37,11 @@ export interface PendingWrites {
   add(userId: string, write: PendingWrite): Promise<void>;
   /** The user's pending writes, in no particular order. */
   list(userId: string): Promise<readonly PendingWrite[]>;
-  /** A worker decided these commands (applied or rejected): forget them and refuse late adds. */
-  settle(decided: readonly { userId: string; commandId: string }[]): Promise<void>;
+  /**
+   * A worker decided these commands (applied or rejected): forget them and refuse late adds. An
+   * applied command also retires every other pending write of its task up to the version it
+   * stored: storage has superseded them (this is what keeps an earlier write whose own settle was
+   * lost from bringing back a task a later write deleted).
+   */
+  settle(decided: readonly SettledCommand[]): Promise<void>;
 }
