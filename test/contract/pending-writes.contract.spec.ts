@@ -400,7 +400,10 @@ describeWithRedisBinary('RedisPendingWrites with Redis unreachable', () => {
   async function expectDegrades(pending: PendingWrites, faults: string[], alice: string): Promise<void> {
     await expect(settlesWithin(pending.list(alice), BOUND_MS)).resolves.toEqual([]);
     expect(faults.some((f) => /list/.test(f))).toBe(true);
-    await expect(settlesWithin(pending.add(alice, write()), BOUND_MS)).resolves.toBeUndefined();
+    // A write's plan asks strictly: it must not plan on state that misses the user's writes.
+    await expect(settlesWithin(pending.list(alice, { strict: true }), BOUND_MS)).rejects.toThrow();
+    // Not recorded, and it says so (the api then keeps planning on it itself).
+    await expect(settlesWithin(pending.add(alice, write()), BOUND_MS)).resolves.toBe(false);
     expect(faults.some((f) => /add/.test(f))).toBe(true);
     await expect(settlesWithin(pending.settle([{ userId: alice, commandId: randomUUID() }]), BOUND_MS)).resolves.toBeUndefined();
     expect(faults.some((f) => /settle/.test(f))).toBe(true);

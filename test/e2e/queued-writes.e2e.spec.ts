@@ -205,13 +205,20 @@ describeWithService('rabbitmq', 'queued writes: the 202, read-your-writes and th
   });
 
   it('a refusal only the worker can see is recorded on the command, with its problem', async () => {
-    expect(await decided(bob, bobsClaim)).toMatchObject({ status: 'applied' });
-    const carols = await decided(carol, carolsClaim);
-    expect(carols).toMatchObject({ status: 'rejected', taskId: contested, problem: { status: 409, code: 'task_id_conflict', title: 'Conflict' } });
-    expect((await call('GET', `/v1/tasks/${contested}`, carol)).statusCode).toBe(404);
-    expect((await call('GET', `/v1/tasks/${contested}`, bob)).json()).toMatchObject({ title: 'bob was first' });
+    // Two users, two partitions: either may be applied first; the other is refused.
+    const outcomes = [
+      { token: bob, title: 'bob was first', status: await decided(bob, bobsClaim) },
+      { token: carol, title: 'carol too', status: await decided(carol, carolsClaim) },
+    ];
+    const winner = outcomes.find((o) => o.status.status === 'applied')!;
+    const loser = outcomes.find((o) => o !== winner)!;
+    expect(winner).toBeDefined();
+    expect(loser.status).toMatchObject({ status: 'rejected', taskId: contested, problem: { status: 409, code: 'task_id_conflict', title: 'Conflict' } });
+    expect((await call('GET', `/v1/tasks/${contested}`, loser.token)).statusCode).toBe(404);
+    expect((await call('GET', `/v1/tasks/${contested}`, winner.token)).json()).toMatchObject({ title: winner.title });
     // Status is per user, like everything else.
     expect((await call('GET', `/v1/commands/${String(carolsClaim.headers['command-id'])}`, bob)).json()).toMatchObject({ status: 404, code: 'command_not_found' });
+    expect((await call('GET', `/v1/commands/${String(bobsClaim.headers['command-id'])}`, carol)).json()).toMatchObject({ status: 404, code: 'command_not_found' });
     expect((await call('GET', `/v1/commands/${randomUUID()}`, bob)).json()).toMatchObject({ status: 404, code: 'command_not_found' });
     expect((await call('GET', '/v1/commands/not-a-uuid', bob)).statusCode).toBe(400);
   });

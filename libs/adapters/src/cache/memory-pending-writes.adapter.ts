@@ -14,13 +14,14 @@ export class MemoryPendingWrites implements PendingWrites {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async add(userId: string, write: PendingWrite): Promise<void> {
+  async add(userId: string, write: PendingWrite): Promise<boolean> {
     this.sweep();
-    if (this.decided.has(`${userId}\u0000${write.commandId}`)) return;
+    if (this.decided.has(`${userId}\u0000${write.commandId}`)) return true;
     const entry = this.byUser.get(userId) ?? { writes: new Map<string, PendingWrite>(), expiresAt: 0 };
     entry.writes.set(write.commandId, write);
     entry.expiresAt = this.now() + this.ttlMs;
     this.byUser.set(userId, entry);
+    return true;
   }
 
   async list(userId: string): Promise<readonly PendingWrite[]> {

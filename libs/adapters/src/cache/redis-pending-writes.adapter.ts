@@ -71,15 +71,17 @@ export class RedisPendingWrites implements PendingWrites {
     return `pw:{${userId}}:decided:${commandId}`;
   }
 
-  async add(userId: string, write: PendingWrite): Promise<void> {
+  async add(userId: string, write: PendingWrite): Promise<boolean> {
     try {
       await this.client.lnPendingAdd(RedisPendingWrites.hash(userId), RedisPendingWrites.decided(userId, write.commandId), write.commandId, JSON.stringify(write), this.ttlMs);
+      return true;
     } catch (error) {
       this.report('add', error);
+      return false;
     }
   }
 
-  async list(userId: string): Promise<readonly PendingWrite[]> {
+  async list(userId: string, options: { strict?: boolean } = {}): Promise<readonly PendingWrite[]> {
     try {
       const entries = await this.client.hvals(RedisPendingWrites.hash(userId));
       // Each entry expires on its own too: a user who keeps writing keeps the hash alive.
@@ -87,6 +89,7 @@ export class RedisPendingWrites implements PendingWrites {
       return entries.map((json) => JSON.parse(json) as PendingWrite).filter((w) => Date.parse(w.acceptedAt) > oldest);
     } catch (error) {
       this.report('list', error);
+      if (options.strict) throw error;
       return [];
     }
   }

@@ -33,10 +33,17 @@ export interface SettledCommand {
  * overlay and writes are skipped (reported through the adapter's error hook).
  */
 export interface PendingWrites {
-  /** Records an accepted write, unless a worker already decided its command (a late add is dropped). */
-  add(userId: string, write: PendingWrite): Promise<void>;
-  /** The user's pending writes, in no particular order. */
-  list(userId: string): Promise<readonly PendingWrite[]>;
+  /**
+   * Records an accepted write, unless a worker already decided its command (a late add is dropped).
+   * Resolves false when the store could not be reached (reported, not thrown).
+   */
+  add(userId: string, write: PendingWrite): Promise<boolean>;
+  /**
+   * The user's pending writes, in no particular order. A read gets [] when the store cannot be
+   * reached; a write's plan asks `strict`, and then an unreachable store rejects: planning on
+   * state that misses the user's accepted writes would announce the wrong resource.
+   */
+  list(userId: string, options?: { strict?: boolean }): Promise<readonly PendingWrite[]>;
   /**
    * A worker decided these commands (applied or rejected): forget them and refuse late adds. An
    * applied command also retires every other pending write of its task up to the version it
