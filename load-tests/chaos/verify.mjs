@@ -35,17 +35,17 @@ async function loadEvents(db, userIds) {
   return rows.map((r) => ({ ...r, position: Number(r.position), started_ms: Number(r.started_ms) }));
 }
 
-/** True once every acknowledged op of these clients has its effect committed. */
+/** True once every acknowledged op of these clients has its effect committed or its command decided. */
 export async function allAckedVisible(db, clients) {
-  const events = await loadEvents(
-    db,
-    clients.map((c) => c.userId),
-  );
+  const userIds = clients.map((c) => c.userId);
+  const events = await loadEvents(db, userIds);
   const keys = new Set(events.map((e) => effectKey(e)).filter(Boolean));
+  const { rows } = await db.query(`SELECT command_id FROM processed_commands WHERE user_id = ANY($1::uuid[])`, [userIds]);
+  const decided = new Set(rows.map((r) => r.command_id));
   for (const c of clients) {
     for (const op of c.ops) {
       if (op.outcome !== 'acked' && op.outcome !== 'resolved') continue;
-      if (!keys.has(opKey(c, op))) return false;
+      if (!keys.has(opKey(c, op)) && !(op.commandId && decided.has(op.commandId))) return false;
     }
   }
   return true;
@@ -98,6 +98,7 @@ export async function verify(db, clients, { queued }) {
     resolvedInDoubt: 0,
     unresolved: 0,
     lost: 0,
+    lostRejectedAfter202: 0,
     duplicated: 0,
     orderViolations: 0,
     orderViolationsByUser: {},
@@ -166,6 +167,8 @@ export async function verify(db, clients, { queued }) {
       if (promised && found.length === 0) {
         out.lost += 1;
         const cmd = op.commandId ? commandById.get(op.commandId) : undefined;
+        // Not silent (GET /v1/commands/{id} says rejected), but the client did nothing wrong.
+        if (cmd?.status === 'rejected') out.lostRejectedAfter202 += 1;
         problems.push(
           `LOST user ${c.index} op ${op.k} ${op.kind} (${op.outcome} ${op.ackStatus ?? ''} at ${new Date(op.ackAt ?? op.resolvedAt).toISOString()}, command ${op.commandId ?? '-'}: ${cmd ? `${cmd.status} ${JSON.stringify(cmd.problem)}` : 'not in processed_commands'}; attempts ${JSON.stringify(op.attempts)})`,
         );
