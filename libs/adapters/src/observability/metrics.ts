@@ -53,18 +53,20 @@ export class Metrics {
   /** Where the backlog gauges read from at scrape time; the worker's relay sets it. */
   outboxBacklogSource?: () => Promise<readonly { partition: number; pending: number; oldestSeconds: number }[]>;
 
-  readonly outboxPending: Gauge<'partition'> = new Gauge({
+  readonly outboxPending: Gauge = new Gauge({
     name: 'ln_outbox_pending_events',
-    help: 'Committed outbox events not yet published, by relay partition',
-    labelNames: ['partition'] as const,
+    help: 'Committed outbox events not yet published',
     registers: [this.registry],
-    // One query feeds both backlog gauges; this one is registered first, so it runs first.
+    // One query feeds all four backlog gauges; this one is registered first, so it runs first.
     collect: async () => {
       try {
         const parts = (await this.outboxBacklogSource?.()) ?? [];
+        if (parts.length === 0) return;
+        this.outboxPending.set(parts.reduce((n, p) => n + p.pending, 0));
+        this.outboxOldestPending.set(parts.reduce((n, p) => Math.max(n, p.oldestSeconds), 0));
         for (const p of parts) {
-          this.outboxPending.set({ partition: String(p.partition) }, p.pending);
-          this.outboxOldestPending.set({ partition: String(p.partition) }, p.oldestSeconds);
+          this.outboxPartitionPending.set({ partition: String(p.partition) }, p.pending);
+          this.outboxPartitionOldestPending.set({ partition: String(p.partition) }, p.oldestSeconds);
         }
       } catch {
         // A scrape must not fail because the database is down; the gauges keep their last values.
@@ -72,9 +74,22 @@ export class Metrics {
     },
   });
 
-  readonly outboxOldestPending: Gauge<'partition'> = new Gauge({
+  readonly outboxOldestPending: Gauge = new Gauge({
     name: 'ln_outbox_oldest_pending_seconds',
-    help: 'Age of the oldest unpublished outbox event, by relay partition (relay lag of what is still waiting)',
+    help: 'Age of the oldest unpublished outbox event (relay lag of what is still waiting)',
+    registers: [this.registry],
+  });
+
+  readonly outboxPartitionPending: Gauge<'partition'> = new Gauge({
+    name: 'ln_outbox_partition_pending_events',
+    help: 'Committed outbox events not yet published, by relay partition',
+    labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPartitionOldestPending: Gauge<'partition'> = new Gauge({
+    name: 'ln_outbox_partition_oldest_pending_seconds',
+    help: 'Age of the oldest unpublished outbox event, by relay partition',
     labelNames: ['partition'] as const,
     registers: [this.registry],
   });
