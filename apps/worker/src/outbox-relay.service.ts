@@ -1,22 +1,31 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_TRANSPORT, type EventTransport } from '@ln/application';
+import { APP_CONFIG } from '@ln/adapters/infrastructure';
 import { OutboxRelay } from '@ln/adapters/messaging';
 import { Metrics } from '@ln/adapters/observability';
 import { Database } from '@ln/adapters/persistence';
+import type { AppConfig } from '@ln/config';
 
-/** Runs the outbox relay for the lifetime of the worker role. */
+/**
+ * Runs the outbox relay for the lifetime of the worker role, in both modes: PostgreSQL to
+ * RabbitMQ, or (embedded) PGlite to the in-process transport, from the same outbox table. Every
+ * worker runs one; they share the partitions (ADR 0010).
+ */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   readonly relay: OutboxRelay;
 
-  constructor(db: Database, @Inject(EVENT_TRANSPORT) transport: EventTransport, metrics: Metrics) {
+  constructor(db: Database, @Inject(EVENT_TRANSPORT) transport: EventTransport, metrics: Metrics, @Inject(APP_CONFIG) config: AppConfig) {
     this.relay = new OutboxRelay(db, transport, {
+      // The command queue's K: one partitioning of users for commands and events.
+      partitions: config.commands.partitions,
+      idleMs: 1000,
       onError: (message) => this.logger.warn(message),
       onRelayed: (count) => metrics.eventsRelayed.inc(count),
+      onLag: (seconds) => metrics.outboxRelayLag.observe(seconds),
     });
-    metrics.gauge('ln_outbox_pending_events', 'Committed events not yet published', async () => (await this.relay.backlog()).pending);
-    metrics.gauge('ln_outbox_oldest_pending_seconds', 'Age of the oldest unpublished event (relay lag)', async () => (await this.relay.backlog()).oldestSeconds);
+    metrics.outboxBacklogSource = () => this.relay.backlogByPartition();
   }
 
   onApplicationBootstrap(): void {

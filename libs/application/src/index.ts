@@ -56,6 +56,7 @@ export * from './tasks/list-tasks/list-tasks.handler';
 export * from './tasks/list-tasks/task-cursor';
 export * from './ports/command-queue.port';
 export * from './ports/command-inbox.port';
+export * from './ports/event-inbox.port';
 export * from './commands/command-catalog';
 export * from './commands/apply-command-batch';
 export * from './ports/pending-writes.port';

@@ -11,6 +11,7 @@ import {
   COMMAND_QUEUE,
   type CommandQueue,
   type Clock,
+  EVENT_INBOX,
   EVENT_TRANSPORT,
   type EventTransport,
   ID_GENERATOR,
@@ -49,6 +50,7 @@ import {
   DatabaseReadinessProbe,
   TypeOrmAccountReader,
   TypeOrmCommandInbox,
+  TypeOrmEventInbox,
   TypeOrmIdempotencyStore,
   TypeOrmTaskReadModel,
   TypeOrmTaskRepository,
@@ -128,6 +130,7 @@ export class InfrastructureModule {
       { provide: TASK_READ_MODEL, useFactory: (db: Database) => new TypeOrmTaskReadModel(db), inject: [Database] },
       { provide: IDEMPOTENCY_STORE, useFactory: (db: Database) => new TypeOrmIdempotencyStore(db), inject: [Database] },
       { provide: COMMAND_INBOX, useFactory: (db: Database) => new TypeOrmCommandInbox(db), inject: [Database] },
+      { provide: EVENT_INBOX, useFactory: (db: Database) => new TypeOrmEventInbox(db), inject: [Database] },
       {
         provide: ACCESS_TOKENS,
         useFactory: (clock: Clock, ids: IdGenerator) =>

@@ -49,6 +49,59 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ---- Outbox relay: backlog per partition and relay lag (issue 4) ----
+  /** Where the backlog gauges read from at scrape time; the worker's relay sets it. */
+  outboxBacklogSource?: () => Promise<readonly { partition: number; pending: number; oldestSeconds: number }[]>;
+
+  readonly outboxPending: Gauge = new Gauge({
+    name: 'ln_outbox_pending_events',
+    help: 'Committed outbox events not yet published',
+    registers: [this.registry],
+    // One query feeds all four backlog gauges; this one is registered first, so it runs first.
+    collect: async () => {
+      try {
+        const parts = (await this.outboxBacklogSource?.()) ?? [];
+        if (parts.length === 0) return;
+        this.outboxPending.set(parts.reduce((n, p) => n + p.pending, 0));
+        this.outboxOldestPending.set(parts.reduce((n, p) => Math.max(n, p.oldestSeconds), 0));
+        for (const p of parts) {
+          this.outboxPartitionPending.set({ partition: String(p.partition) }, p.pending);
+          this.outboxPartitionOldestPending.set({ partition: String(p.partition) }, p.oldestSeconds);
+        }
+      } catch {
+        // A scrape must not fail because the database is down; the gauges keep their last values.
+      }
+    },
+  });
+
+  readonly outboxOldestPending: Gauge = new Gauge({
+    name: 'ln_outbox_oldest_pending_seconds',
+    help: 'Age of the oldest unpublished outbox event (relay lag of what is still waiting)',
+    registers: [this.registry],
+  });
+
+  readonly outboxPartitionPending: Gauge<'partition'> = new Gauge({
+    name: 'ln_outbox_partition_pending_events',
+    help: 'Committed outbox events not yet published, by relay partition',
+    labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPartitionOldestPending: Gauge<'partition'> = new Gauge({
+    name: 'ln_outbox_partition_oldest_pending_seconds',
+    help: 'Age of the oldest unpublished outbox event, by relay partition',
+    labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxRelayLag = new Histogram({
+    name: 'ln_outbox_relay_lag_seconds',
+    help: 'Per event, from its outbox insert (just before its commit) to the broker confirm of its publish',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  // ---- end of outbox relay metrics ----
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ln_' });
   }

@@ -11,3 +11,5 @@ export * from './typeorm-task.repository';
 export * from './typeorm-task.read-model';
 export * from './typeorm-idempotency.store';
 export * from './typeorm-command-inbox';
+export * from './typeorm-event-inbox';
+export * from './notifications';

@@ -1,6 +1,12 @@
 import { AccountsAndOutbox1764140000000 } from './1764140000000-accounts-and-outbox';
 import { TasksAndIdempotency1764150000000 } from './1764150000000-tasks-and-idempotency';
 import { CommandInbox1764160000000 } from './1764160000000-command-inbox';
+import { OutboxPartitionsAndEventInbox1764175000000 } from './1764175000000-outbox-partitions-and-event-inbox';
 
 /** In order. Listed explicitly (not globbed) so the build and the tests load the same set. */
-export const MIGRATIONS = [AccountsAndOutbox1764140000000, TasksAndIdempotency1764150000000, CommandInbox1764160000000];
+export const MIGRATIONS = [
+  AccountsAndOutbox1764140000000,
+  TasksAndIdempotency1764150000000,
+  CommandInbox1764160000000,
+  OutboxPartitionsAndEventInbox1764175000000,
+];

@@ -14,6 +14,8 @@ export interface OutboxRow {
   createdAt: Date;
   publishedAt: Date | null;
   attempts: number;
+  /** partitionOf(userId, 2^32): a relay with K partitions works `partitionKey % K`. */
+  partitionKey: string;
 }
 
 export const OutboxSchema = new EntitySchema<OutboxRow>({
@@ -32,5 +34,6 @@ export const OutboxSchema = new EntitySchema<OutboxRow>({
     createdAt: { type: 'timestamptz', name: 'created_at', createDate: true },
     publishedAt: { type: 'timestamptz', name: 'published_at', nullable: true },
     attempts: { type: 'integer', default: 0 },
+    partitionKey: { type: 'bigint', name: 'partition_key' },
   },
 });
