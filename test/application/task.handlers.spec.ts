@@ -1,3 +1,4 @@
+import { MemoryPendingWrites } from '@ln/adapters/cache';
 import { Logger } from '@nestjs/common';
 import type { CommandBus } from '@nestjs/cqrs';
 import {
@@ -84,6 +85,7 @@ function world() {
   const cache = new RecordingReadCache(log);
   const accounts = new FakeAccountReader({ [ALICE]: 'UTC', [BOB]: 'UTC', [SEOUL]: 'Asia/Seoul' });
   const writer = new TaskWriter(repo, accounts, cache, clock, ids, new ImmediateUnitOfWork());
+  const pending = new MemoryPendingWrites();
   const create = new CreateTaskHandler(writer);
   const bus = new CreateOnlyBus(create);
   const w = {
@@ -103,8 +105,9 @@ function world() {
     reopen: new ReopenTaskHandler(writer),
     drop: new DropTaskHandler(writer),
     delete: new DeleteTaskHandler(writer),
-    get: new GetTaskHandler(readModel, cache),
-    list: new ListTasksHandler(readModel, cache, clock),
+    pending,
+    get: new GetTaskHandler(readModel, cache, pending),
+    list: new ListTasksHandler(readModel, cache, clock, pending, writer),
     /** Creates a task and returns its view. */
     async task(ownerId: string, input: CreateTaskInput = { title: 'a task' }): Promise<TaskView> {
       return (await create.execute(new CreateTaskCommand(ownerId, input))).task;

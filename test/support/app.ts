@@ -9,7 +9,8 @@ import { Client } from 'pg';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { SERVICES } from './services';
 
-export type Mode = 'embedded' | 'services';
+/** `queued`: the services with WRITE_PATH=queued (writes answer 202; the worker runs in the same process). */
+export type Mode = 'embedded' | 'services' | 'queued';
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
@@ -62,7 +63,7 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-test-'));
   let dropDatabase: (() => Promise<void>) | undefined;
   const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...extraEnv };
-  if (mode === 'services') {
+  if (mode === 'services' || mode === 'queued') {
     const db = await createScratchDatabase();
     dropDatabase = db.drop;
     Object.assign(env, {
@@ -74,6 +75,7 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
       COMMAND_QUEUE_NAME: `ln.test.app.${randomBytes(6).toString('hex')}`,
       AMQP_URL: SERVICES.rabbitmq,
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      ...(mode === 'queued' ? { WRITE_PATH: 'queued' } : {}),
       ...extraEnv,
     });
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApplicationModule } from '@ln/application';
 import { AuthController } from './auth/auth.controller';
+import { CommandsController } from './commands/commands.controller';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { AccessTokenGuard } from './http/auth.guard';
@@ -13,7 +14,7 @@ import { MeController } from './users/me.controller';
 /** The HTTP edge: controllers, one authentication guard, one validation pipe, one error filter. */
 @Module({
   imports: [ApplicationModule],
-  controllers: [AuthController, MeController, TasksController, HealthController, MetricsController],
+  controllers: [AuthController, MeController, TasksController, CommandsController, HealthController, MetricsController],
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LogInHandler } from './auth/log-in/log-in.handler';
 import { ApplyCommandBatch } from './commands/apply-command-batch';
+import { GetCommandHandler } from './commands/get-command/get-command.handler';
+import { QueuedTaskWrites } from './commands/queued-task-writes';
 import { LogOutHandler } from './auth/log-out/log-out.handler';
 import { RefreshSessionHandler } from './auth/refresh-session/refresh-session.handler';
 import { RegisterUserHandler } from './auth/register-user/register-user.handler';
@@ -40,7 +42,7 @@ const TASKS = [
 /** The use cases. Their ports come from whichever infrastructure module the app composes. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  providers: [...AUTH, ...TASKS, ApplyCommandBatch],
-  exports: [CqrsModule, ApplyCommandBatch],
+  providers: [...AUTH, ...TASKS, ApplyCommandBatch, QueuedTaskWrites, GetCommandHandler],
+  exports: [CqrsModule, ApplyCommandBatch, QueuedTaskWrites],
 })
 export class ApplicationModule {}

@@ -12,7 +12,7 @@ import { catchError, mergeMap } from 'rxjs/operators';
 import type { Caller } from './auth.guard';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
-const REPLAYED_HEADERS = ['location', 'etag'] as const;
+const REPLAYED_HEADERS = ['location', 'etag', 'command-id'] as const;
 
 class IdempotencyKeyInvalid extends DomainError {
   readonly kind = 'invalid' as const;
@@ -77,7 +77,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           case 'in_progress':
             return throwError(() => new IdempotencyKeyInProgress());
           case 'replay':
-            void reply.headers({ ...begun.response.headers, 'idempotent-replayed': 'true' }).type('application/json');
+            void reply.code(begun.response.status).headers({ ...begun.response.headers, 'idempotent-replayed': 'true' }).type('application/json');
             return of(begun.response.body);
           default:
             return next.handle().pipe(
@@ -88,7 +88,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
                   const v = reply.getHeader(h);
                   if (typeof v === 'string') headers[h] = v;
                 }
-                await this.store.complete(userId, key, { status, headers, body: text }, this.clock.now(), begun.claim);
+                // A queued write answers 202 (set by the handler) where the route's own code says 201 or 200.
+                const answered = reply.statusCode === 202 ? 202 : status;
+                await this.store.complete(userId, key, { status: answered, headers, body: text }, this.clock.now(), begun.claim);
                 return body;
               }),
               catchError((error: unknown) =>

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { type Command } from '@nestjs/cqrs';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
@@ -12,12 +13,15 @@ import {
   ListTasksQuery,
   PostponeTaskCommand,
   ReopenTaskCommand,
+  QueuedTaskWrites,
   ReplaceTaskCommand,
   type TaskView,
   decodeCursor,
   etagOf,
 } from '@ln/application';
-import type { FastifyReply } from 'fastify';
+import { APP_CONFIG } from '@ln/adapters/infrastructure';
+import type { AppConfig } from '@ln/config';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { ApiProblems } from '../http/openapi';
@@ -46,29 +50,72 @@ const IdempotencyKey = applyDecorators(
 );
 const IfMatch = ApiHeader({ name: 'If-Match', required: false, description: 'The ETag from a read; a stale one is 412' });
 const IdParam = ApiParam({ name: 'id', format: 'uuid' });
+/** The queued write path's answer (WRITE_PATH=queued), documented on every write. */
+const Queued = (withBody: boolean) =>
+  applyDecorators(
+    ApiResponse({
+      status: 202,
+      ...(withBody ? { standardSchema: TaskResponse } : {}),
+      description:
+        'Queued write path: the broker has the command and a worker will apply it. ' +
+        (withBody ? 'The body is the task as it will be; ETag its version. ' : '') +
+        'Location names the task; the command status is at /v1/commands/{Command-Id}.',
+      headers: {
+        Location: { description: '/v1/tasks/{id}', schema: { type: 'string' } },
+        'Command-Id': { description: 'The command id (UUID); GET /v1/commands/{id} tells accepted, applied or rejected', schema: { type: 'string', format: 'uuid' } },
+      },
+    }),
+  );
 
 @ApiTags('tasks')
 @ApiBearerAuth()
 @Controller('v1/tasks')
 export class TasksController {
+  private readonly queued: boolean;
+
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-  ) {}
+    private readonly queuedWrites: QueuedTaskWrites,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.queued = config.commands.writePath === 'queued';
+  }
 
   private static send(reply: FastifyReply, task: TaskView): TaskView {
     void reply.header('etag', etagOf(task.version));
     return task;
   }
 
+  /**
+   * The queued write path: 202 once the broker has confirmed the command, with the task as it will
+   * be, its Location and the command's id (its status at /v1/commands/{id}). A DELETE has no body.
+   */
+  private async accept(caller: Caller, command: Command<unknown>, request: FastifyRequest, reply: FastifyReply): Promise<TaskView | undefined> {
+    const key = request.headers['idempotency-key'];
+    const retryKey = typeof key === 'string' ? `${request.method} ${request.url.split('?')[0]}\n${key}` : undefined;
+    const accepted = await this.queuedWrites.submit(caller.userId, command, retryKey);
+    void reply.code(202).header('location', `/v1/tasks/${accepted.taskId}`).header('command-id', accepted.commandId);
+    if (!accepted.task) return undefined;
+    return TasksController.send(reply, accepted.task);
+  }
+
   @Post()
   @HttpCode(201)
   @IdempotencyKey
   @ApiOperation({ summary: 'Create a task', description: 'With a client-chosen UUIDv7 `id`, a retry with the same body answers the same task; another body is 409.' })
+  @Queued(true)
   @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Location: /v1/tasks/{id}' })
   @ApiProblems(400, 401, 409, 413, 422)
-  async create(@CurrentCaller() caller: Caller, @Body({ schema: CreateTaskRequest }) body: CreateTaskRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { task } = await this.commands.execute(new CreateTaskCommand(caller.userId, body));
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body({ schema: CreateTaskRequest }) body: CreateTaskRequest,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = new CreateTaskCommand(caller.userId, body);
+    if (this.queued) return this.accept(caller, command, request, reply);
+    const { task } = await this.commands.execute(command);
     void reply.header('location', `/v1/tasks/${task.id}`);
     return TasksController.send(reply, task);
   }
@@ -110,6 +157,7 @@ export class TasksController {
   @IdParam
   @IfMatch
   @ApiOperation({ summary: 'Create or replace a task (idempotent)' })
+  @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse, description: 'Replaced' })
   @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Created' })
   @ApiProblems(400, 401, 404, 409, 412, 413)
@@ -118,9 +166,12 @@ export class TasksController {
     @Param('id', { schema: TaskIdV7Param }) id: string,
     @Body({ schema: ReplaceTaskRequest }) body: ReplaceTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { task, created } = await this.commands.execute(new ReplaceTaskCommand(caller.userId, id, body, expectedVersion(ifMatch)));
+    const command = new ReplaceTaskCommand(caller.userId, id, body, expectedVersion(ifMatch));
+    if (this.queued) return this.accept(caller, command, request, reply);
+    const { task, created } = await this.commands.execute(command);
     if (created) void reply.code(201).header('location', `/v1/tasks/${task.id}`);
     return TasksController.send(reply, task);
   }
@@ -129,6 +180,7 @@ export class TasksController {
   @IdParam
   @IfMatch
   @ApiOperation({ summary: 'Change some fields of a task' })
+  @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 409, 412, 413)
   async edit(
@@ -136,9 +188,12 @@ export class TasksController {
     @Param('id', { schema: TaskIdParam }) id: string,
     @Body({ schema: EditTaskRequest }) body: EditTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return TasksController.send(reply, await this.commands.execute(new EditTaskCommand(caller.userId, id, body, expectedVersion(ifMatch))));
+    const command = new EditTaskCommand(caller.userId, id, body, expectedVersion(ifMatch));
+    if (this.queued) return this.accept(caller, command, request, reply);
+    return TasksController.send(reply, await this.commands.execute(command));
   }
 
   @Delete(':id')
@@ -146,10 +201,22 @@ export class TasksController {
   @IdParam
   @IfMatch
   @ApiOperation({ summary: 'Delete a task (a task with steps: delete the steps first)' })
+  @Queued(false)
   @ApiResponse({ status: 204, description: 'Deleted' })
   @ApiProblems(400, 401, 404, 409, 412)
-  async delete(@CurrentCaller() caller: Caller, @Param('id', { schema: TaskIdParam }) id: string, @Headers('if-match') ifMatch: string | undefined) {
-    await this.commands.execute(new DeleteTaskCommand(caller.userId, id, expectedVersion(ifMatch)));
+  async delete(
+    @CurrentCaller() caller: Caller,
+    @Param('id', { schema: TaskIdParam }) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const command = new DeleteTaskCommand(caller.userId, id, expectedVersion(ifMatch));
+    if (this.queued) {
+      await this.accept(caller, command, request, reply);
+      return;
+    }
+    await this.commands.execute(command);
   }
 
   @Post(':id/complete')
@@ -158,6 +225,7 @@ export class TasksController {
   @IfMatch
   @IdempotencyKey
   @ApiOperation({ summary: 'Mark done (a parent needs its steps closed first)' })
+  @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 409, 412, 422)
   async complete(
@@ -165,9 +233,12 @@ export class TasksController {
     @Param('id', { schema: TaskIdParam }) id: string,
     @Body({ schema: EmptyRequest }) _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return TasksController.send(reply, await this.commands.execute(new CompleteTaskCommand(caller.userId, id, expectedVersion(ifMatch))));
+    const command = new CompleteTaskCommand(caller.userId, id, expectedVersion(ifMatch));
+    if (this.queued) return this.accept(caller, command, request, reply);
+    return TasksController.send(reply, await this.commands.execute(command));
   }
 
   @Post(':id/fail')
@@ -176,6 +247,7 @@ export class TasksController {
   @IfMatch
   @IdempotencyKey
   @ApiOperation({ summary: 'Record that the task failed, and why' })
+  @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 409, 412, 422)
   async fail(
@@ -183,9 +255,12 @@ export class TasksController {
     @Param('id', { schema: TaskIdParam }) id: string,
     @Body({ schema: FailTaskRequest }) body: FailTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return TasksController.send(reply, await this.commands.execute(new FailTaskCommand(caller.userId, id, body.reason, body.note, expectedVersion(ifMatch))));
+    const command = new FailTaskCommand(caller.userId, id, body.reason, body.note, expectedVersion(ifMatch));
+    if (this.queued) return this.accept(caller, command, request, reply);
+    return TasksController.send(reply, await this.commands.execute(command));
   }
 
   @Post(':id/postpone')
@@ -194,6 +269,7 @@ export class TasksController {
   @IfMatch
   @IdempotencyKey
   @ApiOperation({ summary: 'Move the task later (counts a deferral)' })
+  @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 409, 412, 422)
   async postpone(
@@ -201,9 +277,12 @@ export class TasksController {
     @Param('id', { schema: TaskIdParam }) id: string,
     @Body({ schema: PostponeTaskRequest }) body: PostponeTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return TasksController.send(reply, await this.commands.execute(new PostponeTaskCommand(caller.userId, id, body.scheduledFor, expectedVersion(ifMatch))));
+    const command = new PostponeTaskCommand(caller.userId, id, body.scheduledFor, expectedVersion(ifMatch));
+    if (this.queued) return this.accept(caller, command, request, reply);
+    return TasksController.send(reply, await this.commands.execute(command));
   }
 
   @Post(':id/reopen')
@@ -212,6 +291,7 @@ export class TasksController {
   @IfMatch
   @IdempotencyKey
   @ApiOperation({ summary: 'Reopen a done or failed task' })
+  @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 409, 412, 422)
   async reopen(
@@ -219,9 +299,12 @@ export class TasksController {
     @Param('id', { schema: TaskIdParam }) id: string,
     @Body({ schema: EmptyRequest }) _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return TasksController.send(reply, await this.commands.execute(new ReopenTaskCommand(caller.userId, id, expectedVersion(ifMatch))));
+    const command = new ReopenTaskCommand(caller.userId, id, expectedVersion(ifMatch));
+    if (this.queued) return this.accept(caller, command, request, reply);
+    return TasksController.send(reply, await this.commands.execute(command));
   }
 
   @Post(':id/drop')
@@ -230,6 +313,7 @@ export class TasksController {
   @IfMatch
   @IdempotencyKey
   @ApiOperation({ summary: 'Drop the task (no longer meant to be done)' })
+  @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 409, 412, 422)
   async drop(
@@ -237,9 +321,12 @@ export class TasksController {
     @Param('id', { schema: TaskIdParam }) id: string,
     @Body({ schema: EmptyRequest }) _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return TasksController.send(reply, await this.commands.execute(new DropTaskCommand(caller.userId, id, expectedVersion(ifMatch))));
+    const command = new DropTaskCommand(caller.userId, id, expectedVersion(ifMatch));
+    if (this.queued) return this.accept(caller, command, request, reply);
+    return TasksController.send(reply, await this.commands.execute(command));
   }
 }
 

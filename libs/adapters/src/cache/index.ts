@@ -5,3 +5,5 @@ export * from './redis-cache.adapter';
 export * from './redis-attempt-counter.adapter';
 export * from './memory-read-cache.adapter';
 export * from './redis-read-cache.adapter';
+export * from './memory-pending-writes.adapter';
+export * from './redis-pending-writes.adapter';

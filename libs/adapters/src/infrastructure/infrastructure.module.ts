@@ -19,6 +19,7 @@ import {
   IDEMPOTENCY_STORE,
   type IdGenerator,
   READ_CACHE,
+  PENDING_WRITES,
   TASK_READ_MODEL,
   TASK_REPOSITORY,
   PASSWORD_HASHER,
@@ -32,6 +33,8 @@ import type { AppConfig } from '@ln/config';
 import type { Redis } from 'ioredis';
 import {
   MemoryAttemptCounter,
+  MemoryPendingWrites,
+  RedisPendingWrites,
   MemoryCache,
   MemoryReadCache,
   RedisAttemptCounter,
@@ -170,6 +173,17 @@ export class InfrastructureModule {
           if (!redis) return new MemoryReadCache();
           const log = new Logger('ReadCache');
           return new RedisReadCache(redis, { onError: (message) => log.warn(message) });
+        },
+        inject: [REDIS_CLIENT],
+      },
+      {
+        // Queued writes share their overlay through Redis (config requires it for WRITE_PATH=queued);
+        // with synchronous writes nothing is ever pending and the memory one stays empty.
+        provide: PENDING_WRITES,
+        useFactory: (redis: Redis | null) => {
+          if (!redis || config.commands.writePath !== 'queued') return new MemoryPendingWrites();
+          const log = new Logger('PendingWrites');
+          return new RedisPendingWrites(redis, { onError: (message) => log.warn(message) });
         },
         inject: [REDIS_CLIENT],
       },

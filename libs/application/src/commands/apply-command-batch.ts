@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@ln/domain';
 import { CLOCK, type Clock } from '../ports/clock.port';
+import { PENDING_WRITES, type PendingWrites } from '../ports/pending-writes.port';
 import { COMMAND_INBOX, type CommandInbox, type CommandProblem } from '../ports/command-inbox.port';
 import type { CommandDelivery, CommandEnvelope } from '../ports/command-queue.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '../ports/unit-of-work.port';
 import { commandOf, resourceOf } from './command-catalog';
+import { commandScope } from './command-scope';
 
 /** HTTP-independent statuses of refusals, so a queued command's problem reads like its sync twin's. */
 export const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
@@ -21,6 +23,11 @@ export const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
 
 export function problemOf(error: DomainError): CommandProblem {
   return { status: STATUS_BY_KIND[error.kind], code: error.code, detail: error.message, ...(error.fields ? { errors: error.fields } : {}) };
+}
+
+function acceptedAt(envelope: CommandEnvelope): Date | undefined {
+  const at = new Date(envelope.issuedAt);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
 /** A refusal that is the command's own answer (recorded, acked); anything else is a fault (retried). */
@@ -43,6 +50,7 @@ export class ApplyCommandBatch {
     @Inject(COMMAND_INBOX) private readonly inbox: CommandInbox,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly commands: CommandBus,
+    @Inject(PENDING_WRITES) private readonly pending: PendingWrites,
   ) {}
 
   async apply(batch: readonly CommandDelivery[]): Promise<{ applied: number; rejected: number; duplicates: number }> {
@@ -53,6 +61,9 @@ export class ApplyCommandBatch {
         counts[outcome] += 1;
       }
     });
+    // Decided: the authors' reads now come from storage. Before the acks, so a crash in between
+    // leaves a redelivery (a duplicate for the inbox), never a pending entry nobody will settle.
+    await this.pending.settle(batch.map((d) => ({ userId: d.envelope.userId, commandId: d.envelope.commandId })));
     for (const delivery of batch) await delivery.ack();
     return counts;
   }
@@ -61,7 +72,8 @@ export class ApplyCommandBatch {
     if (await this.inbox.find(envelope.commandId)) return 'duplicates';
     const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
     try {
-      const result = await this.uow.savepoint(() => this.commands.execute(commandOf(envelope)));
+      // Stamped with the time the api accepted it: the stored task is the one the 202 announced.
+      const result = await this.uow.savepoint(() => commandScope.run({ now: acceptedAt(envelope) }, () => this.commands.execute(commandOf(envelope))));
       await this.inbox.record({ ...record, status: 'applied', resourceId: resourceOf(envelope, result), problem: null });
       return 'applied';
     } catch (error) {

@@ -85,6 +85,25 @@ export function commandOf(envelope: CommandEnvelope): Command<QueuedResult> {
   }
 }
 
+/** The wire form of a task command: the inverse of `commandOf`. */
+export function wireOf(command: Command<unknown>): { type: string; payload: Payload } {
+  const v = (c: { expectedVersion?: number }) => (c.expectedVersion === undefined ? {} : { expectedVersion: c.expectedVersion });
+  if (command instanceof CreateTaskCommand) return { type: TaskCommandTypes.Create, payload: { input: command.input } };
+  if (command instanceof ReplaceTaskCommand) return { type: TaskCommandTypes.Replace, payload: { id: command.id, input: command.input, ...v(command) } };
+  if (command instanceof EditTaskCommand) return { type: TaskCommandTypes.Edit, payload: { id: command.id, changes: command.changes, ...v(command) } };
+  if (command instanceof CompleteTaskCommand) return { type: TaskCommandTypes.Complete, payload: { id: command.id, ...v(command) } };
+  if (command instanceof FailTaskCommand) {
+    return { type: TaskCommandTypes.Fail, payload: { id: command.id, reason: command.reason, note: command.note ?? null, ...v(command) } };
+  }
+  if (command instanceof PostponeTaskCommand) {
+    return { type: TaskCommandTypes.Postpone, payload: { id: command.id, scheduledFor: command.scheduledFor, ...v(command) } };
+  }
+  if (command instanceof ReopenTaskCommand) return { type: TaskCommandTypes.Reopen, payload: { id: command.id, ...v(command) } };
+  if (command instanceof DropTaskCommand) return { type: TaskCommandTypes.Drop, payload: { id: command.id, ...v(command) } };
+  if (command instanceof DeleteTaskCommand) return { type: TaskCommandTypes.Delete, payload: { id: command.id, ...v(command) } };
+  throw new Error(`${command.constructor.name} cannot be queued`);
+}
+
 /** The task a command's result is about, for the inbox record (and the command status). */
 export function resourceOf(envelope: CommandEnvelope, result: QueuedResult): string | null {
   if (result && typeof result === 'object' && 'task' in result) return result.task.id;

@@ -1,10 +1,15 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { Schedule } from '@ln/domain';
+import { PendingOverlay, overlayPage, sortKeyOf } from '../../commands/pending-overlay';
 import { CLOCK, type Clock } from '../../ports/clock.port';
+import { PENDING_WRITES, type PendingWrites } from '../../ports/pending-writes.port';
 import { READ_CACHE, type ReadCache } from '../../ports/read-cache.port';
-import { TASK_READ_MODEL, type TaskReadModel } from '../../ports/task-read-model.port';
+import { TASK_READ_MODEL, type TaskReadModel, type TaskView } from '../../ports/task-read-model.port';
+import { readStoredTask, storedVersionOf } from '../get-task/get-task.handler';
+import { TaskWriter } from '../shared/task-writer';
 import { ListTasksQuery } from './list-tasks.query';
-import { encodeCursor } from './task-cursor';
+import { decodeCursor, encodeCursor } from './task-cursor';
 
 @QueryHandler(ListTasksQuery)
 export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
@@ -12,9 +17,11 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
     @Inject(TASK_READ_MODEL) private readonly read: TaskReadModel,
     @Inject(READ_CACHE) private readonly cache: ReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PENDING_WRITES) private readonly pending: PendingWrites,
+    private readonly writer: TaskWriter,
   ) {}
 
-  execute(q: ListTasksQuery): Promise<string> {
+  async execute(q: ListTasksQuery): Promise<string> {
     // "Overdue" depends on the time; judging it at the minute makes equal queries within a minute
     // equal (and so cacheable) without ever being more than a minute late.
     const byTime = q.filter.overdue !== undefined;
@@ -23,9 +30,32 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
     const shape = JSON.stringify([q.filter, q.sort, q.limit, q.after ?? null, byTime ? minute : null]);
     // The shape itself is the key (a hundred-odd bytes): cheaper than hashing it on every read.
     const key = `list:${shape}`;
-    return this.cache.read(q.ownerId, key, async () => {
-      const page = await this.read.list({ ownerId: q.ownerId, filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now });
-      return JSON.stringify({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
-    });
+    const [json, writes] = await Promise.all([
+      this.cache.read(q.ownerId, key, async () => {
+        const page = await this.read.list({ ownerId: q.ownerId, filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now });
+        return JSON.stringify({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+      }),
+      this.pending.list(q.ownerId),
+    ]);
+    if (writes.length === 0) return json;
+    return this.withPending(q, now, json, new PendingOverlay(writes));
+  }
+
+  /** The stored page with the author's pending writes laid over it (the queued write path). */
+  private async withPending(q: ListTasksQuery, now: string, json: string, overlay: PendingOverlay): Promise<string> {
+    const stored = JSON.parse(json) as { items: TaskView[]; nextCursor: string | null };
+    let keyOf = (v: TaskView) => sortKeyOf(v, q.sort);
+    if (q.sort === 'scheduledFor' || q.sort === '-scheduledFor') {
+      // A view carries its schedule as the client gave it; its key is on the user's calendar.
+      const timezone = await this.cache.read(q.ownerId, 'plan:tz', () => this.writer.storedTimezoneOf(q.ownerId));
+      keyOf = (v) => (v.scheduledFor ? Schedule.parse(v.scheduledFor, timezone).sortKey() : '~');
+    }
+    const page = await overlayPage(
+      overlay,
+      { filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now },
+      { items: stored.items, next: stored.nextCursor ? decodeCursor(stored.nextCursor, q.sort) : null, keyOf },
+      async (id) => storedVersionOf(await readStoredTask(this.read, this.cache, q.ownerId, id)),
+    );
+    return JSON.stringify({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
   }
 }

@@ -9,6 +9,8 @@ import { READ_CACHE, type ReadCache } from '../../ports/read-cache.port';
 import type { TaskView } from '../../ports/task-read-model.port';
 import { TASK_REPOSITORY, type TaskRepository } from '../../ports/task.repository.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '../../ports/unit-of-work.port';
+import { commandScope } from '../../commands/command-scope';
+import type { PlanSources } from '../../commands/task-plan';
 import { toTaskView } from './task-view.mapper';
 
 /**
@@ -20,7 +22,7 @@ import { toTaskView } from './task-view.mapper';
 @Injectable()
 export class TaskWriter {
   constructor(
-    @Inject(TASK_REPOSITORY) readonly tasks: TaskRepository,
+    @Inject(TASK_REPOSITORY) private readonly repository: TaskRepository,
     @Inject(ACCOUNT_READER) private readonly accounts: AccountReader,
     @Inject(READ_CACHE) private readonly cache: ReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -28,8 +30,19 @@ export class TaskWriter {
     @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
   ) {}
 
+  /** Storage, or the api's plan of a queued command (see TaskPlan). */
+  get tasks(): TaskRepository {
+    return commandScope.getStore()?.plan ?? this.repository;
+  }
+
   events(): EventContext {
-    return { eventId: () => this.ids.next(), now: () => this.clock.now() };
+    const at = commandScope.getStore()?.now;
+    return { eventId: () => this.ids.next(), now: () => at ?? this.clock.now() };
+  }
+
+  /** What a plan reads from storage (through the read cache). */
+  planSources(): PlanSources {
+    return { repository: this.repository, cache: this.cache, timezoneOf: (userId) => this.storedTimezoneOf(userId) };
   }
 
   newId(): string {
@@ -37,6 +50,12 @@ export class TaskWriter {
   }
 
   async timezoneOf(userId: string): Promise<string> {
+    const plan = commandScope.getStore()?.plan;
+    return plan ? plan.timezone() : this.storedTimezoneOf(userId);
+  }
+
+  /** The account's timezone as stored (not through a plan). */
+  async storedTimezoneOf(userId: string): Promise<string> {
     const account = await this.accounts.findById(userId);
     if (!account) throw new UserNotFound();
     return account.timezone;
@@ -61,8 +80,9 @@ export class TaskWriter {
       }
       throw error;
     }
-    // After the commit: inside a worker's batch that is when the whole batch commits.
-    if (changed) await this.uow.afterCommit(() => this.cache.invalidate(ownerId));
+    // After the commit: inside a worker's batch that is when the whole batch commits. A plan
+    // committed nothing.
+    if (changed && !commandScope.getStore()?.plan) await this.uow.afterCommit(() => this.cache.invalidate(ownerId));
     return toTaskView(task);
   }
 }

@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type Command, CommandBus } from '@nestjs/cqrs';
+import { DomainError } from '@ln/domain';
+import { v5 as uuidv5 } from 'uuid';
+import { CLOCK, type Clock } from '../ports/clock.port';
+import { COMMAND_QUEUE, type CommandEnvelope, type CommandQueue } from '../ports/command-queue.port';
+import { ID_GENERATOR, type IdGenerator } from '../ports/id-generator.port';
+import { COMMAND_INBOX, type CommandInbox } from '../ports/command-inbox.port';
+import { PENDING_WRITES, type PendingWrite, type PendingWrites } from '../ports/pending-writes.port';
+import type { TaskView } from '../ports/task-read-model.port';
+import { CreateTaskCommand } from '../tasks/create-task/create-task.command';
+import { stateToView, toTaskView } from '../tasks/shared/task-view.mapper';
+import { TaskWriter } from '../tasks/shared/task-writer';
+import { wireOf } from './command-catalog';
+import { commandScope } from './command-scope';
+import { PendingOverlay } from './pending-overlay';
+import { TaskPlan } from './task-plan';
+
+/** The broker did not take the command (down, or no confirm in time): nothing was promised, nothing remains. */
+export class CommandQueueUnavailable extends DomainError {
+  readonly kind = 'unavailable' as const;
+  readonly code = 'command_queue_unavailable';
+  override readonly retryAfterSeconds = 2;
+  constructor(cause?: unknown) {
+    super('the write could not be queued (the message broker did not confirm it); nothing was recorded, retry shortly');
+    this.cause = cause;
+  }
+}
+
+export interface Accepted {
+  readonly commandId: string;
+  readonly taskId: string;
+  /** The task as it will be once applied; null when the command deletes it. */
+  readonly task: TaskView | null;
+  /** The command creates the task (a PUT to a new id, a create that is not a retry). */
+  readonly created: boolean;
+}
+
+/** Names command ids derived from an Idempotency-Key (UUIDv5 namespace, fixed forever). */
+const KEYED_COMMANDS = '5b0f6c3e-3f57-4d7a-9c1e-6a1f0f4e2b71';
+
+const log = new Logger('QueuedWrites');
+
+/**
+ * The api's side of the queued write path: plan the command (refusing at once what the worker
+ * would refuse), hand it to the broker, and only once the broker has confirmed it record it in
+ * the pending overlay and answer 202. A user's writes are planned one at a time in this process,
+ * so each plans on top of the previous one's pending state.
+ */
+@Injectable()
+export class QueuedTaskWrites {
+  private readonly userTurns = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly writer: TaskWriter,
+    @Inject(COMMAND_QUEUE) private readonly queue: CommandQueue,
+    @Inject(PENDING_WRITES) private readonly pending: PendingWrites,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    @Inject(COMMAND_INBOX) private readonly inbox: CommandInbox,
+  ) {}
+
+  /**
+   * @param retryKey the request's Idempotency-Key (with its route): the command id is derived from
+   *   it, so a retry after a lost answer is the same command and the worker's inbox applies it once.
+   */
+  submit(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
+    const previous = this.userTurns.get(userId) ?? Promise.resolve();
+    const turn = previous.catch(() => undefined).then(() => this.plan(userId, command, retryKey));
+    this.userTurns.set(userId, turn);
+    const forget = () => {
+      if (this.userTurns.get(userId) === turn) this.userTurns.delete(userId);
+    };
+    turn.then(forget, forget);
+    return turn;
+  }
+
+  private async plan(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
+    // The api chooses a new task's id, so the 202 can name the resource before it exists.
+    if (command instanceof CreateTaskCommand && !command.input.id) {
+      command = new CreateTaskCommand(command.ownerId, { ...command.input, id: this.ids.next() });
+    }
+    const now = this.clock.now();
+    const writes = await this.pending.list(userId);
+    const plan = new TaskPlan(userId, new PendingOverlay(writes), this.writer.planSources());
+    const commandId = retryKey ? uuidv5(`${userId}\n${retryKey}`, KEYED_COMMANDS) : this.ids.next();
+    let result: TaskView | { task: TaskView; created: boolean };
+    try {
+      result = (await commandScope.run({ now, plan }, () => this.commands.execute(command))) as TaskView | { task: TaskView; created: boolean };
+    } catch (error) {
+      // A retry of a command that was accepted before (its answer lost with an api that died):
+      // the command stands as it was, whatever planning it again says now.
+      const earlier = retryKey && error instanceof DomainError ? await this.earlier(userId, commandId, writes, plan) : null;
+      if (earlier) return earlier;
+      throw error;
+    }
+    const view = 'task' in result ? result.task : result;
+    const saved = plan.saved;
+
+    const wire = wireOf(command);
+    const envelope: CommandEnvelope = { commandId, userId, type: wire.type, payload: wire.payload, issuedAt: now.toISOString() };
+    try {
+      await this.queue.send(envelope);
+    } catch (error) {
+      throw new CommandQueueUnavailable(error);
+    }
+    // After the confirm: a 503 leaves no trace here. Best effort: the broker has the write. A
+    // plan that changes nothing is recorded too, so the command's status reads `accepted`.
+    const state = saved?.changed ? saved.state : null;
+    await this.pending
+      .add(userId, { commandId, type: wire.type, taskId: view.id, state, createFingerprint: saved?.createFingerprint ?? null, acceptedAt: envelope.issuedAt })
+      .catch((error: Error) => log.warn(`pending overlay not recorded for command ${commandId}: ${error.message}`));
+    const deleted = saved?.changed === true && saved.state.deletedAt != null;
+    return {
+      commandId,
+      taskId: view.id,
+      task: deleted ? null : saved ? stateToView(saved.state) : view,
+      created: 'created' in result ? result.created : false,
+    };
+  }
+
+  private async earlier(userId: string, commandId: string, writes: readonly PendingWrite[], plan: TaskPlan): Promise<Accepted | null> {
+    const taskId = writes.find((w) => w.commandId === commandId)?.taskId ?? (await this.inbox.findForUser(userId, commandId))?.resourceId;
+    if (!taskId) return null;
+    const task = await plan.get(userId, taskId);
+    return { commandId, taskId, task: task ? toTaskView(task) : null, created: false };
+  }
+}
