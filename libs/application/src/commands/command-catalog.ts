@@ -108,7 +108,8 @@ export function wireOf(command: Command<unknown>): { type: string; payload: Payl
 export function resourceOf(envelope: CommandEnvelope, result: QueuedResult): string | null {
   if (result && typeof result === 'object' && 'task' in result) return result.task.id;
   if (result && typeof result === 'object' && 'id' in result) return result.id;
-  const id = envelope.payload.id;
+  const input = envelope.payload.input as Payload | undefined;
+  const id = envelope.payload.id ?? (input && typeof input === 'object' ? input.id : undefined);
   return typeof id === 'string' ? id : null;
 }
 

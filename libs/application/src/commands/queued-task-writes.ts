@@ -85,6 +85,11 @@ export class QueuedTaskWrites {
     const writes = await this.pending.list(userId);
     const plan = new TaskPlan(userId, new PendingOverlay(writes), this.writer.planSources());
     const commandId = retryKey ? uuidv5(`${userId}\n${retryKey}`, KEYED_COMMANDS) : this.ids.next();
+    // The same keyed request again while its command is still pending: the same answer, no new plan.
+    if (retryKey && writes.some((w) => w.commandId === commandId)) {
+      const earlier = await this.earlier(userId, commandId, writes, plan);
+      if (earlier) return earlier;
+    }
     let result: TaskView | { task: TaskView; created: boolean };
     try {
       result = (await commandScope.run({ now, plan }, () => this.commands.execute(command))) as TaskView | { task: TaskView; created: boolean };
