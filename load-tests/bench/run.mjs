@@ -14,9 +14,10 @@
 //                 latency of the requests issued during the stall, sync path vs queued path
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
@@ -87,17 +88,23 @@ function start(cmd, args, env, readyText) {
 }
 
 async function stop(child) {
-  if (!child || child.exitCode !== null) return;
+  // Gone already: exited, or killed by a signal (Nest re-raises SIGTERM after its shutdown hooks).
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await done;
   children.delete(child);
 }
 
-function load(url, { headers = {}, method = 'GET', body, seconds = SECONDS } = {}) {
+/** autocannon on one route; with `tokens`, each request carries the next user's token in turn. */
+function load(url, { headers = {}, method = 'GET', body, seconds = SECONDS, tokens } = {}) {
+  let next = 0;
+  const requests = tokens
+    ? [{ method, body, setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }) }]
+    : undefined;
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, method, connections: CONNECTIONS, duration: seconds, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body, pipelining: 1 },
+      { url, method, connections: CONNECTIONS, duration: seconds, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body, requests, pipelining: 1 },
       (err, r) => (err ? reject(err) : resolve(r)),
     );
   });
@@ -127,8 +134,12 @@ const run = {
   get dbName() {
     return `ln_bench_${this.id}`;
   },
-  get queueName() {
-    return `ln.bench.${this.id}`;
+  /** Each case its own command queues (a case that leaves commands behind cannot disturb the next). */
+  queues: new Set(),
+  queueFor(name) {
+    const queue = `ln.bench.${this.id}.${name}`;
+    this.queues.add(queue);
+    return queue;
   },
   get redisPrefix() {
     return `bench:${this.id}:`;
@@ -146,7 +157,7 @@ function appEnv(overrides) {
     REDIS_URL: REDIS,
     REDIS_KEY_PREFIX: run.redisPrefix,
     AMQP_URL: AMQP,
-    COMMAND_QUEUE_NAME: run.queueName,
+    COMMAND_QUEUE_NAME: run.queueFor('default'),
     COMMAND_PARTITIONS: String(PARTITIONS),
     JWT_SECRET: run.jwtSecret,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
@@ -182,18 +193,39 @@ async function userToken(base, email) {
 
 const WRITE_BODY = { title: 'Bench task', estimateMinutes: 30, tags: ['bench'] };
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** autocannon run plus the target process's CPU time per request (less sensitive to a busy host than req/s). */
+async function measured(pid, url, options, okStatus) {
+  const c0 = cpuSeconds(pid);
+  const r = summary(await load(url, options), okStatus);
+  const total = r.rps * SECONDS;
+  return { ...r, cpuMsPerRequest: total ? +((1000 * (cpuSeconds(pid) - c0)) / total).toFixed(3) : null };
+}
+
 /** Alternating rounds of bare Fastify and the product on the same route; the ratio of each round. */
-async function compare(label, bareUrl, productUrl, { headers, method = 'GET', body, okStatus }) {
+async function compare(label, [barePid, bareUrl], [productPid, productUrl], { headers, method = 'GET', body, okStatus, tokens, beforeProduct }) {
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    await load(bareUrl, { method, body, seconds: 2 });
-    const b = summary(await load(bareUrl, { method, body }));
-    await load(productUrl, { headers, method, body, seconds: 2 });
-    const a = summary(await load(productUrl, { headers, method, body }), okStatus);
+    await load(bareUrl, { method, body, tokens, seconds: 2 });
+    const b = await measured(barePid, bareUrl, { method, body, tokens });
+    await beforeProduct?.();
+    await load(productUrl, { headers, method, body, tokens, seconds: 2 });
+    await beforeProduct?.();
+    const a = await measured(productPid, productUrl, { headers, method, body, tokens }, okStatus);
     const ratio = +(a.okPerSecond / b.rps).toFixed(3);
-    rounds.push({ round, bare: b, product: a, ratio });
+    rounds.push({ round, bare: b, product: a, ratio, loadavg: os.loadavg().map((l) => +l.toFixed(2)) });
     log(
-      `${label} round ${round}: bare ${b.rps} req/s p99 ${b.p99} ms | product ${a.okPerSecond} ${okStatus ?? '2xx'}/s (${a.rps} req/s) p50 ${a.p50} p90 ${a.p90} p99 ${a.p99} ms, statuses ${JSON.stringify(a.statuses)} | ratio ${ratio}x`,
+      `${label} round ${round}: bare ${b.rps} req/s p99 ${b.p99} ms ${b.cpuMsPerRequest} ms cpu/req | product ${a.okPerSecond} ${okStatus ?? '2xx'}/s (${a.rps} req/s) p50 ${a.p50} p90 ${a.p90} p99 ${a.p99} ms, ${a.cpuMsPerRequest} ms cpu/req, statuses ${JSON.stringify(a.statuses)} | ratio ${ratio}x | load ${os.loadavg()[0].toFixed(1)}`,
     );
   }
   return { rounds, medianRatio: median(rounds.map((r) => r.ratio)) };
@@ -212,7 +244,7 @@ async function readCase(ctx) {
     const body = await (await fetch(`${api.base}/v1/tasks`, { headers: auth })).text();
     const bare = await ctx.bare(Buffer.byteLength(body));
     try {
-      const r = await compare('cached GET /v1/tasks', `${bare.base}/v1/tasks`, `${api.base}/v1/tasks`, { headers: auth });
+      const r = await compare('cached GET /v1/tasks', [bare.child.pid, `${bare.base}/v1/tasks`], [api.child.pid, `${api.base}/v1/tasks`], { headers: auth });
       return { bodyBytes: Buffer.byteLength(body), ...r, target: 0.35 };
     } finally {
       await stop(bare.child);
@@ -222,11 +254,40 @@ async function readCase(ctx) {
   }
 }
 
+const WRITE_USERS = Number(process.env.BENCH_WRITE_USERS ?? 200);
+
+/** Registered users and their tokens, a few at a time (argon2 is the cost). */
+async function users(base, tag, count) {
+  const out = [];
+  for (let i = 0; i < count; i += 8) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, k) => userToken(base, `bench-${tag}-${i + k}@example.com`)))));
+  }
+  return out;
+}
+
+/** Deletes the pending overlay (the bench's own Redis prefix): the state a worker that keeps up leaves. */
+async function clearPendingOverlay() {
+  const redis = new Redis(REDIS, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${run.redisPrefix}pw:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  return deleted;
+}
+
 async function writeCase(ctx, writePath) {
-  const api = await startApi({ WRITE_PATH: writePath });
+  const api = await startApi({ WRITE_PATH: writePath, COMMAND_QUEUE_NAME: run.queueFor(`${writePath}-write`) });
   try {
-    const { token } = await userToken(api.base, `bench-${writePath}@example.com`);
-    const auth = { authorization: `Bearer ${token}` };
+    // Many users, each request the next user's: a user's requests rarely overlap, as in real use
+    // (the queued path plans one user's commands one at a time, and a user has few writes pending).
+    const tokens = (await users(api.base, writePath, WRITE_USERS)).map((u) => u.token);
+    const token = tokens[0];
+    const auth = {};
     const first = await post(api.base, '/v1/tasks', WRITE_BODY, token);
     const okStatus = writePath === 'queued' ? 202 : 201;
     if (first.status !== okStatus) throw new Error(`POST /v1/tasks with WRITE_PATH=${writePath} answered ${first.status}, not ${okStatus}: ${await first.text()}`);
@@ -234,8 +295,11 @@ async function writeCase(ctx, writePath) {
     const bare = await ctx.bare(1000, responseBytes);
     try {
       const body = JSON.stringify(WRITE_BODY);
-      const r = await compare(`POST /v1/tasks (${writePath})`, `${bare.base}/v1/tasks`, `${api.base}/v1/tasks`, { headers: auth, method: 'POST', body, okStatus });
-      return { writePath, responseBytes, okStatus, ...r, target: writePath === 'queued' ? 0.28 : 0.12 };
+      // No worker runs in the queued case, so nothing settles the pending overlay: it is cleared
+      // before each warm-up and each measured round, as a worker that keeps up would leave it.
+      const beforeProduct = writePath === 'queued' ? () => clearPendingOverlay() : undefined;
+      const r = await compare(`POST /v1/tasks (${writePath})`, [bare.child.pid, `${bare.base}/v1/tasks`], [api.child.pid, `${api.base}/v1/tasks`], { headers: auth, method: 'POST', body, okStatus, tokens, beforeProduct });
+      return { writePath, users: tokens.length, responseBytes, okStatus, ...r, target: writePath === 'queued' ? 0.28 : 0.12 };
     } finally {
       await stop(bare.child);
     }
@@ -245,9 +309,9 @@ async function writeCase(ctx, writePath) {
 }
 
 /** The command queue adapter as the api uses it (from dist/), to publish envelopes in its format. */
-function commandQueue() {
+function commandQueue(prefix) {
   const { RabbitMqCommandQueue } = require(path.join(ROOT, 'dist/libs/adapters/src/messaging/index.js'));
-  return new RabbitMqCommandQueue({ url: AMQP, prefix: run.queueName, partitions: PARTITIONS });
+  return new RabbitMqCommandQueue({ url: AMQP, prefix, partitions: PARTITIONS });
 }
 
 const createEnvelope = (userId, n) => ({
@@ -268,8 +332,9 @@ async function queueDepth(queue) {
 }
 
 async function workerRateCase() {
-  const api = await startApi();
-  const queue = commandQueue();
+  const queueName = run.queueFor('worker-rate');
+  const api = await startApi({ COMMAND_QUEUE_NAME: queueName });
+  const queue = commandQueue(queueName);
   const db = new pg.Client({ connectionString: run.dbUrl });
   await db.connect();
   let worker;
@@ -290,7 +355,7 @@ async function workerRateCase() {
 
     // One worker drains it; the inbox (processed_commands) counts what is committed.
     const startedAt = performance.now();
-    worker = await startWorker();
+    worker = await startWorker({ COMMAND_QUEUE_NAME: queueName });
     const readyAt = performance.now();
     const samples = [];
     for (;;) {
@@ -398,10 +463,10 @@ async function brownoutCase(paths, rate) {
     const proxy = await startPausableProxy({ host: target.hostname, port: Number(target.port || 5432) });
     const viaProxy = new URL(run.dbUrl);
     viaProxy.port = String(proxy.port);
-    const env = { WRITE_PATH: writePath, DATABASE_URL: viaProxy.toString() };
+    const env = { WRITE_PATH: writePath, DATABASE_URL: viaProxy.toString(), COMMAND_QUEUE_NAME: run.queueFor(`${writePath}-brownout`) };
     const api = await startApi(env);
     // The queued path's worker, on the same stalled database: it holds its batch and catches up.
-    const worker = writePath === 'queued' ? await startWorker({ DATABASE_URL: viaProxy.toString() }) : undefined;
+    const worker = writePath === 'queued' ? await startWorker(env) : undefined;
     try {
       const { token } = await userToken(api.base, `bench-brownout-${writePath}@example.com`);
       result[writePath] = await brownoutRun(writePath, api.base, token, proxy, rate);
@@ -427,10 +492,12 @@ async function cleanup() {
   await (async () => {
     const conn = await amqp.connect(AMQP);
     const ch = await conn.createChannel();
-    for (let p = 0; p < PARTITIONS; p++) await ch.deleteQueue(`${run.queueName}.p${p}`);
-    await ch.deleteQueue(`${run.queueName}.dead`);
-    await ch.deleteExchange(run.queueName);
-    await ch.deleteExchange(`${run.queueName}.dlx`);
+    for (const queue of run.queues) {
+      for (let p = 0; p < PARTITIONS; p++) await ch.deleteQueue(`${queue}.p${p}`);
+      await ch.deleteQueue(`${queue}.dead`);
+      await ch.deleteExchange(queue);
+      await ch.deleteExchange(`${queue}.dlx`);
+    }
     await conn.close();
   })().catch((e) => errors.push(`rabbitmq: ${e.message}`));
   await (async () => {
