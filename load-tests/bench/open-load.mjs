@@ -4,7 +4,7 @@
 // start, end, status and latency is kept for the caller to slice by time window.
 import http from 'node:http';
 
-export async function openLoad({ url, method = 'POST', headers = {}, body, rate, seconds, timeoutMs = 30_000, maxInFlight = 2000 }) {
+export async function openLoad({ url, method = 'POST', headers = {}, tokens, body, rate, seconds, timeoutMs = 30_000, maxInFlight = 2000 }) {
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
   const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
@@ -12,8 +12,11 @@ export async function openLoad({ url, method = 'POST', headers = {}, body, rate,
   let inFlight = 0;
   let skipped = 0;
   const t0 = performance.now();
+  let sent = 0;
   const one = () =>
     new Promise((resolve) => {
+      // With tokens, each request is the next user's.
+      const auth = tokens ? { authorization: `Bearer ${tokens[sent++ % tokens.length]}` } : {};
       const start = performance.now();
       inFlight += 1;
       const done = (status, error) => {
@@ -29,7 +32,7 @@ export async function openLoad({ url, method = 'POST', headers = {}, body, rate,
           path: target.pathname + target.search,
           method,
           agent,
-          headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+          headers: { ...headers, ...auth, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
           timeout: timeoutMs,
         },
         (res) => {

@@ -38,8 +38,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CASES = (process.env.BENCH_CASES ?? 'read,sync-write,queued-write,worker-rate,brownout').split(',').map((c) => c.trim()).filter(Boolean);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 5_000);
-const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 15);
-const HOLD_FRACTION = Number(process.env.BENCH_HOLD_FRACTION ?? 0.8);
+const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 12);
+const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split(',').map(Number);
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
@@ -102,12 +102,21 @@ function load(url, { headers = {}, method = 'GET', body, seconds = SECONDS, toke
   const requests = tokens
     ? [{ method, body, setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }) }]
     : undefined;
+  // autocannon reports p90 and p97.5, not p95: the raw latency of each answer is kept too.
+  const latencies = [];
   return new Promise((resolve, reject) => {
-    autocannon(
+    const instance = autocannon(
       { url, method, connections: CONNECTIONS, duration: seconds, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body, requests, pipelining: 1 },
-      (err, r) => (err ? reject(err) : resolve(r)),
+      (err, r) => (err ? reject(err) : resolve({ ...r, raw: latencies })),
     );
+    instance.on('response', (_client, status, _bytes, ms) => latencies.push({ status, ms }));
   });
+}
+
+function percentiles(raw, status) {
+  const ms = raw.filter((r) => status === undefined || r.status === status).map((r) => r.ms).sort((a, b) => a - b);
+  const q = (p) => (ms.length ? +ms[Math.min(ms.length - 1, Math.floor(p * ms.length))].toFixed(1) : null);
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: ms.length ? +ms[ms.length - 1].toFixed(1) : null };
 }
 
 const summary = (r, okStatus) => {
@@ -115,9 +124,8 @@ const summary = (r, okStatus) => {
   return {
     rps: Math.round(r.requests.average),
     okPerSecond: Math.round(ok / r.duration),
-    p50: r.latency.p50,
-    p90: r.latency.p90,
-    p99: r.latency.p99,
+    // Of the answers with the expected status (all answers when none is given).
+    ...percentiles(r.raw, okStatus),
     statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)])),
     errors: r.errors + r.timeouts,
   };
@@ -220,12 +228,12 @@ async function compare(label, [barePid, bareUrl], [productPid, productUrl], { he
     const b = await measured(barePid, bareUrl, { method, body, tokens });
     await beforeProduct?.();
     await load(productUrl, { headers, method, body, tokens, seconds: 2 });
-    await beforeProduct?.();
+    const cleared = await beforeProduct?.();
     const a = await measured(productPid, productUrl, { headers, method, body, tokens }, okStatus);
     const ratio = +(a.okPerSecond / b.rps).toFixed(3);
-    rounds.push({ round, bare: b, product: a, ratio, loadavg: os.loadavg().map((l) => +l.toFixed(2)) });
+    rounds.push({ round, bare: b, product: a, ratio, ...(cleared !== undefined ? { pendingKeysCleared: cleared } : {}), loadavg: os.loadavg().map((l) => +l.toFixed(2)) });
     log(
-      `${label} round ${round}: bare ${b.rps} req/s p99 ${b.p99} ms ${b.cpuMsPerRequest} ms cpu/req | product ${a.okPerSecond} ${okStatus ?? '2xx'}/s (${a.rps} req/s) p50 ${a.p50} p90 ${a.p90} p99 ${a.p99} ms, ${a.cpuMsPerRequest} ms cpu/req, statuses ${JSON.stringify(a.statuses)} | ratio ${ratio}x | load ${os.loadavg()[0].toFixed(1)}`,
+      `${label} round ${round}: bare ${b.rps} req/s p99 ${b.p99} ms ${b.cpuMsPerRequest} ms cpu/req | product ${a.okPerSecond} ${okStatus ?? '2xx'}/s (${a.rps} req/s) p50 ${a.p50} p95 ${a.p95} p99 ${a.p99} max ${a.max} ms, ${a.cpuMsPerRequest} ms cpu/req, statuses ${JSON.stringify(a.statuses)} | ratio ${ratio}x | load ${os.loadavg()[0].toFixed(1)}`,
     );
   }
   return { rounds, medianRatio: median(rounds.map((r) => r.ratio)) };
@@ -287,7 +295,6 @@ async function writeCase(ctx, writePath) {
     // (the queued path plans one user's commands one at a time, and a user has few writes pending).
     const tokens = (await users(api.base, writePath, WRITE_USERS)).map((u) => u.token);
     const token = tokens[0];
-    const auth = {};
     const first = await post(api.base, '/v1/tasks', WRITE_BODY, token);
     const okStatus = writePath === 'queued' ? 202 : 201;
     if (first.status !== okStatus) throw new Error(`POST /v1/tasks with WRITE_PATH=${writePath} answered ${first.status}, not ${okStatus}: ${await first.text()}`);
@@ -298,7 +305,7 @@ async function writeCase(ctx, writePath) {
       // No worker runs in the queued case, so nothing settles the pending overlay: it is cleared
       // before each warm-up and each measured round, as a worker that keeps up would leave it.
       const beforeProduct = writePath === 'queued' ? () => clearPendingOverlay() : undefined;
-      const r = await compare(`POST /v1/tasks (${writePath})`, [bare.child.pid, `${bare.base}/v1/tasks`], [api.child.pid, `${api.base}/v1/tasks`], { headers: auth, method: 'POST', body, okStatus, tokens, beforeProduct });
+      const r = await compare(`POST /v1/tasks (${writePath})`, [bare.child.pid, `${bare.base}/v1/tasks`], [api.child.pid, `${api.base}/v1/tasks`], { method: 'POST', body, okStatus, tokens, beforeProduct });
       return { writePath, users: tokens.length, responseBytes, okStatus, ...r, target: writePath === 'queued' ? 0.28 : 0.12 };
     } finally {
       await stop(bare.child);
@@ -329,6 +336,56 @@ async function processedCount(db) {
 async function queueDepth(queue) {
   const { partitions } = await queue.depths(5000);
   return partitions.reduce((a, b) => a + b, 0);
+}
+
+/** Publishes at `rate` for HOLD_SECONDS; samples each second the ready depth and what is outstanding. */
+async function holdAt(queue, db, before, users, rate) {
+  const startCount = (await processedCount(db)) - before;
+  const depths = [];
+  const t1 = performance.now();
+  let sent = 0;
+  const inflight = new Set();
+  let nextSample = 0;
+  while (performance.now() - t1 < HOLD_SECONDS * 1000) {
+    const due = Math.floor(((performance.now() - t1) / 1000) * rate);
+    while (sent < due) {
+      const p = queue.send(createEnvelope(users[sent % users.length], sent)).finally(() => inflight.delete(p));
+      inflight.add(p);
+      sent += 1;
+    }
+    if (performance.now() - t1 >= nextSample) {
+      nextSample += 1000;
+      // Ready in the queues (the metric), and outstanding: published but not yet committed (which
+      // also counts what the worker holds prefetched or in a batch).
+      const t = +((performance.now() - t1) / 1000).toFixed(1);
+      const published = sent;
+      Promise.all([queueDepth(queue), processedCount(db)]).then(
+        ([depth, n]) => depths.push({ t, depth, outstanding: published - (n - before - startCount) }),
+        () => undefined,
+      );
+    }
+    await sleep(5);
+  }
+  await Promise.all(inflight);
+  const seconds = (performance.now() - t1) / 1000;
+  const applied = (await processedCount(db)) - before - startCount;
+  depths.sort((a, b) => a.t - b.t);
+  const third = Math.max(1, Math.floor(depths.length / 3));
+  const mean = (xs) => xs.reduce((a, d) => a + d.outstanding, 0) / Math.max(1, xs.length);
+  const early = mean(depths.slice(0, third));
+  const late = mean(depths.slice(-third));
+  return {
+    targetPerSecond: rate,
+    publishedPerSecond: Math.round(sent / seconds),
+    appliedPerSecond: Math.round(applied / seconds),
+    depths,
+    maxDepth: Math.max(0, ...depths.map((d) => d.depth)),
+    sent,
+    outstandingAtEnd: sent - applied,
+    // Held: the backlog of the last third of the run is no larger than the first third's, give or
+    // take one second of publishing (batches come and go in steps).
+    held: late <= early + rate,
+  };
 }
 
 async function workerRateCase() {
@@ -377,49 +434,23 @@ async function workerRateCase() {
     };
     log(`worker-rate: drained ${BACKLOG} in ${drain.drainSeconds} s after ready: ${drain.overallPerSecond}/s overall, ${drain.steadyPerSecond}/s between 10% and 90%`);
 
-    // Hold: publish at a fraction of the measured rate with the worker running; the depth must stay flat.
-    const rate = Math.max(1, Math.round(HOLD_FRACTION * drain.steadyPerSecond));
-    const holdStart = (await processedCount(db)) - before;
-    const depths = [];
-    const t1 = performance.now();
-    let sent = 0;
-    const inflight = new Set();
-    let nextSample = 0;
-    while (performance.now() - t1 < HOLD_SECONDS * 1000) {
-      const due = Math.floor(((performance.now() - t1) / 1000) * rate);
-      while (sent < due) {
-        const p = queue.send(createEnvelope(users[sent % users.length], sent)).finally(() => inflight.delete(p));
-        inflight.add(p);
-        sent += 1;
-      }
-      if (performance.now() - t1 >= nextSample) {
-        nextSample += 1000;
-        // Ready in the queues (the metric), and outstanding: published but not yet committed
-        // (which also counts what the worker holds prefetched or in a batch).
-        const t = +((performance.now() - t1) / 1000).toFixed(1);
-        const published = sent;
-        Promise.all([queueDepth(queue), processedCount(db)]).then(
-          ([depth, n]) => depths.push({ t, depth, outstanding: published - (n - before - holdStart) }),
-          () => undefined,
-        );
-      }
-      await sleep(5);
+    // Hold: publish at fixed rates below the drain rate with the worker running, highest first;
+    // a rate is held when what is outstanding (published, not committed) stops growing.
+    const holds = [];
+    let totalSent = BACKLOG;
+    for (const fraction of HOLD_FRACTIONS) {
+      const hold = await holdAt(queue, db, before, users, Math.max(1, Math.round(fraction * drain.steadyPerSecond)));
+      holds.push({ fraction, ...hold });
+      log(
+        `worker-rate: hold at ${hold.targetPerSecond}/s (${fraction} of the drain rate) for ${HOLD_SECONDS} s: published ${hold.publishedPerSecond}/s, applied ${hold.appliedPerSecond}/s, ${hold.held ? 'held' : 'NOT held'}; each second ready/outstanding ${hold.depths.map((d) => `${d.depth}/${d.outstanding}`).join(' ')}`,
+      );
+      // Let the worker catch up before the next, lower rate.
+      totalSent += hold.sent;
+      for (let waited = 0; (await processedCount(db)) - before < totalSent && waited < 60_000; waited += 250) await sleep(250);
+      if (hold.held) break;
     }
-    await Promise.all(inflight);
-    const holdSeconds = (performance.now() - t1) / 1000;
-    const appliedDuring = (await processedCount(db)) - before - holdStart;
-    const hold = {
-      targetPerSecond: rate,
-      publishedPerSecond: Math.round(sent / holdSeconds),
-      appliedPerSecond: Math.round(appliedDuring / holdSeconds),
-      depths,
-      maxDepth: Math.max(0, ...depths.map((d) => d.depth)),
-      maxOutstanding: Math.max(0, ...depths.map((d) => d.outstanding)),
-    };
-    log(
-      `worker-rate: hold at ${rate}/s for ${HOLD_SECONDS} s: published ${hold.publishedPerSecond}/s, applied ${hold.appliedPerSecond}/s; each second ready/outstanding ${depths.map((d) => `${d.depth}/${d.outstanding}`).join(' ')}`,
-    );
-    return { batchSize: 100, batchWaitMs: 20, partitions: PARTITIONS, users: users.length, publishSeconds: +publishSeconds.toFixed(1), drain, hold };
+    const heldAt = holds.find((h) => h.held);
+    return { batchSize: 100, batchWaitMs: 20, partitions: PARTITIONS, users: users.length, publishSeconds: +publishSeconds.toFixed(1), drain, holds, sustainedPerSecond: heldAt ? heldAt.appliedPerSecond : null };
   } finally {
     await stop(worker?.child);
     await stop(api.child);
@@ -429,7 +460,7 @@ async function workerRateCase() {
 }
 
 /** Writes at a fixed rate; PostgreSQL (behind the proxy) stalls from `pauseAt` for BROWNOUT_PAUSE_S. */
-async function brownoutRun(label, base, token, proxy, rate) {
+async function brownoutRun(label, base, tokens, proxy, rate) {
   const seconds = BROWNOUT_PAUSE_S + 15;
   const pauseAt = 8_000;
   const resumeAt = pauseAt + BROWNOUT_PAUSE_S * 1000;
@@ -437,7 +468,7 @@ async function brownoutRun(label, base, token, proxy, rate) {
   try {
     const { records, skipped } = await openLoad({
       url: `${base}/v1/tasks`,
-      headers: { authorization: `Bearer ${token}` },
+      tokens,
       body: WRITE_BODY,
       rate,
       seconds,
@@ -468,8 +499,8 @@ async function brownoutCase(paths, rate) {
     // The queued path's worker, on the same stalled database: it holds its batch and catches up.
     const worker = writePath === 'queued' ? await startWorker(env) : undefined;
     try {
-      const { token } = await userToken(api.base, `bench-brownout-${writePath}@example.com`);
-      result[writePath] = await brownoutRun(writePath, api.base, token, proxy, rate);
+      const tokens = (await users(api.base, `brownout-${writePath}`, 50)).map((u) => u.token);
+      result[writePath] = await brownoutRun(writePath, api.base, tokens, proxy, rate);
     } finally {
       await stop(worker?.child);
       await stop(api.child);
@@ -556,7 +587,7 @@ async function main() {
   if (result.read) log(`cached GET /v1/tasks vs bare Fastify: ${result.read.medianRatio}x (target >= 0.35x)`);
   if (result.syncWrite) log(`sync POST /v1/tasks (201) vs bare Fastify POST: ${result.syncWrite.medianRatio}x (target >= 0.12x)`);
   if (result.queuedWrite) log(`queued POST /v1/tasks (202) vs bare Fastify POST: ${result.queuedWrite.medianRatio}x (target >= 0.28x)`);
-  if (result.workerRate) log(`worker: ${result.workerRate.drain.steadyPerSecond} commands/s steady drain; held ${result.workerRate.hold.publishedPerSecond}/s with max ready depth ${result.workerRate.hold.maxDepth}, max outstanding ${result.workerRate.hold.maxOutstanding}`);
+  if (result.workerRate) log(`worker: ${result.workerRate.drain.steadyPerSecond} commands/s draining a backlog; sustained without growth: ${result.workerRate.sustainedPerSecond ?? 'none of the rates tried'}/s`);
   for (const [p, b] of Object.entries(result.brownout ?? {})) {
     log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);
   }
