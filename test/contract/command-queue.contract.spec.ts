@@ -357,6 +357,31 @@ export function commandQueueContract(name: string, make: MakeHarness): void {
       expect(next.map((s) => s.deliveryCount)).toEqual([2, 2, 2, 2, 2]);
     });
 
+    it(`consumers dying ${MAX_DELIVERIES + 2} times while holding commands do not dead-letter them: only a command's own failures count`, async () => {
+      const user = randomUUID();
+      const commands = Array.from({ length: 3 }, (_, i) => makeCommand(user, 'task.update.v1', { i }));
+      for (const c of commands) await h.sender.send(c);
+      for (let death = 0; death < MAX_DELIVERIES + 2; death++) {
+        const held: Seen[] = [];
+        const dying = await h.consumerQueue();
+        const subscription = await consume(
+          dying,
+          async (batch) => {
+            held.push(...batch.map((d) => record(d, 'dying')));
+            await new Promise<void>((resolve) => parked.push(resolve));
+          },
+          { maxBatch: 10, maxWaitMs: 20 },
+        );
+        await waitFor(() => held.length === 3, `consumer ${death} to hold all three`);
+        await h.kill(dying, subscription);
+      }
+      const next: Seen[] = [];
+      await consume(await h.consumerQueue(), acking(next, 'next'), { maxBatch: 10, maxWaitMs: 20 });
+      await waitFor(() => next.length >= 3, 'the survivors');
+      expect(next.map((s) => s.commandId)).toEqual(commands.map((c) => c.commandId));
+      expect(await h.deadLetters()).toEqual([]);
+    });
+
     it('has one active consumer per partition; the other takes over when it closes', async () => {
       const seen: Seen[] = [];
       const a = await consume(await h.consumerQueue(), acking(seen, 'a'), { maxBatch: 10, maxWaitMs: 20 });
@@ -575,7 +600,8 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
             arguments: {
               'x-queue-type': 'quorum',
               'x-single-active-consumer': true,
-              'x-delivery-limit': MAX_DELIVERIES - 1,
+              // The broker's safety net for commands that kill their worker: max(50, 10 × attempts).
+              'x-delivery-limit': Math.max(50, 10 * MAX_DELIVERIES) - 1,
               'x-dead-letter-exchange': `${prefix}.dlx`,
               'x-dead-letter-routing-key': 'dead',
             },

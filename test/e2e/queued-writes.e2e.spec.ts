@@ -174,6 +174,17 @@ describeWithService('rabbitmq', 'queued writes: the 202, read-your-writes and th
     accepted.push({ token: alice, res: first });
   });
 
+  it('ids are case-insensitive and kept in lower case (a client id in capitals, a path id in capitals)', async () => {
+    const id = uuidv7();
+    const res = await call('POST', '/v1/tasks', alice, { id: id.toUpperCase(), title: 'Shout the id' });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().id).toBe(id);
+    expect(res.headers.location).toBe(`/v1/tasks/${id}`);
+    expect((await call('GET', `/v1/tasks/${id.toUpperCase()}`, alice)).json()).toMatchObject({ id, title: 'Shout the id' });
+    announced.set(id, res.json());
+    accepted.push({ token: alice, res });
+  });
+
   it('two users claim one client id while both are pending: each is told 202, the worker decides', async () => {
     bobsClaim = await call('POST', '/v1/tasks', bob, { id: contested, title: 'bob was first' });
     carolsClaim = await call('POST', '/v1/tasks', carol, { id: contested, title: 'carol too' });
@@ -194,13 +205,20 @@ describeWithService('rabbitmq', 'queued writes: the 202, read-your-writes and th
   });
 
   it('a refusal only the worker can see is recorded on the command, with its problem', async () => {
-    expect(await decided(bob, bobsClaim)).toMatchObject({ status: 'applied' });
-    const carols = await decided(carol, carolsClaim);
-    expect(carols).toMatchObject({ status: 'rejected', taskId: contested, problem: { status: 409, code: 'task_id_conflict', title: 'Conflict' } });
-    expect((await call('GET', `/v1/tasks/${contested}`, carol)).statusCode).toBe(404);
-    expect((await call('GET', `/v1/tasks/${contested}`, bob)).json()).toMatchObject({ title: 'bob was first' });
+    // Two users, two partitions: either may be applied first; the other is refused.
+    const outcomes = [
+      { token: bob, title: 'bob was first', status: await decided(bob, bobsClaim) },
+      { token: carol, title: 'carol too', status: await decided(carol, carolsClaim) },
+    ];
+    const winner = outcomes.find((o) => o.status.status === 'applied')!;
+    const loser = outcomes.find((o) => o !== winner)!;
+    expect(winner).toBeDefined();
+    expect(loser.status).toMatchObject({ status: 'rejected', taskId: contested, problem: { status: 409, code: 'task_id_conflict', title: 'Conflict' } });
+    expect((await call('GET', `/v1/tasks/${contested}`, loser.token)).statusCode).toBe(404);
+    expect((await call('GET', `/v1/tasks/${contested}`, winner.token)).json()).toMatchObject({ title: winner.title });
     // Status is per user, like everything else.
     expect((await call('GET', `/v1/commands/${String(carolsClaim.headers['command-id'])}`, bob)).json()).toMatchObject({ status: 404, code: 'command_not_found' });
+    expect((await call('GET', `/v1/commands/${String(bobsClaim.headers['command-id'])}`, carol)).json()).toMatchObject({ status: 404, code: 'command_not_found' });
     expect((await call('GET', `/v1/commands/${randomUUID()}`, bob)).json()).toMatchObject({ status: 404, code: 'command_not_found' });
     expect((await call('GET', '/v1/commands/not-a-uuid', bob)).statusCode).toBe(400);
   });

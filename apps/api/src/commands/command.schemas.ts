@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const CommandIdParam = z.uuid();
+export const CommandIdParam = z.uuid().toLowerCase();
 
 const ProblemShape = z
   .object({

@@ -1,7 +1,8 @@
 import { FAILURE_REASONS, TASK_LIMITS } from '@ln/domain';
 import { z } from 'zod';
 
-const uuid = z.uuid().meta({ example: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7b' });
+/** UUIDs compare case-insensitively (RFC 9562); ids are kept in lower case, as storage gives them back. */
+const uuid = z.uuid().toLowerCase().meta({ example: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7b' });
 const scheduledFor = z
   .string()
   .max(40)
@@ -20,7 +21,7 @@ const details = {
 
 export const CreateTaskRequest = z
   .strictObject({
-    id: z.uuid({ version: 'v7' }).optional().meta({ description: 'Client-chosen UUIDv7; makes the create idempotent' }),
+    id: z.uuid({ version: 'v7' }).toLowerCase().optional().meta({ description: 'Client-chosen UUIDv7; makes the create idempotent' }),
     ...details,
     parentId: uuid.nullable().optional().meta({ description: 'Makes this a step of that task (at most 2 deep)' }),
     replanOf: uuid.nullable().optional().meta({ description: 'The failed task this re-plans' }),
@@ -45,9 +46,9 @@ export const PostponeTaskRequest = z.strictObject({ scheduledFor }).meta({ id: '
 /** complete, reopen, drop take no body; an empty object is accepted too. */
 export const EmptyRequest = z.strictObject({}).optional().meta({ id: 'EmptyRequest' });
 
-export const TaskIdParam = z.uuid();
+export const TaskIdParam = z.uuid().toLowerCase();
 /** PUT may create, so its id must be a UUIDv7 like every id the server makes. */
-export const TaskIdV7Param = z.uuid({ version: 'v7' });
+export const TaskIdV7Param = z.uuid({ version: 'v7' }).toLowerCase();
 
 const statuses = ['open', 'done', 'failed', 'dropped'] as const;
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');

@@ -1,4 +1,4 @@
-import type { PendingWrite, PendingWrites } from '@ln/application';
+import type { PendingWrite, PendingWrites, SettledCommand } from '@ln/application';
 
 /**
  * The pending overlay in this process's memory: for one process (tests, the embedded mode's
@@ -14,26 +14,31 @@ export class MemoryPendingWrites implements PendingWrites {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async add(userId: string, write: PendingWrite): Promise<void> {
+  async add(userId: string, write: PendingWrite): Promise<boolean> {
     this.sweep();
-    if (this.decided.has(`${userId}\u0000${write.commandId}`)) return;
+    if (this.decided.has(`${userId}\u0000${write.commandId}`)) return true;
     const entry = this.byUser.get(userId) ?? { writes: new Map<string, PendingWrite>(), expiresAt: 0 };
     entry.writes.set(write.commandId, write);
     entry.expiresAt = this.now() + this.ttlMs;
     this.byUser.set(userId, entry);
+    return true;
   }
 
   async list(userId: string): Promise<readonly PendingWrite[]> {
     const entry = this.byUser.get(userId);
     if (!entry || entry.expiresAt <= this.now()) return [];
-    return [...entry.writes.values()];
+    const oldest = this.now() - this.ttlMs;
+    return [...entry.writes.values()].filter((w) => Date.parse(w.acceptedAt) > oldest);
   }
 
-  async settle(decided: readonly { userId: string; commandId: string }[]): Promise<void> {
+  async settle(decided: readonly SettledCommand[]): Promise<void> {
     this.sweep();
-    for (const { userId, commandId } of decided) {
-      this.byUser.get(userId)?.writes.delete(commandId);
+    for (const { userId, commandId, applied } of decided) {
+      const writes = this.byUser.get(userId)?.writes;
+      writes?.delete(commandId);
       this.decided.set(`${userId}\u0000${commandId}`, this.now() + this.ttlMs);
+      if (!writes || !applied) continue;
+      for (const [id, w] of writes) if (w.taskId === applied.taskId && w.state && w.state.version <= applied.version) writes.delete(id);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { PendingWrite, PendingWrites } from '@ln/application';
+import type { PendingWrite, PendingWrites, SettledCommand } from '@ln/application';
 import type { Redis } from 'ioredis';
 
 export interface RedisPendingWritesOptions {
@@ -16,7 +16,28 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
-type Client = Redis & { lnPendingAdd(hash: string, decided: string, field: string, json: string, ttlMs: number): Promise<number> };
+/**
+ * Forgets a decided command and marks it decided; for an applied one, also retires the task's
+ * other pending writes up to the version it stored (state-less entries only wait for their own).
+ */
+const SETTLE_SCRIPT = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+if ARGV[3] == '' then return 1 end
+local version = tonumber(ARGV[4])
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, w = pcall(cjson.decode, all[i + 1])
+  if ok and type(w) == 'table' and w.taskId == ARGV[3] and type(w.state) == 'table' and tonumber(w.state.version) <= version then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+return 1`;
+
+type Client = Redis & {
+  lnPendingAdd(hash: string, decided: string, field: string, json: string, ttlMs: number): Promise<number>;
+  lnPendingSettle(hash: string, decided: string, commandId: string, decidedTtlMs: number, taskId: string, version: string): Promise<number>;
+};
 
 /**
  * The pending overlay in Redis: one hash per user (command id -> pending write), and a short-lived
@@ -35,7 +56,10 @@ export class RedisPendingWrites implements PendingWrites {
   ) {
     this.ttlMs = options.ttlMs ?? 15 * 60_000;
     this.decidedTtlMs = options.decidedTtlMs ?? 15 * 60_000;
-    if (!(client as unknown as Partial<Client>).lnPendingAdd) client.defineCommand('lnPendingAdd', { numberOfKeys: 2, lua: ADD_SCRIPT });
+    if (!(client as unknown as Partial<Client>).lnPendingAdd) {
+      client.defineCommand('lnPendingAdd', { numberOfKeys: 2, lua: ADD_SCRIPT });
+      client.defineCommand('lnPendingSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
+    }
     this.client = client as unknown as Client;
   }
 
@@ -47,30 +71,36 @@ export class RedisPendingWrites implements PendingWrites {
     return `pw:{${userId}}:decided:${commandId}`;
   }
 
-  async add(userId: string, write: PendingWrite): Promise<void> {
+  async add(userId: string, write: PendingWrite): Promise<boolean> {
     try {
       await this.client.lnPendingAdd(RedisPendingWrites.hash(userId), RedisPendingWrites.decided(userId, write.commandId), write.commandId, JSON.stringify(write), this.ttlMs);
+      return true;
     } catch (error) {
       this.report('add', error);
+      return false;
     }
   }
 
-  async list(userId: string): Promise<readonly PendingWrite[]> {
+  async list(userId: string, options: { strict?: boolean } = {}): Promise<readonly PendingWrite[]> {
     try {
       const entries = await this.client.hvals(RedisPendingWrites.hash(userId));
-      return entries.map((json) => JSON.parse(json) as PendingWrite);
+      // Each entry expires on its own too: a user who keeps writing keeps the hash alive.
+      const oldest = Date.now() - this.ttlMs;
+      return entries.map((json) => JSON.parse(json) as PendingWrite).filter((w) => Date.parse(w.acceptedAt) > oldest);
     } catch (error) {
       this.report('list', error);
+      if (options.strict) throw error;
       return [];
     }
   }
 
-  async settle(decided: readonly { userId: string; commandId: string }[]): Promise<void> {
+  async settle(decided: readonly SettledCommand[]): Promise<void> {
     if (decided.length === 0) return;
-    const multi = this.client.pipeline();
-    for (const { userId, commandId } of decided) {
-      multi.hdel(RedisPendingWrites.hash(userId), commandId);
-      multi.set(RedisPendingWrites.decided(userId, commandId), '1', 'PX', this.decidedTtlMs);
+    const multi = this.client.pipeline() as unknown as Client & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const { userId, commandId, applied } of decided) {
+      const hash = RedisPendingWrites.hash(userId);
+      const marker = RedisPendingWrites.decided(userId, commandId);
+      void multi.lnPendingSettle(hash, marker, commandId, this.decidedTtlMs, applied?.taskId ?? '', String(applied?.version ?? ''));
     }
     try {
       const results = (await multi.exec()) ?? [];

@@ -66,6 +66,8 @@ import { SystemClock, UuidV7IdGenerator } from '../system';
 
 export const APP_CONFIG = Symbol('AppConfig');
 export const REDIS_CLIENT = Symbol('RedisClient');
+/** The pending overlay's own connection (queued writes only): a write's plan waits longer than a cached read. */
+const PENDING_REDIS_CLIENT = Symbol('PendingRedisClient');
 
 /** Owns the connections it opened and closes them when the application stops. */
 @Injectable()
@@ -76,6 +78,7 @@ class ConnectionCloser implements OnApplicationShutdown {
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     @Inject(COMMAND_QUEUE) private readonly commands: CommandQueue,
+    @Inject(PENDING_REDIS_CLIENT) private readonly pendingRedis: Redis | null,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -83,6 +86,7 @@ class ConnectionCloser implements OnApplicationShutdown {
       ['command queue', () => this.commands.close()],
       ['event transport', () => this.transport.close()],
       ['redis', async () => (this.redis ? closeRedisClient(this.redis) : undefined)],
+      ['redis (pending writes)', async () => (this.pendingRedis ? closeRedisClient(this.pendingRedis) : undefined)],
       ['database', () => this.db.close()],
     ];
     for (const [name, close] of steps) {
@@ -179,13 +183,26 @@ export class InfrastructureModule {
       {
         // Queued writes share their overlay through Redis (config requires it for WRITE_PATH=queued);
         // with synchronous writes nothing is ever pending and the memory one stays empty.
+        provide: PENDING_REDIS_CLIENT,
+        // The read cache's 100 ms bound is right for reads (they fall back to PostgreSQL); a plan
+        // has no such fallback and would rather wait a little than answer 503 (`npm run chaos`
+        // saw 100 ms time out under load).
+        useFactory: async () => {
+          if (config.cache.kind !== 'redis' || config.commands.writePath !== 'queued') return null;
+          const log = new Logger('Redis');
+          const client = createRedisClient(config.cache.url, { keyPrefix: config.cache.keyPrefix, commandTimeoutMs: 1_000, onError: (e: Error) => log.warn(`redis (pending writes): ${e.message}`) });
+          await waitForRedisReady(client, 2000).catch((e: Error) => log.warn(`starting without redis (pending writes): ${e.message}`));
+          return client;
+        },
+      },
+      {
         provide: PENDING_WRITES,
         useFactory: (redis: Redis | null) => {
-          if (!redis || config.commands.writePath !== 'queued') return new MemoryPendingWrites();
+          if (!redis) return new MemoryPendingWrites();
           const log = new Logger('PendingWrites');
           return new RedisPendingWrites(redis, { onError: (message) => log.warn(message) });
         },
-        inject: [REDIS_CLIENT],
+        inject: [PENDING_REDIS_CLIENT],
       },
       {
         provide: ATTEMPT_COUNTER,

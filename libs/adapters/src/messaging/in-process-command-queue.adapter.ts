@@ -14,13 +14,13 @@ export type CommandQueueErrorSink = (message: string, error: unknown) => void;
 export interface InProcessCommandQueueOptions {
   /** Number of FIFO partitions users are hashed onto (`partitionOf`). Default 4. */
   partitions?: number;
-  /** Deliveries of one command before a retry dead-letters it instead. Default 5. */
+  /** Attempts of one command that failed on its own before a retry dead-letters it instead. Default 5. */
   maxDeliveries?: number;
   /**
    * How long closing a subscription waits for the batch in progress. Past it the batch is
    * abandoned, as if its consumer had died: its unsettled commands go back to the front of their
-   * partitions (counting a delivery, as a RabbitMQ 3.x quorum queue counts a dead consumer's
-   * messages) and the handler's later ack/retry calls reject. Default 10000.
+   * partitions (counting a delivery but not a failure: the commands did nothing wrong) and the
+   * handler's later ack/retry calls reject. Default 10000.
    */
   closeTimeoutMs?: number;
   /** Failing handlers, unsettled deliveries and abandoned batches are reported here. */
@@ -41,6 +41,8 @@ interface QueuedCommand {
   /** Send order; a retried command keeps it, which is what puts it back at the front. */
   readonly seq: number;
   deliveries: number;
+  /** Times a handler gave it back (not counting consumers that went away holding it). */
+  failures: number;
   /** When it (re)entered its partition: a batch closes maxWaitMs after its oldest command. */
   readyAt: number;
 }
@@ -110,6 +112,7 @@ export class InProcessCommandQueue implements CommandQueue, CommandQueueStats {
       partition,
       seq: this.seq,
       deliveries: 0,
+      failures: 0,
       readyAt: Date.now(),
     });
     // Never inside send(): a real broker cannot run the handler before send returns either.
@@ -231,14 +234,14 @@ export class InProcessCommandQueue implements CommandQueue, CommandQueueStats {
       });
     });
 
-    const giveBackOpen = (why: string, error: unknown): void => {
+    const giveBackOpen = (why: string, error: unknown, abandoned = false): void => {
       const open = flights.filter((f) => f.state === 'open');
       if (open.length > 0) {
         this.report(`InProcessCommandQueue: ${why}; retrying ${open.length} unsettled command(s)`, error);
       }
       for (const flight of open) {
         flight.state = 'retried';
-        this.giveBack(flight.command);
+        this.giveBack(flight.command, abandoned);
       }
       over = true;
     };
@@ -247,7 +250,7 @@ export class InProcessCommandQueue implements CommandQueue, CommandQueueStats {
     const abandoned = new Promise<void>((resolve) => {
       abandon = () => {
         if (over) return;
-        giveBackOpen('a batch was abandoned on close', undefined);
+        giveBackOpen('a batch was abandoned on close', undefined, true);
         resolve();
       };
     });
@@ -284,8 +287,9 @@ export class InProcessCommandQueue implements CommandQueue, CommandQueueStats {
   }
 
   /** Back to the front of its partition (by send order, so several retries keep theirs), or dead. */
-  private giveBack(command: QueuedCommand): void {
-    if (command.deliveries >= this.maxDeliveries) {
+  private giveBack(command: QueuedCommand, abandoned = false): void {
+    if (!abandoned) command.failures += 1;
+    if (command.failures >= this.maxDeliveries) {
       this.dead.push(
         Object.freeze({ envelope: JSON.parse(command.body) as CommandEnvelope, deliveries: command.deliveries }),
       );

@@ -19,8 +19,15 @@ export interface RabbitMqCommandQueueOptions {
   prefix?: string;
   /** Number of partition queues users are hashed onto (`partitionOf`). Default 4. */
   partitions?: number;
-  /** Deliveries of one command before it is dead-lettered. Default 5. */
+  /** Attempts of one command that failed on its own (in one consumer's life) before it is dead-lettered. Default 5. */
   maxDeliveries?: number;
+  /**
+   * The broker's safety net (`x-delivery-limit`): deliveries of one message, counting every return
+   * by a consumer that died holding it, before RabbitMQ dead-letters it. It bounds a command that
+   * kills its worker; it must be well above maxDeliveries because every command a dying worker
+   * had prefetched is counted too. Default max(50, 10 × maxDeliveries).
+   */
+  brokerDeliveryLimit?: number;
   /** Unacked messages the broker may push per partition queue ahead of the handler. Default max(50, 2 × maxBatch). */
   prefetch?: number;
   /** How long send() waits for the broker's confirm before rejecting. Default 5000. */
@@ -58,6 +65,7 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
   private readonly deadLetterExchange: string;
   private readonly deadQueue: string;
   private readonly maxDeliveries: number;
+  private readonly brokerDeliveryLimit: number;
   private readonly prefetch?: number;
   private readonly publishTimeoutMs: number;
   private readonly setupTimeoutMs: number;
@@ -80,6 +88,7 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
     this.deadQueue = `${this.prefix}.dead`;
     this.partitions = options.partitions ?? 4;
     this.maxDeliveries = options.maxDeliveries ?? 5;
+    this.brokerDeliveryLimit = options.brokerDeliveryLimit ?? Math.max(50, 10 * this.maxDeliveries);
     this.prefetch = options.prefetch;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.setupTimeoutMs = options.setupTimeoutMs ?? 10_000;
@@ -333,9 +342,9 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
           'x-queue-type': 'quorum',
           'x-single-active-consumer': true,
           // Limit N means N + 1 deliveries (checked on 3.10), and 3.x has no default at all.
-          // Only returns count (a consumer that died holding the message); retries are the
-          // consumer's own and are bounded there.
-          'x-delivery-limit': this.maxDeliveries - 1,
+          // Only returns count (a consumer that died holding the message, and everything it had
+          // prefetched with it); retries are the consumer's own and are bounded there.
+          'x-delivery-limit': this.brokerDeliveryLimit - 1,
           'x-dead-letter-exchange': this.deadLetterExchange,
           'x-dead-letter-routing-key': 'dead',
         },
@@ -407,6 +416,8 @@ interface Inbound {
   readonly body: string;
   readonly commandId: string;
   deliveryCount: number;
+  /** Times it failed on its own here (given back by the handler), in this consumer's life. */
+  failures: number;
   /** When it arrived or was handed back: a batch closes maxWaitMs after its oldest command. */
   readyAt: number;
 }
@@ -424,9 +435,12 @@ type DeliveryState = 'open' | 'acked' | 'retried';
  * consumer after the later commands of its user. Instead the message stays unacked here and is
  * delivered again from the front of its partition; the broker keeps its original position should
  * this consumer die. Past maxDeliveries it is rejected without requeue, i.e. dead-lettered.
- * deliveryCount is the broker's count (x-delivery-count + 1) plus the retries made here; those
- * are not known to the broker, so after a consumer dies the count restarts from the broker's
- * (which counted the death): bounded either way, but up to maxDeliveries per consumer life.
+ * deliveryCount is the broker's count (x-delivery-count + 1) plus the retries made here. The
+ * poison decision counts only the command's own failures here (maxDeliveries per consumer life):
+ * a worker that dies returns everything it had prefetched, and those innocent commands must not
+ * use up their limit (found by `npm run chaos`: five kills dead-lettered a hundred good commands).
+ * A command that kills its worker every time is bounded by the broker's count instead
+ * (brokerDeliveryLimit).
  *
  * close() does not basic.cancel first either: on 3.10 cancelling the single active consumer
  * activates the standby at once, while this one still holds unacked messages, which the standby
@@ -617,6 +631,7 @@ class RabbitMqCommandConsumer implements Subscription {
       body,
       commandId,
       deliveryCount: brokerDeliveryNumber(message),
+      failures: 0,
       readyAt: Date.now(),
     });
     this.scheduleSoon();
@@ -749,9 +764,12 @@ class RabbitMqCommandConsumer implements Subscription {
     const { generation } = inbound;
     // Its channel is gone, so the broker has it back already and redelivers it.
     if (!generation.alive) return;
-    if (inbound.deliveryCount >= this.config.maxDeliveries) {
+    // Only the command's own failures count here: deliveries returned by a worker that died (the
+    // broker's count) say nothing about this command, whose place in the prefetch was bad luck.
+    inbound.failures += 1;
+    if (inbound.failures >= this.config.maxDeliveries) {
       this.config.report(
-        `RabbitMQ ${this.config.name}: command ${inbound.commandId} failed delivery ${inbound.deliveryCount} of ${this.config.maxDeliveries}; dead-lettering it`,
+        `RabbitMQ ${this.config.name}: command ${inbound.commandId} failed ${inbound.failures} of ${this.config.maxDeliveries} attempts (delivery ${inbound.deliveryCount}); dead-lettering it`,
         undefined,
       );
       this.settleOnChannel(generation, () => generation.channel.nack(inbound.message, false, false));

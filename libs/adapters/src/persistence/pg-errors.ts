@@ -13,7 +13,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 // SQLSTATE: 08 connection exception; 57P01-03 shutdown / cannot connect now; 53300 too many
 // connections; 57014 statement timeout (the database is too slow to answer in time).
 const UNAVAILABLE_STATES = /^(08...|57P0[123]|53300|57014)$/;
-const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection error|terminating connection/i;
+// TypeORM's "Query runner already released" comes from a transaction whose connection broke under
+// it (seen by `npm run chaos` while PostgreSQL was stopped).
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection error|terminating connection|Query runner already released/i;
 
 /** True when the error says the database cannot be reached (or answer), not that the query was wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -54,6 +54,7 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
     const last = page[page.length - 1];
     return {
       items: page.map(rowToView),
+      keys: Object.fromEntries(page.map((r) => [r.id, order.column === 'created_at' ? r.created_key! : r.scheduled_sort])),
       next:
         more && last
           ? { sort: q.sort, key: order.column === 'created_at' ? last.created_key! : last.scheduled_sort, id: last.id }

@@ -6,7 +6,7 @@ import { PENDING_WRITES, type PendingWrites } from '../ports/pending-writes.port
 import { COMMAND_INBOX, type CommandInbox, type CommandProblem } from '../ports/command-inbox.port';
 import type { CommandDelivery, CommandEnvelope } from '../ports/command-queue.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '../ports/unit-of-work.port';
-import { commandOf, resourceOf } from './command-catalog';
+import { commandOf, resourceOf, versionOf } from './command-catalog';
 import { commandScope } from './command-scope';
 
 /** HTTP-independent statuses of refusals, so a queued command's problem reads like its sync twin's. */
@@ -55,26 +55,32 @@ export class ApplyCommandBatch {
 
   async apply(batch: readonly CommandDelivery[]): Promise<{ applied: number; rejected: number; duplicates: number }> {
     const counts = { applied: 0, rejected: 0, duplicates: 0 };
+    /** What each applied command stored: its task and version (for the pending overlay). */
+    const stored = new Map<string, { taskId: string; version: number }>();
     await this.uow.run(async () => {
+      stored.clear();
       for (const delivery of batch) {
-        const outcome = await this.applyOne(delivery.envelope);
+        const outcome = await this.applyOne(delivery.envelope, stored);
         counts[outcome] += 1;
       }
     });
     // Decided: the authors' reads now come from storage. Before the acks, so a crash in between
     // leaves a redelivery (a duplicate for the inbox), never a pending entry nobody will settle.
-    await this.pending.settle(batch.map((d) => ({ userId: d.envelope.userId, commandId: d.envelope.commandId })));
+    await this.pending.settle(batch.map((d) => ({ userId: d.envelope.userId, commandId: d.envelope.commandId, applied: stored.get(d.envelope.commandId) })));
     for (const delivery of batch) await delivery.ack();
     return counts;
   }
 
-  private async applyOne(envelope: CommandEnvelope): Promise<'applied' | 'rejected' | 'duplicates'> {
+  private async applyOne(envelope: CommandEnvelope, stored: Map<string, { taskId: string; version: number }>): Promise<'applied' | 'rejected' | 'duplicates'> {
     if (await this.inbox.find(envelope.commandId)) return 'duplicates';
     const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
     try {
       // Stamped with the time the api accepted it: the stored task is the one the 202 announced.
       const result = await this.uow.savepoint(() => commandScope.run({ now: acceptedAt(envelope) }, () => this.commands.execute(commandOf(envelope))));
-      await this.inbox.record({ ...record, status: 'applied', resourceId: resourceOf(envelope, result), problem: null });
+      const resourceId = resourceOf(envelope, result);
+      await this.inbox.record({ ...record, status: 'applied', resourceId, problem: null });
+      const version = versionOf(result);
+      if (resourceId && version !== null) stored.set(envelope.commandId, { taskId: resourceId, version });
       return 'applied';
     } catch (error) {
       if (!isRefusal(error)) throw error;

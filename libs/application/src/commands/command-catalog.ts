@@ -104,6 +104,13 @@ export function wireOf(command: Command<unknown>): { type: string; payload: Payl
   throw new Error(`${command.constructor.name} cannot be queued`);
 }
 
+/** The version of the task a command's result left in storage. */
+export function versionOf(result: QueuedResult): number | null {
+  if (result && typeof result === 'object' && 'task' in result) return result.task.version;
+  if (result && typeof result === 'object' && 'version' in result) return result.version;
+  return null;
+}
+
 /** The task a command's result is about, for the inbox record (and the command status). */
 export function resourceOf(envelope: CommandEnvelope, result: QueuedResult): string | null {
   if (result && typeof result === 'object' && 'task' in result) return result.task.id;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Command, CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@ln/domain';
+import { DependencyUnavailable } from '../errors/application-errors';
 import { v5 as uuidv5 } from 'uuid';
 import { CLOCK, type Clock } from '../ports/clock.port';
 import { COMMAND_QUEUE, type CommandEnvelope, type CommandQueue } from '../ports/command-queue.port';
@@ -41,6 +42,9 @@ const KEYED_COMMANDS = '5b0f6c3e-3f57-4d7a-9c1e-6a1f0f4e2b71';
 
 const log = new Logger('QueuedWrites');
 
+/** How long this process plans on top of a write it could not record in the overlay store. */
+const UNRECORDED_KEPT_MS = 60_000;
+
 /**
  * The api's side of the queued write path: plan the command (refusing at once what the worker
  * would refuse), hand it to the broker, and only once the broker has confirmed it record it in
@@ -50,6 +54,12 @@ const log = new Logger('QueuedWrites');
 @Injectable()
 export class QueuedTaskWrites {
   private readonly userTurns = new Map<string, Promise<unknown>>();
+  /**
+   * Accepted writes whose overlay record failed, per user: this process still plans on top of
+   * them (its later answers stay right) until the store has them or they are old enough for any
+   * worker to have decided them.
+   */
+  private readonly unrecorded = new Map<string, PendingWrite[]>();
 
   constructor(
     private readonly commands: CommandBus,
@@ -77,13 +87,15 @@ export class QueuedTaskWrites {
   }
 
   private async plan(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
+    const now = this.clock.now();
+    const writes = await this.pendingOf(userId, now);
+    const plan = new TaskPlan(userId, new PendingOverlay(writes), this.writer.planSources());
     // The api chooses a new task's id, so the 202 can name the resource before it exists.
     if (command instanceof CreateTaskCommand && !command.input.id) {
-      command = new CreateTaskCommand(command.ownerId, { ...command.input, id: this.ids.next() });
+      const id = this.ids.next();
+      plan.freshIds.add(id);
+      command = new CreateTaskCommand(command.ownerId, { ...command.input, id });
     }
-    const now = this.clock.now();
-    const writes = await this.pending.list(userId);
-    const plan = new TaskPlan(userId, new PendingOverlay(writes), this.writer.planSources());
     const commandId = retryKey ? uuidv5(`${userId}\n${retryKey}`, KEYED_COMMANDS) : this.ids.next();
     // The same keyed request again while its command is still pending: the same answer, no new plan.
     if (retryKey && writes.some((w) => w.commandId === commandId)) {
@@ -113,9 +125,12 @@ export class QueuedTaskWrites {
     // After the confirm: a 503 leaves no trace here. Best effort: the broker has the write. A
     // plan that changes nothing is recorded too, so the command's status reads `accepted`.
     const state = saved?.changed ? saved.state : null;
-    await this.pending
-      .add(userId, { commandId, type: wire.type, taskId: view.id, state, createFingerprint: saved?.createFingerprint ?? null, acceptedAt: envelope.issuedAt })
-      .catch((error: Error) => log.warn(`pending overlay not recorded for command ${commandId}: ${error.message}`));
+    const write: PendingWrite = { commandId, type: wire.type, taskId: view.id, state, createFingerprint: saved?.createFingerprint ?? null, acceptedAt: envelope.issuedAt };
+    const recorded = await this.pending.add(userId, write).catch(() => false);
+    if (!recorded) {
+      log.warn(`pending overlay not recorded for command ${commandId}; this api keeps planning on it`);
+      this.unrecorded.set(userId, [...(this.unrecorded.get(userId) ?? []), write]);
+    }
     const deleted = saved?.changed === true && saved.state.deletedAt != null;
     return {
       commandId,
@@ -123,6 +138,22 @@ export class QueuedTaskWrites {
       task: deleted ? null : saved ? stateToView(saved.state) : view,
       created: 'created' in result ? result.created : false,
     };
+  }
+
+  /** The user's pending writes, as the store has them plus what this process could not record there. */
+  private async pendingOf(userId: string, now: Date): Promise<readonly PendingWrite[]> {
+    let stored: readonly PendingWrite[];
+    try {
+      stored = await this.pending.list(userId, { strict: true });
+    } catch (error) {
+      throw new DependencyUnavailable('store of pending writes (Redis)', error);
+    }
+    const local = this.unrecorded.get(userId);
+    if (!local) return stored;
+    const fresh = local.filter((w) => now.getTime() - Date.parse(w.acceptedAt) < UNRECORDED_KEPT_MS && !stored.some((s) => s.commandId === w.commandId));
+    if (fresh.length === 0) this.unrecorded.delete(userId);
+    else this.unrecorded.set(userId, fresh);
+    return [...stored, ...fresh];
   }
 
   private async earlier(userId: string, commandId: string, writes: readonly PendingWrite[], plan: TaskPlan): Promise<Accepted | null> {

@@ -52,7 +52,11 @@ export class TaskPlan implements TaskRepository {
     return state ? Task.restore(state) : null;
   }
 
+  /** Ids this api just made for new tasks: nobody can have claimed them (no lookup needed). */
+  readonly freshIds = new Set<string>();
+
   async claimOf(id: string): Promise<TaskIdClaim | null> {
+    if (this.freshIds.has(id)) return null;
     const pending = this.overlay.write(id);
     if (pending?.createFingerprint) {
       const stored = await this.storedState(id);

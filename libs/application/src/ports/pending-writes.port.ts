@@ -17,6 +17,13 @@ export interface PendingWrite {
   readonly acceptedAt: string;
 }
 
+export interface SettledCommand {
+  readonly userId: string;
+  readonly commandId: string;
+  /** For an applied command: its task and the version it stored. */
+  readonly applied?: { readonly taskId: string; readonly version: number };
+}
+
 /**
  * The pending overlay: read-your-writes for the queued write path. It is never the only copy of a
  * write (the broker has the command before anything is written here): losing it may briefly hide
@@ -26,10 +33,22 @@ export interface PendingWrite {
  * overlay and writes are skipped (reported through the adapter's error hook).
  */
 export interface PendingWrites {
-  /** Records an accepted write, unless a worker already decided its command (a late add is dropped). */
-  add(userId: string, write: PendingWrite): Promise<void>;
-  /** The user's pending writes, in no particular order. */
-  list(userId: string): Promise<readonly PendingWrite[]>;
-  /** A worker decided these commands (applied or rejected): forget them and refuse late adds. */
-  settle(decided: readonly { userId: string; commandId: string }[]): Promise<void>;
+  /**
+   * Records an accepted write, unless a worker already decided its command (a late add is dropped).
+   * Resolves false when the store could not be reached (reported, not thrown).
+   */
+  add(userId: string, write: PendingWrite): Promise<boolean>;
+  /**
+   * The user's pending writes, in no particular order. A read gets [] when the store cannot be
+   * reached; a write's plan asks `strict`, and then an unreachable store rejects: planning on
+   * state that misses the user's accepted writes would announce the wrong resource.
+   */
+  list(userId: string, options?: { strict?: boolean }): Promise<readonly PendingWrite[]>;
+  /**
+   * A worker decided these commands (applied or rejected): forget them and refuse late adds. An
+   * applied command also retires every other pending write of its task up to the version it
+   * stored: storage has superseded them (this is what keeps an earlier write whose own settle was
+   * lost from bringing back a task a later write deleted).
+   */
+  settle(decided: readonly SettledCommand[]): Promise<void>;
 }

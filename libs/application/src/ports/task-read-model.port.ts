@@ -60,6 +60,8 @@ export interface TaskListQuery {
 export interface TaskPage {
   readonly items: readonly TaskView[];
   readonly next: TaskCursor | null;
+  /** Each item's position in the sort (id -> key, as cursors carry it): storage's own, not recomputed. */
+  readonly keys?: Readonly<Record<string, string>>;
 }
 
 /** Reads tasks without loading aggregates (the query side). */

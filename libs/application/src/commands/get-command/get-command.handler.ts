@@ -22,6 +22,9 @@ export class GetCommandHandler implements IQueryHandler<GetCommandQuery> {
 
   async execute({ userId, commandId }: GetCommandQuery): Promise<CommandStatus> {
     // The inbox is the truth once a worker decided; before that only the overlay knows the command.
+    // The overlay is read first: a worker that decides in between settles the overlay only after
+    // its commit, so the inbox read that follows finds it (the other order could miss both).
+    const pending = (await this.pending.list(userId)).find((w) => w.commandId === commandId);
     const decided = await this.inbox.findForUser(userId, commandId);
     if (decided) {
       return {
@@ -34,7 +37,6 @@ export class GetCommandHandler implements IQueryHandler<GetCommandQuery> {
         problem: decided.problem,
       };
     }
-    const pending = (await this.pending.list(userId)).find((w) => w.commandId === commandId);
     if (!pending) throw new CommandNotFound();
     return { id: commandId, type: pending.type, status: 'accepted', taskId: pending.taskId, acceptedAt: pending.acceptedAt, decidedAt: null, problem: null };
   }

@@ -5,11 +5,20 @@ import { PendingOverlay, overlayPage, sortKeyOf } from '../../commands/pending-o
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { PENDING_WRITES, type PendingWrites } from '../../ports/pending-writes.port';
 import { READ_CACHE, type ReadCache } from '../../ports/read-cache.port';
-import { TASK_READ_MODEL, type TaskReadModel, type TaskView } from '../../ports/task-read-model.port';
+import { TASK_READ_MODEL, type TaskListFilter, type TaskReadModel, type TaskView } from '../../ports/task-read-model.port';
 import { readStoredTask, storedVersionOf } from '../get-task/get-task.handler';
 import { TaskWriter } from '../shared/task-writer';
 import { ListTasksQuery } from './list-tasks.query';
 import { decodeCursor, encodeCursor } from './task-cursor';
+
+/**
+ * The filter with its instants at storage's precision (milliseconds): SQL and the pending overlay
+ * then compare them the same way (PostgreSQL would round a finer bound, JavaScript truncate it).
+ */
+export function atStoragePrecision(filter: TaskListFilter): TaskListFilter {
+  const ms = (instant: string | undefined) => instant && new Date(instant).toISOString();
+  return { ...filter, dueFrom: ms(filter.dueFrom), dueTo: ms(filter.dueTo) };
+}
 
 @QueryHandler(ListTasksQuery)
 export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
@@ -21,7 +30,8 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
     private readonly writer: TaskWriter,
   ) {}
 
-  async execute(q: ListTasksQuery): Promise<string> {
+  async execute(query: ListTasksQuery): Promise<string> {
+    const q = query.filter.dueFrom || query.filter.dueTo ? new ListTasksQuery(query.ownerId, atStoragePrecision(query.filter), query.sort, query.limit, query.after) : query;
     // "Overdue" depends on the time; judging it at the minute makes equal queries within a minute
     // equal (and so cacheable) without ever being more than a minute late.
     const byTime = q.filter.overdue !== undefined;
@@ -38,17 +48,27 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
       this.pending.list(q.ownerId),
     ]);
     if (writes.length === 0) return json;
-    return this.withPending(q, now, json, new PendingOverlay(writes));
+    return this.withPending(q, now, shape, json, new PendingOverlay(writes));
   }
 
   /** The stored page with the author's pending writes laid over it (the queued write path). */
-  private async withPending(q: ListTasksQuery, now: string, json: string, overlay: PendingOverlay): Promise<string> {
+  private async withPending(q: ListTasksQuery, now: string, shape: string, json: string, overlay: PendingOverlay): Promise<string> {
     const stored = JSON.parse(json) as { items: TaskView[]; nextCursor: string | null };
     let keyOf = (v: TaskView) => sortKeyOf(v, q.sort);
     if (q.sort === 'scheduledFor' || q.sort === '-scheduledFor') {
-      // A view carries its schedule as the client gave it; its key is on the user's calendar.
-      const timezone = await this.cache.read(q.ownerId, 'plan:tz', () => this.writer.storedTimezoneOf(q.ownerId));
-      keyOf = (v) => (v.scheduledFor ? Schedule.parse(v.scheduledFor, timezone).sortKey() : '~');
+      // A view carries its schedule as the client gave it; its key is on the calendar of the zone
+      // the user had when it was planned, which storage kept: read those keys (cached beside the
+      // page; only this path needs them). An item the keys miss (a write landed between the two
+      // reads) is keyed on today's zone.
+      const [keysJson, timezone] = await Promise.all([
+        this.cache.read(q.ownerId, `listkeys:${shape}`, async () => {
+          const page = await this.read.list({ ownerId: q.ownerId, filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now });
+          return JSON.stringify(page.keys ?? {});
+        }),
+        this.cache.read(q.ownerId, 'plan:tz', () => this.writer.storedTimezoneOf(q.ownerId)),
+      ]);
+      const keys = JSON.parse(keysJson) as Record<string, string>;
+      keyOf = (v) => keys[v.id] ?? (v.scheduledFor ? Schedule.parse(v.scheduledFor, timezone).sortKey() : '~');
     }
     const page = await overlayPage(
       overlay,

@@ -1,0 +1,429 @@
+// `npm run chaos`: faults under a stream of writes; nothing lost, nothing doubled, per-user order.
+//
+// Starts PRIVATE PostgreSQL 15, RabbitMQ 3.10 and Redis instances (loopback, free ports, one temp
+// dir) plus the product's api and worker processes, and runs the scenarios one after the other,
+// each with fresh users writing continuously while one kind of fault is injected. After each
+// scenario it drains and compares what was acknowledged with what is in PostgreSQL.
+// Everything it started it stops, by pid; the temp dir is removed (CHAOS_KEEP=1 keeps it).
+//
+// Settings (environment):
+//   CHAOS_WRITE_PATH   queued | sync                     (default queued)
+//   CHAOS_SCENARIOS    comma list of scenario names      (default all, see SCENARIOS)
+//   CHAOS_USERS        concurrent users per scenario     (default 6)
+//   CHAOS_SCALE        multiplies every scenario's length (default 1; 0.5 for a quick run)
+//   CHAOS_WORKERS      worker processes                  (default 2)
+//   CHAOS_PARTITIONS   command queue partitions          (default 4)
+//   CHAOS_OUT          write the figures as JSON to this file
+//   CHAOS_KEEP=1       keep the temp dir (logs of every process) and print where it is
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { v7 } from 'uuid';
+import { AppProcess, PrivatePostgres, PrivateRabbit, PrivateRedis, Workspace, freePort, sleep } from './infra.mjs';
+import { UserClient } from './workload.mjs';
+import { allAckedVisible, verify } from './verify.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WRITE_PATH = process.env.CHAOS_WRITE_PATH ?? 'queued';
+const USERS = Number(process.env.CHAOS_USERS ?? 6);
+const SCALE = Number(process.env.CHAOS_SCALE ?? 1);
+const WORKERS = Number(process.env.CHAOS_WORKERS ?? 2);
+const PARTITIONS = Number(process.env.CHAOS_PARTITIONS ?? 4);
+const FINISH_TIMEOUT_MS = Number(process.env.CHAOS_FINISH_TIMEOUT_MS ?? 120_000);
+const DRAIN_TIMEOUT_MS = Number(process.env.CHAOS_DRAIN_TIMEOUT_MS ?? 120_000);
+const TAIL_MS = Number(process.env.CHAOS_TAIL_MS ?? 6000);
+const s = (seconds) => Math.round(seconds * 1000 * SCALE);
+
+const log = (...a) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}]`, ...a);
+
+/** FNV-1a, the same as the product's partitionOf (libs/application/src/ports/command-queue.port.ts). */
+function partitionOf(userId, partitions) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) {
+    h ^= userId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
+}
+
+// ------------------------------------------------------------------ scenarios
+// Each: load for `seconds`, and `inject(ctx)` running alongside, returning when its faults are lifted.
+// A fault is recorded as { what, start, end }: `end` is when the harness lifted it (restart issued).
+
+const SCENARIOS = {
+  baseline: {
+    about: 'no fault (reference)',
+    seconds: 8,
+    async inject() {},
+  },
+  'worker-sigkill': {
+    about: 'SIGKILL workers mid-batch 6 times (alternately one of the two and both), each restarted at once as an orchestrator would',
+    seconds: 20,
+    async inject(ctx) {
+      const kills = Number(process.env.CHAOS_WORKER_KILLS ?? 6);
+      for (let n = 0; n < kills; n++) {
+        const victims = n % 2 === 0 ? [ctx.workers[(n / 2) % ctx.workers.length]] : ctx.workers;
+        // Only once they run and have had a moment to take batches: a kill mid-batch, not mid-boot.
+        await Promise.all(ctx.workers.map((w) => w.whenReady()));
+        await ctx.sleep(s(1) + Math.random() * s(1.5));
+        const f = ctx.fault(`SIGKILL ${victims.map((w) => w.name).join('+')}`);
+        await Promise.all(victims.map((w) => w.crash()));
+        f.end = Date.now();
+        await Promise.all(victims.map((w) => w.whenReady()));
+        f.ready = Date.now();
+      }
+    },
+  },
+  'rabbitmq-restart': {
+    about: 'RabbitMQ stopped (rabbitmqctl stop) 3 s then started; later SIGKILLed 3 s then started',
+    seconds: 36,
+    async inject(ctx) {
+      await ctx.sleep(s(4));
+      let f = ctx.fault('rabbitmq stop (graceful)');
+      await ctx.rabbit.stop();
+      await ctx.sleep(3000);
+      f.end = Date.now();
+      await ctx.rabbit.start();
+      f.ready = Date.now();
+      await ctx.sleep(s(8));
+      f = ctx.fault('rabbitmq SIGKILL');
+      await ctx.rabbit.kill();
+      await ctx.sleep(3000);
+      f.end = Date.now();
+      await ctx.rabbit.start();
+      f.ready = Date.now();
+    },
+  },
+  'api-sigkill': {
+    about: 'SIGKILL the api mid-request 3 times, restart at once; clients retry with the same ids/keys',
+    seconds: 24,
+    async inject(ctx) {
+      for (let i = 0; i < 3; i++) {
+        await ctx.sleep(s(5));
+        // Only while requests are in flight: that is the point.
+        const f = ctx.fault(`SIGKILL api (${ctx.inFlight()} requests in flight)`);
+        await ctx.api.crash();
+        f.end = Date.now();
+        await ctx.api.whenReady();
+        f.ready = Date.now();
+      }
+    },
+  },
+  'postgres-stop': {
+    about: 'PostgreSQL stopped (immediate shutdown: a crash) for 6 s, then started',
+    seconds: 24,
+    async inject(ctx) {
+      await ctx.sleep(s(5));
+      const f = ctx.fault('postgres stop -m immediate for 6 s');
+      await ctx.pg.stop();
+      await ctx.sleep(6000);
+      f.end = Date.now();
+      await ctx.pg.start();
+      f.ready = Date.now();
+    },
+  },
+  poison: {
+    about: 'three poison commands published into live partitions: not JSON; an envelope whose commandId is not a UUID; one whose userId is not a UUID',
+    seconds: 12,
+    async inject(ctx) {
+      await ctx.sleep(s(3));
+      const users = ctx.clients.map((c) => c.userId);
+      const poison = [
+        { id: `poison-${v7()}`, key: 'p0', body: Buffer.from('{"this is": not json') },
+        (() => {
+          const commandId = `poison-not-a-uuid-${randomBytes(3).toString('hex')}`;
+          const env = { commandId, userId: users[0], type: 'task.edit.v1', payload: { id: ctx.clients[0].counterId, changes: { title: 'poison' } }, issuedAt: new Date().toISOString() };
+          return { id: commandId, key: `p${partitionOf(users[0], PARTITIONS)}`, body: Buffer.from(JSON.stringify(env)) };
+        })(),
+        (() => {
+          const commandId = v7();
+          const env = { commandId, userId: 'not-a-user-id', type: 'task.create.v1', payload: { input: { id: v7(), title: 'poison' } }, issuedAt: new Date().toISOString() };
+          return { id: commandId, key: `p${partitionOf('not-a-user-id', PARTITIONS)}`, body: Buffer.from(JSON.stringify(env)) };
+        })(),
+      ];
+      const conn = await amqp.connect(ctx.rabbit.url);
+      const ch = await conn.createConfirmChannel();
+      const f = ctx.fault(`publish ${poison.length} poison commands`);
+      for (const p of poison) {
+        ch.publish(ctx.prefix, p.key, p.body, { persistent: true, messageId: p.id, contentType: 'application/json', type: 'poison' });
+        ctx.poisonIds.add(p.id);
+      }
+      await ch.waitForConfirms();
+      await conn.close();
+      f.end = Date.now();
+      f.kind = 'poison';
+    },
+  },
+};
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  const names = (process.env.CHAOS_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').map((n) => n.trim()).filter(Boolean);
+  for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const runStarted = Date.now();
+  const ws = new Workspace();
+  log(`workspace ${ws.dir}; write path ${WRITE_PATH}; ${USERS} users/scenario; ${WORKERS} workers; scale ${SCALE}`);
+
+  const pgs = new PrivatePostgres(ws);
+  const rabbit = new PrivateRabbit(ws);
+  const redis = new PrivateRedis(ws);
+  await Promise.all([pgs.init(), rabbit.init(), redis.init()]);
+  log(`private PostgreSQL :${pgs.port}, RabbitMQ ${rabbit.name} :${rabbit.port}, Redis :${redis.port}`);
+
+  const prefix = `ln.chaos.${randomBytes(3).toString('hex')}`;
+  const common = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATABASE_URL: pgs.url,
+    DATABASE_POOL_SIZE: '10',
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: `${prefix}:`,
+    AMQP_URL: rabbit.url,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    COMMAND_QUEUE_NAME: prefix,
+    COMMAND_PARTITIONS: String(PARTITIONS),
+    WORKER_BATCH_SIZE: process.env.CHAOS_BATCH_SIZE ?? '50',
+    WORKER_BATCH_WAIT_MS: process.env.CHAOS_BATCH_WAIT_MS ?? '10',
+    WRITE_PATH,
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+  };
+  const migrate = spawnSync(process.execPath, ['dist/apps/server/src/migrate.js'], { cwd: ROOT, env: { PATH: process.env.PATH, ...common }, encoding: 'utf8' });
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stderr}${migrate.stdout}`);
+
+  const logDir = ws.sub('logs');
+  const apiPort = await freePort();
+  const api = new AppProcess({ name: 'api', root: ROOT, logDir, env: { ...common, ROLE: 'api', PORT: String(apiPort), METRICS_PORT: String(await freePort()) } });
+  const workers = [];
+  for (let i = 0; i < WORKERS; i++) {
+    workers.push(new AppProcess({ name: `worker${i + 1}`, root: ROOT, logDir, env: { ...common, ROLE: 'worker', PORT: String(await freePort()), METRICS_PORT: String(await freePort()) } }));
+  }
+  await Promise.all([api.start(), ...workers.map((w) => w.start())]);
+  log(`api :${apiPort} and ${WORKERS} worker(s) ready`);
+
+  const db = new pg.Pool({ connectionString: pgs.url, max: 2 });
+  db.on('error', () => undefined);
+  const query = async (sql, params) => {
+    for (let i = 0; ; i++) {
+      try {
+        return await db.query(sql, params);
+      } catch (error) {
+        if (i > 100) throw error;
+        await sleep(300);
+      }
+    }
+  };
+  const dbq = { query };
+
+  const runId = randomBytes(4).toString('hex');
+  const results = [];
+  let failed = false;
+  for (const name of names) {
+    const result = await runScenario(name, SCENARIOS[name], { api, workers, rabbit, pg: pgs, dbq, prefix, runId, base: () => `http://127.0.0.1:${apiPort}` });
+    results.push(result);
+    if (!result.pass) failed = true;
+  }
+
+  printTable(results);
+  const summary = {
+    at: new Date().toISOString(),
+    writePath: WRITE_PATH,
+    users: USERS,
+    workers: WORKERS,
+    partitions: PARTITIONS,
+    scale: SCALE,
+    durationSeconds: Math.round((Date.now() - runStarted) / 1000),
+    results,
+  };
+  if (process.env.CHAOS_OUT) writeFileSync(process.env.CHAOS_OUT, `${JSON.stringify(summary, null, 2)}\n`);
+
+  await db.end().catch(() => undefined);
+  await Promise.all([api.stop('SIGTERM'), ...workers.map((w) => w.stop('SIGTERM'))]);
+  await rabbit.stop().catch(() => undefined);
+  await pgs.stop().catch(() => undefined);
+  if (ws.keep) log(`kept ${ws.dir}`);
+  log(`done in ${summary.durationSeconds} s: ${failed ? 'FAILED' : 'passed'} (lost = duplicated = order violations = 0 in every scenario${failed ? ' NOT met' : ''})`);
+  process.exit(failed ? 1 : 0);
+}
+
+async function runScenario(name, sc, env) {
+  const { api, workers, rabbit, pg: pgs, dbq, prefix, runId, base } = env;
+  // Every fault of the previous scenario must be over.
+  await Promise.all([api, ...workers].map((p) => p.whenReady()));
+  log(`=== ${name}: ${sc.about}`);
+  const sink = { acks: [], anomalies: [] };
+  const clients = Array.from({ length: USERS }, (_, index) => new UserClient({ base, runId, index, sink, tag: name }));
+  await Promise.all(clients.map((c) => c.setup()));
+  // Whatever was dead before this scenario is not this scenario's.
+  await rabbit.drainQueue(`${prefix}.dead`).catch(() => []);
+
+  let inFlight = 0;
+  const faults = [];
+  const poisonIds = new Set();
+  const length = s(sc.seconds);
+  const t0 = Date.now();
+  const ctx = {
+    api,
+    workers,
+    rabbit,
+    pg: pgs,
+    prefix,
+    clients,
+    poisonIds,
+    length,
+    elapsed: () => Date.now() - t0,
+    sleep: (ms) => sleep(ms),
+    inFlight: () => clients.filter((c) => c.ops.length && !c.ops[c.ops.length - 1].outcome).length,
+    fault: (what) => {
+      const f = { what, start: Date.now() };
+      faults.push(f);
+      log(`  fault: ${what} at +${((f.start - t0) / 1000).toFixed(1)} s`);
+      return f;
+    },
+  };
+  const hard = t0 + length + FINISH_TIMEOUT_MS * 2;
+  const running = clients.map((c) => c.run(hard));
+  const injecting = sc.inject(ctx).catch((error) => {
+    log(`  fault injection failed: ${error.stack ?? error}`);
+    throw error;
+  });
+  await sleep(length);
+  await injecting;
+  // The load goes on for a while after the last fault was lifted: recovery is measured under load.
+  const lastLifted = Math.max(0, ...faults.map((f) => f.ready ?? f.end ?? 0));
+  await sleep(Math.max(0, lastLifted + TAIL_MS - Date.now()));
+  clients.forEach((c) => c.stop());
+  await Promise.all(running);
+  const loadEnd = Date.now();
+  log(`  load over (${((loadEnd - t0) / 1000).toFixed(1)} s incl. finishing the ops in progress); draining`);
+
+  // Drain: every acknowledged op committed, queues empty, outbox relayed.
+  const drainStart = Date.now();
+  let drained = false;
+  while (Date.now() - drainStart < DRAIN_TIMEOUT_MS) {
+    if (await allAckedVisible(dbq, clients)) {
+      drained = true;
+      break;
+    }
+    await sleep(250);
+  }
+  const queues = Array.from({ length: PARTITIONS }, (_, n) => `${prefix}.p${n}`);
+  const queueEnd = Date.now() + 30_000;
+  let backlog = null;
+  while (Date.now() < queueEnd) {
+    const counts = await Promise.all(queues.map((q) => rabbit.messageCount(q).catch(() => null)));
+    backlog = counts.reduce((a, b) => a + (b ?? 0), 0);
+    if (backlog === 0 && (poisonIds.size === 0 || ((await rabbit.messageCount(`${prefix}.dead`)) ?? 0) >= poisonIds.size)) break;
+    await sleep(250);
+  }
+  // Redeliveries still in flight would show up as duplicates: give them a moment.
+  await sleep(1500);
+  const userIds = clients.map((c) => c.userId);
+  let unrelayed = null;
+  const relayEnd = Date.now() + 30_000;
+  while (Date.now() < relayEnd) {
+    unrelayed = Number((await dbq.query(`SELECT count(*) AS n FROM outbox WHERE user_id = ANY($1::uuid[]) AND published_at IS NULL`, [userIds])).rows[0].n);
+    if (unrelayed === 0) break;
+    await sleep(250);
+  }
+  const dead = await rabbit.drainQueue(`${prefix}.dead`);
+  const deadIds = dead.map((m) => String(m.properties.messageId));
+  const unexpectedDead = deadIds.filter((id) => !poisonIds.has(id));
+  const missingPoison = [...poisonIds].filter((id) => !deadIds.includes(id));
+
+  const { figures, problems } = await verify(dbq, clients, { queued: WRITE_PATH === 'queued' });
+  if (!drained) problems.push(`drain: not every acknowledged op was committed within ${DRAIN_TIMEOUT_MS} ms`);
+  if (unexpectedDead.length) problems.push(`dead-lettered commands that were not poison: ${unexpectedDead.join(', ')}`);
+  if (missingPoison.length) problems.push(`poison commands NOT dead-lettered: ${missingPoison.join(', ')}`);
+  if (backlog) problems.push(`${backlog} message(s) still in the command queues after the drain`);
+
+  // Recovery: from the fault's end to the first acknowledgement and the first commit after it.
+  const ackTimes = sink.acks.map((a) => a.at).sort((a, b) => a - b);
+  const commitTimes = figures.commitTimes.sort((a, b) => a - b);
+  delete figures.commitTimes;
+  const after = (times, t) => times.find((x) => x >= t);
+  for (const f of faults) {
+    if (f.end === undefined) continue;
+    if (f.kind === 'poison') {
+      f.recoveryMs = null;
+      continue;
+    }
+    const a = after(ackTimes, f.end);
+    const c = after(commitTimes, f.end);
+    f.firstAckMs = a === undefined ? null : a - f.end;
+    f.firstCommitMs = c === undefined ? null : c - f.end;
+    f.recoveryMs = a === undefined || c === undefined ? null : Math.max(a, c) - f.end;
+  }
+  // The longest stretch with no acknowledgement at all, as the clients saw it.
+  let gap = 0;
+  for (let i = 1; i < ackTimes.length; i++) gap = Math.max(gap, ackTimes[i] - ackTimes[i - 1]);
+  const recoveries = faults.map((f) => f.recoveryMs).filter((x) => typeof x === 'number');
+  const pass = figures.lost === 0 && figures.duplicated === 0 && figures.orderViolations === 0 && problems.length === 0;
+  const result = {
+    scenario: name,
+    about: sc.about,
+    pass,
+    ...figures,
+    deadLettered: dead.length,
+    poisonInjected: poisonIds.size,
+    unexpectedDeadLetters: unexpectedDead.length,
+    unrelayedEvents: unrelayed,
+    recoveryMaxMs: recoveries.length ? Math.max(...recoveries) : null,
+    longestAckGapMs: gap,
+    loadSeconds: Math.round((loadEnd - t0) / 100) / 10,
+    bootMs: Object.fromEntries([api, ...workers].map((p) => [p.name, p.bootMs])),
+    faults: faults.map((f) => ({ ...f, start: new Date(f.start).toISOString(), end: f.end && new Date(f.end).toISOString(), ready: f.ready && new Date(f.ready).toISOString() })),
+    clientAnomalies: sink.anomalies,
+    problems,
+  };
+  log(
+    `  ${name}: accepted ${figures.accepted} (+${figures.resolvedInDoubt} in doubt, resolved) lost ${figures.lost} dup ${figures.duplicated} order ${figures.orderViolations} dead ${dead.length} lag p99 ${fmt(figures.lagP99Ms)} max ${fmt(figures.lagMaxMs)} recovery ${fmt(result.recoveryMaxMs)} ${pass ? 'OK' : 'FAIL'}`,
+  );
+  for (const f of faults) log(`    ${f.what}: first ack +${fmt(f.firstAckMs)}, first commit +${fmt(f.firstCommitMs)} after it was lifted`);
+  for (const o of figures.retriedOps.slice(0, 12)) log(`    retried: user ${o.user} op ${o.k} ${o.kind} -> ${o.outcome} ${o.ackStatus ?? ''} after ${fmt(o.tookMs)}, ${o.effects} effect(s); attempts: ${o.attempts}`);
+  for (const a of sink.anomalies.slice(0, 10)) log(`    client: user ${a.user} op ${a.k} ${a.kind}: ${a.what}`);
+  for (const p of problems.slice(0, 30)) log(`    PROBLEM ${p}`);
+  return result;
+}
+
+const fmt = (ms) => (ms === null || ms === undefined ? '-' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+
+function printTable(results) {
+  const head = ['scenario', 'accepted', 'in doubt', 'lost (202->rejected)', 'duplicated', 'order viol.', 'dead-lettered', 'lag p99', 'lag max', 'recovery', 'longest op', 'acks', 'result'];
+  const rows = results.map((r) => [
+    r.scenario,
+    String(r.accepted),
+    `${r.resolvedInDoubt}${r.unresolved ? ` (+${r.unresolved} open)` : ''}`,
+    `${r.lost}${r.lost ? ` (${r.lostRejectedAfter202})` : ''}`,
+    String(r.duplicated),
+    r.orderViolations ? `${r.orderViolations} ${JSON.stringify(r.orderViolationsByUser)}` : '0',
+    `${r.deadLettered}${r.poisonInjected ? `/${r.poisonInjected} poison` : ''}`,
+    fmt(r.lagP99Ms),
+    fmt(r.lagMaxMs),
+    fmt(r.recoveryMaxMs),
+    fmt(r.longestOpMs),
+    Object.entries(r.ackStatuses).map(([k, v]) => `${k}:${v}`).join(' '),
+    r.pass ? 'pass' : 'FAIL',
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(width[i])).join(' | ')} |`;
+  console.log('');
+  console.log(`write path: ${WRITE_PATH}; ${USERS} users per scenario, ${WORKERS} workers, ${PARTITIONS} partitions`);
+  console.log(line(head));
+  console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log('lag = acknowledged -> committed (row commit timestamp); negative = committed before the answer (sync).');
+  console.log('lost = acknowledged, effect not in PostgreSQL; (n) of them were 202 then rejected by the worker although no one else wrote.');
+  console.log('in doubt = answer lost (api killed, reset, 5xx) and the retry refused as a repeat; resolved by reading the effect.');
+  console.log('longest op = longest time one client waited, first attempt -> acknowledged, retries included.');
+  console.log('recovery = max over the scenario\'s faults of (fault lifted -> first acknowledged write and first commit).');
+}
+
+main().catch((error) => {
+  console.error(`chaos run failed: ${error.stack ?? error}`);
+  process.exit(2);
+});
