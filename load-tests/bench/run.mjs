@@ -1,26 +1,57 @@
 // `npm run bench`: throughput and latency of the product's hot paths as ratios to a bare Fastify
 // server measured in the same run (these machines are noisy; only ratios compare across runs).
-// Loopback only; every process it starts it stops.
+// Loopback only; every process it starts it stops; its own scratch database, command queues and
+// Redis key prefix, all removed at the end.
+//
+// Cases (BENCH_CASES, comma-separated; default all):
+//   read          cached GET /v1/tasks vs bare Fastify GET
+//   sync-write    POST /v1/tasks, WRITE_PATH=sync (201 after the INSERT commits) vs bare Fastify POST
+//   queued-write  POST /v1/tasks, WRITE_PATH=queued, ROLE=api with no worker (202 after the broker's
+//                 confirm) vs bare Fastify POST
+//   worker-rate   a backlog of commands drained by one worker process (ROLE=worker): commands/s,
+//                 then a publish at a fixed fraction of that rate to check the queue does not grow
+//   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
+//                 latency of the requests issued during the stall, sync path vs queued path
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { v7 } from 'uuid';
+import { openLoad, stats } from './open-load.mjs';
+import { startPausableProxy } from './pausable-proxy.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
 const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const AMQP = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CASES = (process.env.BENCH_CASES ?? 'read,sync-write,queued-write,worker-rate,brownout').split(',').map((c) => c.trim()).filter(Boolean);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 5_000);
+const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 12);
+const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split(',').map(Number);
+const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
+const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
+const PARTITIONS = 4;
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout'];
+for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
+
+const log = (line) => process.stdout.write(`${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -57,97 +88,510 @@ function start(cmd, args, env, readyText) {
 }
 
 async function stop(child) {
-  if (child.exitCode !== null) return;
+  // Gone already: exited, or killed by a signal (Nest re-raises SIGTERM after its shutdown hooks).
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await done;
   children.delete(child);
 }
 
-function load(url, headers, seconds = SECONDS) {
+/** autocannon on one route; with `tokens`, each request carries the next user's token in turn. */
+function load(url, { headers = {}, method = 'GET', body, seconds = SECONDS, tokens } = {}) {
+  let next = 0;
+  const requests = tokens
+    ? [{ method, body, setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }) }]
+    : undefined;
+  // autocannon reports p90 and p97.5, not p95: the raw latency of each answer is kept too.
+  const latencies = [];
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, pipelining: 1 }, (err, r) => (err ? reject(err) : resolve(r)));
+    const instance = autocannon(
+      { url, method, connections: CONNECTIONS, duration: seconds, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body, requests, pipelining: 1 },
+      (err, r) => (err ? reject(err) : resolve({ ...r, raw: latencies })),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => latencies.push({ status, ms }));
   });
 }
 
-const summary = (r) => ({
-  rps: Math.round(r.requests.average),
-  p50: r.latency.p50,
-  p90: r.latency.p90,
-  p99: r.latency.p99,
-  non2xx: r.non2xx,
-  errors: r.errors + r.timeouts,
-});
+function percentiles(raw, status) {
+  const ms = raw.filter((r) => status === undefined || r.status === status).map((r) => r.ms).sort((a, b) => a - b);
+  const q = (p) => (ms.length ? +ms[Math.min(ms.length - 1, Math.floor(p * ms.length))].toFixed(1) : null);
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: ms.length ? +ms[ms.length - 1].toFixed(1) : null };
+}
 
-async function main() {
-  const dbName = `ln_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const dbUrl = new URL(PG);
-  dbUrl.pathname = `/${dbName}`;
+const summary = (r, okStatus) => {
+  const ok = okStatus ? Number(r.statusCodeStats?.[okStatus]?.count ?? 0) : r['2xx'];
+  return {
+    rps: Math.round(r.requests.average),
+    okPerSecond: Math.round(ok / r.duration),
+    // Of the answers with the expected status (all answers when none is given).
+    ...percentiles(r.raw, okStatus),
+    statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)])),
+    errors: r.errors + r.timeouts,
+  };
+};
 
-  const appPort = await freePort();
-  const app = await start(
-    process.execPath,
-    ['dist/apps/server/src/main.js'],
-    {
-      NODE_ENV: 'production',
-      ROLE: 'api',
-      PORT: String(appPort),
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL: REDIS,
-      REDIS_KEY_PREFIX: `bench:${dbName}:`,
-      AMQP_URL: AMQP,
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    },
-    ' ready: ',
-  );
-  const base = `http://127.0.0.1:${appPort}`;
-  const post = (url, body, token) =>
-    fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  await post('/v1/auth/register', { email: 'bench@example.com', password: 'bench password' });
-  const { accessToken } = await (await post('/v1/auth/login', { email: 'bench@example.com', password: 'bench password' })).json();
-  for (let i = 0; i < 20; i++) {
-    await post('/v1/tasks', { title: `Task number ${i}`, notes: 'Some notes about the task', scheduledFor: '2026-12-01', estimateMinutes: 30, tags: ['work', 'bench'] }, accessToken);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : null;
+};
+
+/** Everything the run owns, so it can be removed whatever happens. */
+const run = {
+  id: randomBytes(4).toString('hex'),
+  get dbName() {
+    return `ln_bench_${this.id}`;
+  },
+  /** Each case its own command queues (a case that leaves commands behind cannot disturb the next). */
+  queues: new Set(),
+  queueFor(name) {
+    const queue = `ln.bench.${this.id}.${name}`;
+    this.queues.add(queue);
+    return queue;
+  },
+  get redisPrefix() {
+    return `bench:${this.id}:`;
+  },
+  jwtSecret: randomBytes(32).toString('base64url'),
+  dbUrl: undefined,
+};
+
+function appEnv(overrides) {
+  return {
+    NODE_ENV: 'production',
+    ROLE: 'api',
+    HOST: '127.0.0.1',
+    DATABASE_URL: run.dbUrl,
+    REDIS_URL: REDIS,
+    REDIS_KEY_PREFIX: run.redisPrefix,
+    AMQP_URL: AMQP,
+    COMMAND_QUEUE_NAME: run.queueFor('default'),
+    COMMAND_PARTITIONS: String(PARTITIONS),
+    JWT_SECRET: run.jwtSecret,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ...overrides,
+  };
+}
+
+async function startApi(overrides = {}) {
+  const port = await freePort();
+  const child = await start(process.execPath, ['dist/apps/server/src/main.js'], appEnv({ PORT: String(port), ...overrides }), ' ready: ');
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+async function startWorker(overrides = {}) {
+  const port = await freePort();
+  const child = await start(process.execPath, ['dist/apps/server/src/main.js'], appEnv({ ROLE: 'worker', METRICS_PORT: String(port), ...overrides }), ' ready: ');
+  return { child, metrics: `http://127.0.0.1:${port}/metrics` };
+}
+
+const post = (base, url, body, token, extra = {}) =>
+  fetch(base + url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra },
+    body: JSON.stringify(body),
+  });
+
+async function userToken(base, email) {
+  const registered = await post(base, '/v1/auth/register', { email, password: 'bench password' });
+  const user = await registered.json();
+  const { accessToken } = await (await post(base, '/v1/auth/login', { email, password: 'bench password' })).json();
+  return { id: user.id, token: accessToken };
+}
+
+const WRITE_BODY = { title: 'Bench task', estimateMinutes: 30, tags: ['bench'] };
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
   }
-  const auth = { authorization: `Bearer ${accessToken}` };
-  const body = await (await fetch(`${base}/v1/tasks`, { headers: auth })).text();
+}
 
-  const barePort = await freePort();
-  const bare = await start(process.execPath, ['load-tests/bench/bare-fastify.mjs'], { PORT: String(barePort), BODY_BYTES: String(Buffer.byteLength(body)) }, 'ready');
+/** autocannon run plus the target process's CPU time per request (less sensitive to a busy host than req/s). */
+async function measured(pid, url, options, okStatus) {
+  const c0 = cpuSeconds(pid);
+  const r = summary(await load(url, options), okStatus);
+  const total = r.rps * SECONDS;
+  return { ...r, cpuMsPerRequest: total ? +((1000 * (cpuSeconds(pid) - c0)) / total).toFixed(3) : null };
+}
 
+/** Alternating rounds of bare Fastify and the product on the same route; the ratio of each round. */
+async function compare(label, [barePid, bareUrl], [productPid, productUrl], { headers, method = 'GET', body, okStatus, tokens, beforeProduct }) {
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    await load(`http://127.0.0.1:${barePort}/v1/tasks`, {}, 2);
-    const b = summary(await load(`http://127.0.0.1:${barePort}/v1/tasks`, {}));
-    await load(`${base}/v1/tasks`, auth, 2);
-    const a = summary(await load(`${base}/v1/tasks`, auth));
-    rounds.push({ round, bare: b, cachedList: a, ratio: +(a.rps / b.rps).toFixed(3) });
-    process.stdout.write(`round ${round}: bare ${b.rps} req/s p99 ${b.p99} ms | GET /v1/tasks (cached, 20 tasks) ${a.rps} req/s p50 ${a.p50} p99 ${a.p99} ms | ratio ${(a.rps / b.rps).toFixed(3)}x\n`);
+    await load(bareUrl, { method, body, tokens, seconds: 2 });
+    const b = await measured(barePid, bareUrl, { method, body, tokens });
+    await beforeProduct?.();
+    await load(productUrl, { headers, method, body, tokens, seconds: 2 });
+    const cleared = await beforeProduct?.();
+    const a = await measured(productPid, productUrl, { headers, method, body, tokens }, okStatus);
+    const ratio = +(a.okPerSecond / b.rps).toFixed(3);
+    rounds.push({ round, bare: b, product: a, ratio, ...(cleared !== undefined ? { pendingKeysCleared: cleared } : {}), loadavg: os.loadavg().map((l) => +l.toFixed(2)) });
+    log(
+      `${label} round ${round}: bare ${b.rps} req/s p99 ${b.p99} ms ${b.cpuMsPerRequest} ms cpu/req | product ${a.okPerSecond} ${okStatus ?? '2xx'}/s (${a.rps} req/s) p50 ${a.p50} p95 ${a.p95} p99 ${a.p99} max ${a.max} ms, ${a.cpuMsPerRequest} ms cpu/req, statuses ${JSON.stringify(a.statuses)} | ratio ${ratio}x | load ${os.loadavg()[0].toFixed(1)}`,
+    );
   }
-  await stop(bare);
-  await stop(app);
-  const c = new pg.Client({ connectionString: PG });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await c.end();
+  return { rounds, medianRatio: median(rounds.map((r) => r.ratio)) };
+}
 
-  const result = {
-    at: new Date().toISOString(),
-    node: process.version,
-    connections: CONNECTIONS,
-    seconds: SECONDS,
-    bodyBytes: Buffer.byteLength(body),
-    rounds,
-    medianRatio: rounds.map((r) => r.ratio).sort((x, y) => x - y)[Math.floor(rounds.length / 2)],
+// ---- cases ----
+
+async function readCase(ctx) {
+  const api = await startApi();
+  try {
+    const { token } = await userToken(api.base, 'bench-read@example.com');
+    for (let i = 0; i < 20; i++) {
+      await post(api.base, '/v1/tasks', { title: `Task number ${i}`, notes: 'Some notes about the task', scheduledFor: '2026-12-01', estimateMinutes: 30, tags: ['work', 'bench'] }, token);
+    }
+    const auth = { authorization: `Bearer ${token}` };
+    const body = await (await fetch(`${api.base}/v1/tasks`, { headers: auth })).text();
+    const bare = await ctx.bare(Buffer.byteLength(body));
+    try {
+      const r = await compare('cached GET /v1/tasks', [bare.child.pid, `${bare.base}/v1/tasks`], [api.child.pid, `${api.base}/v1/tasks`], { headers: auth });
+      return { bodyBytes: Buffer.byteLength(body), ...r, target: 0.35 };
+    } finally {
+      await stop(bare.child);
+    }
+  } finally {
+    await stop(api.child);
+  }
+}
+
+const WRITE_USERS = Number(process.env.BENCH_WRITE_USERS ?? 200);
+
+/** Registered users and their tokens, a few at a time (argon2 is the cost). */
+async function users(base, tag, count) {
+  const out = [];
+  for (let i = 0; i < count; i += 8) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, k) => userToken(base, `bench-${tag}-${i + k}@example.com`)))));
+  }
+  return out;
+}
+
+/** Deletes the pending overlay (the bench's own Redis prefix): the state a worker that keeps up leaves. */
+async function clearPendingOverlay() {
+  const redis = new Redis(REDIS, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${run.redisPrefix}pw:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  return deleted;
+}
+
+async function writeCase(ctx, writePath) {
+  const api = await startApi({ WRITE_PATH: writePath, COMMAND_QUEUE_NAME: run.queueFor(`${writePath}-write`) });
+  try {
+    // Many users, each request the next user's: a user's requests rarely overlap, as in real use
+    // (the queued path plans one user's commands one at a time, and a user has few writes pending).
+    const tokens = (await users(api.base, writePath, WRITE_USERS)).map((u) => u.token);
+    const token = tokens[0];
+    const first = await post(api.base, '/v1/tasks', WRITE_BODY, token);
+    const okStatus = writePath === 'queued' ? 202 : 201;
+    if (first.status !== okStatus) throw new Error(`POST /v1/tasks with WRITE_PATH=${writePath} answered ${first.status}, not ${okStatus}: ${await first.text()}`);
+    const responseBytes = Buffer.byteLength(await first.text());
+    const bare = await ctx.bare(1000, responseBytes);
+    try {
+      const body = JSON.stringify(WRITE_BODY);
+      // No worker runs in the queued case, so nothing settles the pending overlay: it is cleared
+      // before each warm-up and each measured round, as a worker that keeps up would leave it.
+      const beforeProduct = writePath === 'queued' ? () => clearPendingOverlay() : undefined;
+      const r = await compare(`POST /v1/tasks (${writePath})`, [bare.child.pid, `${bare.base}/v1/tasks`], [api.child.pid, `${api.base}/v1/tasks`], { method: 'POST', body, okStatus, tokens, beforeProduct });
+      return { writePath, users: tokens.length, responseBytes, okStatus, ...r, target: writePath === 'queued' ? 0.28 : 0.12 };
+    } finally {
+      await stop(bare.child);
+    }
+  } finally {
+    await stop(api.child);
+  }
+}
+
+/** The command queue adapter as the api uses it (from dist/), to publish envelopes in its format. */
+function commandQueue(prefix) {
+  const { RabbitMqCommandQueue } = require(path.join(ROOT, 'dist/libs/adapters/src/messaging/index.js'));
+  return new RabbitMqCommandQueue({ url: AMQP, prefix, partitions: PARTITIONS });
+}
+
+const createEnvelope = (userId, n) => ({
+  commandId: v7(),
+  userId,
+  type: 'task.create.v1',
+  payload: { input: { id: v7(), title: `Backlog task ${n}`, estimateMinutes: 30, tags: ['bench'] } },
+  issuedAt: new Date().toISOString(),
+});
+
+async function processedCount(db) {
+  return Number((await db.query('SELECT count(*)::int AS n FROM processed_commands')).rows[0].n);
+}
+
+async function queueDepth(queue) {
+  const { partitions } = await queue.depths(5000);
+  return partitions.reduce((a, b) => a + b, 0);
+}
+
+/** Publishes at `rate` for HOLD_SECONDS; samples each second the ready depth and what is outstanding. */
+async function holdAt(queue, db, before, users, rate) {
+  const startCount = (await processedCount(db)) - before;
+  const depths = [];
+  const t1 = performance.now();
+  let sent = 0;
+  const inflight = new Set();
+  let nextSample = 0;
+  while (performance.now() - t1 < HOLD_SECONDS * 1000) {
+    const due = Math.floor(((performance.now() - t1) / 1000) * rate);
+    while (sent < due) {
+      const p = queue.send(createEnvelope(users[sent % users.length], sent)).finally(() => inflight.delete(p));
+      inflight.add(p);
+      sent += 1;
+    }
+    if (performance.now() - t1 >= nextSample) {
+      nextSample += 1000;
+      // Ready in the queues (the metric), and outstanding: published but not yet committed (which
+      // also counts what the worker holds prefetched or in a batch).
+      const t = +((performance.now() - t1) / 1000).toFixed(1);
+      const published = sent;
+      Promise.all([queueDepth(queue), processedCount(db)]).then(
+        ([depth, n]) => depths.push({ t, depth, outstanding: published - (n - before - startCount) }),
+        () => undefined,
+      );
+    }
+    await sleep(5);
+  }
+  await Promise.all(inflight);
+  const seconds = (performance.now() - t1) / 1000;
+  const applied = (await processedCount(db)) - before - startCount;
+  depths.sort((a, b) => a.t - b.t);
+  const third = Math.max(1, Math.floor(depths.length / 3));
+  const mean = (xs) => xs.reduce((a, d) => a + d.outstanding, 0) / Math.max(1, xs.length);
+  const early = mean(depths.slice(0, third));
+  const late = mean(depths.slice(-third));
+  return {
+    targetPerSecond: rate,
+    publishedPerSecond: Math.round(sent / seconds),
+    appliedPerSecond: Math.round(applied / seconds),
+    depths,
+    maxDepth: Math.max(0, ...depths.map((d) => d.depth)),
+    sent,
+    outstandingAtEnd: sent - applied,
+    // Held: the backlog of the last third of the run is no larger than the first third's, give or
+    // take one second of publishing (batches come and go in steps).
+    held: late <= early + rate,
   };
+}
+
+async function workerRateCase() {
+  const queueName = run.queueFor('worker-rate');
+  const api = await startApi({ COMMAND_QUEUE_NAME: queueName });
+  const queue = commandQueue(queueName);
+  const db = new pg.Client({ connectionString: run.dbUrl });
+  await db.connect();
+  let worker;
+  try {
+    const users = [];
+    for (let i = 0; i < 16; i++) users.push((await userToken(api.base, `bench-worker-${i}@example.com`)).id);
+    await stop(api.child);
+    const before = await processedCount(db);
+
+    // The backlog, confirmed by the broker, with no worker running.
+    const t0 = performance.now();
+    for (let i = 0; i < BACKLOG; i += 500) {
+      await Promise.all(Array.from({ length: Math.min(500, BACKLOG - i) }, (_, k) => queue.send(createEnvelope(users[(i + k) % users.length], i + k))));
+    }
+    const publishSeconds = (performance.now() - t0) / 1000;
+    const depth = await queueDepth(queue);
+    log(`worker-rate: ${BACKLOG} commands published (confirmed) in ${publishSeconds.toFixed(1)} s; queue depth ${depth}`);
+
+    // One worker drains it; the inbox (processed_commands) counts what is committed.
+    const startedAt = performance.now();
+    worker = await startWorker({ COMMAND_QUEUE_NAME: queueName });
+    const readyAt = performance.now();
+    const samples = [];
+    for (;;) {
+      const n = (await processedCount(db)) - before;
+      samples.push({ t: (performance.now() - readyAt) / 1000, n });
+      if (n >= BACKLOG) break;
+      if (performance.now() - readyAt > 300_000) throw new Error(`the worker applied only ${n} of ${BACKLOG} in 300 s`);
+      await sleep(250);
+    }
+    const last = samples[samples.length - 1];
+    const at = (count) => samples.find((s) => s.n >= count).t;
+    const steady = (0.8 * BACKLOG) / (at(0.9 * BACKLOG) - at(0.1 * BACKLOG));
+    const drain = {
+      commands: BACKLOG,
+      workerStartSeconds: +((readyAt - startedAt) / 1000).toFixed(2),
+      drainSeconds: +last.t.toFixed(2),
+      overallPerSecond: Math.round(BACKLOG / last.t),
+      steadyPerSecond: Math.round(steady),
+    };
+    log(`worker-rate: drained ${BACKLOG} in ${drain.drainSeconds} s after ready: ${drain.overallPerSecond}/s overall, ${drain.steadyPerSecond}/s between 10% and 90%`);
+
+    // Hold: publish at fixed rates below the drain rate with the worker running, highest first;
+    // a rate is held when what is outstanding (published, not committed) stops growing.
+    const holds = [];
+    let totalSent = BACKLOG;
+    for (const fraction of HOLD_FRACTIONS) {
+      const hold = await holdAt(queue, db, before, users, Math.max(1, Math.round(fraction * drain.steadyPerSecond)));
+      holds.push({ fraction, ...hold });
+      log(
+        `worker-rate: hold at ${hold.targetPerSecond}/s (${fraction} of the drain rate) for ${HOLD_SECONDS} s: published ${hold.publishedPerSecond}/s, applied ${hold.appliedPerSecond}/s, ${hold.held ? 'held' : 'NOT held'}; each second ready/outstanding ${hold.depths.map((d) => `${d.depth}/${d.outstanding}`).join(' ')}`,
+      );
+      // Let the worker catch up before the next, lower rate.
+      totalSent += hold.sent;
+      for (let waited = 0; (await processedCount(db)) - before < totalSent && waited < 60_000; waited += 250) await sleep(250);
+      if (hold.held) break;
+    }
+    const heldAt = holds.find((h) => h.held);
+    return { batchSize: 100, batchWaitMs: 20, partitions: PARTITIONS, users: users.length, publishSeconds: +publishSeconds.toFixed(1), drain, holds, sustainedPerSecond: heldAt ? heldAt.appliedPerSecond : null };
+  } finally {
+    await stop(worker?.child);
+    await stop(api.child);
+    await queue.close();
+    await db.end();
+  }
+}
+
+/** Writes at a fixed rate; PostgreSQL (behind the proxy) stalls from `pauseAt` for BROWNOUT_PAUSE_S. */
+async function brownoutRun(label, base, tokens, proxy, rate) {
+  const seconds = BROWNOUT_PAUSE_S + 15;
+  const pauseAt = 8_000;
+  const resumeAt = pauseAt + BROWNOUT_PAUSE_S * 1000;
+  const timers = [setTimeout(() => proxy.pause(), pauseAt), setTimeout(() => proxy.resume(), resumeAt)];
+  try {
+    const { records, skipped } = await openLoad({
+      url: `${base}/v1/tasks`,
+      tokens,
+      body: WRITE_BODY,
+      rate,
+      seconds,
+      timeoutMs: 60_000,
+    });
+    const before = stats(records.filter((r) => r.start < pauseAt));
+    const during = stats(records.filter((r) => r.start >= pauseAt && r.start < resumeAt));
+    const after = stats(records.filter((r) => r.start >= resumeAt));
+    log(`brownout ${label}: before ${JSON.stringify(before)}`);
+    log(`brownout ${label}: during the ${BROWNOUT_PAUSE_S} s stall ${JSON.stringify(during)}`);
+    log(`brownout ${label}: after ${JSON.stringify(after)}${skipped ? `; ${skipped} requests not sent (too many in flight)` : ''}`);
+    return { rate, pauseSeconds: BROWNOUT_PAUSE_S, before, during, after, skipped };
+  } finally {
+    timers.forEach(clearTimeout);
+    proxy.resume();
+  }
+}
+
+async function brownoutCase(paths, rate) {
+  const target = new URL(run.dbUrl);
+  const result = {};
+  for (const writePath of paths) {
+    const proxy = await startPausableProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(run.dbUrl);
+    viaProxy.port = String(proxy.port);
+    const env = { WRITE_PATH: writePath, DATABASE_URL: viaProxy.toString(), COMMAND_QUEUE_NAME: run.queueFor(`${writePath}-brownout`) };
+    const api = await startApi(env);
+    // The queued path's worker, on the same stalled database: it holds its batch and catches up.
+    const worker = writePath === 'queued' ? await startWorker(env) : undefined;
+    try {
+      const tokens = (await users(api.base, `brownout-${writePath}`, 50)).map((u) => u.token);
+      result[writePath] = await brownoutRun(writePath, api.base, tokens, proxy, rate);
+    } finally {
+      await stop(worker?.child);
+      await stop(api.child);
+      await proxy.close();
+    }
+  }
+  return result;
+}
+
+// ---- setup and teardown ----
+
+async function cleanup() {
+  const errors = [];
+  await (async () => {
+    const c = new pg.Client({ connectionString: PG });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${run.dbName} WITH (FORCE)`);
+    await c.end();
+  })().catch((e) => errors.push(`database: ${e.message}`));
+  await (async () => {
+    const conn = await amqp.connect(AMQP);
+    const ch = await conn.createChannel();
+    for (const queue of run.queues) {
+      for (let p = 0; p < PARTITIONS; p++) await ch.deleteQueue(`${queue}.p${p}`);
+      await ch.deleteQueue(`${queue}.dead`);
+      await ch.deleteExchange(queue);
+      await ch.deleteExchange(`${queue}.dlx`);
+    }
+    await conn.close();
+  })().catch((e) => errors.push(`rabbitmq: ${e.message}`));
+  await (async () => {
+    const redis = new Redis(REDIS, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${run.redisPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+  })().catch((e) => errors.push(`redis: ${e.message}`));
+  if (errors.length) process.stderr.write(`cleanup: ${errors.join('; ')}\n`);
+}
+
+async function main() {
+  const admin = new pg.Client({ connectionString: PG });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${run.dbName}`);
+  await admin.end();
+  const dbUrl = new URL(PG);
+  dbUrl.pathname = `/${run.dbName}`;
+  run.dbUrl = dbUrl.toString();
+
+  const ctx = {
+    async bare(getBytes, postBytes = 500) {
+      const port = await freePort();
+      const child = await start(process.execPath, ['load-tests/bench/bare-fastify.mjs'], { PORT: String(port), BODY_BYTES: String(getBytes), POST_BODY_BYTES: String(postBytes) }, 'ready');
+      return { child, base: `http://127.0.0.1:${port}` };
+    },
+  };
+
+  const result = { at: new Date().toISOString(), node: process.version, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, cases: CASES };
+  try {
+    if (CASES.includes('read')) result.read = await readCase(ctx);
+    if (CASES.includes('sync-write')) result.syncWrite = await writeCase(ctx, 'sync');
+    if (CASES.includes('queued-write')) result.queuedWrite = await writeCase(ctx, 'queued');
+    if (CASES.includes('worker-rate')) result.workerRate = await workerRateCase();
+    if (CASES.includes('brownout')) {
+      const paths = (process.env.BENCH_BROWNOUT_PATHS ?? 'sync,queued').split(',');
+      // Moderate load: half of what the sync path sustained in this run (it must keep up before
+      // the stall, or the stall is not what is measured), else 50/s; the same rate for both paths.
+      const syncRate = result.syncWrite ? median(result.syncWrite.rounds.map((r) => r.product.okPerSecond)) : undefined;
+      const rate = BROWNOUT_RATE ?? (syncRate ? Math.max(10, Math.round(syncRate / 2)) : 50);
+      result.brownout = await brownoutCase(paths, rate);
+    }
+  } finally {
+    for (const c of children) await stop(c);
+    await cleanup();
+  }
+
   mkdirSync(path.join(ROOT, 'load-tests/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'load-tests/results/latest.json'), JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`\ncached GET /v1/tasks vs bare Fastify: ${result.medianRatio}x (target >= 0.35x); details in load-tests/results/latest.json\n`);
+  log('');
+  if (result.read) log(`cached GET /v1/tasks vs bare Fastify: ${result.read.medianRatio}x (target >= 0.35x)`);
+  if (result.syncWrite) log(`sync POST /v1/tasks (201) vs bare Fastify POST: ${result.syncWrite.medianRatio}x (target >= 0.12x)`);
+  if (result.queuedWrite) log(`queued POST /v1/tasks (202) vs bare Fastify POST: ${result.queuedWrite.medianRatio}x (target >= 0.28x)`);
+  if (result.workerRate) log(`worker: ${result.workerRate.drain.steadyPerSecond} commands/s draining a backlog; sustained without growth: ${result.workerRate.sustainedPerSecond ?? 'none of the rates tried'}/s`);
+  for (const [p, b] of Object.entries(result.brownout ?? {})) {
+    log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);
+  }
+  log('details in load-tests/results/latest.json');
 }
 
 main().then(

@@ -1,6 +1,7 @@
 import { v7 } from 'uuid';
 import { COMMAND_QUEUE, type CommandQueue, TaskCommandTypes } from '@ln/application';
 import { type TestApp, startTestApp } from '../support/app';
+import { describeWithService } from '../support/services';
 
 /** Prometheus metrics of the api and of the worker role, both in one embedded process. */
 describe('GET /metrics [embedded]', () => {
@@ -47,5 +48,86 @@ describe('GET /metrics [embedded]', () => {
     expect(text).toMatch(/^ln_outbox_pending_events \d+/m);
     expect(text).toMatch(/^ln_outbox_oldest_pending_seconds /m);
     expect(text).toMatch(/^ln_process_cpu_seconds_total /m);
+    // The command queue, counted at scrape time: the applied command is no longer waiting.
+    expect(value(text, /^ln_command_persistence_lag_seconds_count /)).toBe(1);
+    for (let p = 0; p < 4; p++) expect(text).toMatch(new RegExp(`^ln_command_queue_depth\\{partition="${p}"\\} \\d+$`, 'm'));
+    expect(text).toMatch(/^ln_command_dead_letters 0$/m);
+    expect(text).toMatch(/^ln_command_queue_stats_up 1$/m);
+    // Counts are cached for a second: an earlier scrape may still show the command waiting.
+    await eventually('the depth to drop to 0', async () => sum(await scrape(), /^ln_command_queue_depth\{/) === 0);
+  });
+});
+
+const sum = (text: string, series: RegExp) =>
+  text
+    .split('\n')
+    .filter((l) => series.test(l))
+    .reduce((total, l) => total + Number(l.split(' ').pop()), 0);
+
+async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The api and the worker as separate roles on RabbitMQ: what waits is counted by both. */
+describeWithService('rabbitmq', 'GET /metrics: command queue depth and persistence lag [services]', () => {
+  let api: TestApp | undefined;
+  let worker: TestApp | undefined;
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  const scrape = async (t: TestApp) => {
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    return res.body;
+  };
+
+  it('counts commands published and not yet consumed per partition, then the worker applies them and observes their lag', async () => {
+    api = await startTestApp('services', { ROLE: 'api', COMMAND_PARTITIONS: '3' });
+    const post = (url: string, body: unknown, token?: string) =>
+      api!.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: JSON.stringify(body) });
+    const user = (await post('/v1/auth/register', { email: 'depth@example.com', password: 'long enough' })).json();
+    const token = (await post('/v1/auth/login', { email: 'depth@example.com', password: 'long enough' })).json().accessToken;
+    const task = (await post('/v1/tasks', { title: 'to complete' }, token)).json();
+
+    // No worker yet: three commands wait in the user's partition.
+    const queue = api.app.get<CommandQueue>(COMMAND_QUEUE);
+    const issuedAt = new Date().toISOString();
+    for (let i = 0; i < 3; i++) {
+      await queue.send({ commandId: v7(), userId: user.id, type: TaskCommandTypes.Complete, payload: { id: task.id }, issuedAt });
+    }
+    let text = '';
+    await eventually('the api to count 3 waiting commands', async () => {
+      text = await scrape(api!);
+      return sum(text, /^ln_command_queue_depth\{/) === 3;
+    });
+    expect(text.split('\n').filter((l) => /^ln_command_queue_depth\{partition="\d"\} /.test(l))).toHaveLength(3);
+    expect(text).toMatch(/^ln_command_dead_letters 0$/m);
+
+    // A worker process on the same database and queues, with its own metrics endpoint.
+    const env = api.env;
+    worker = await startTestApp('services', {
+      ROLE: 'worker',
+      COMMAND_PARTITIONS: '3',
+      DATABASE_URL: env.DATABASE_URL,
+      REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX,
+      COMMAND_QUEUE_NAME: env.COMMAND_QUEUE_NAME,
+      JWT_SECRET: env.JWT_SECRET,
+    });
+    await eventually('the worker to decide the 3 commands', async () => {
+      text = await scrape(worker!);
+      return sum(text, /^ln_command_persistence_lag_seconds_count /) === 3;
+    });
+    // One applied, two rejected (already done): each observed after its batch committed.
+    expect(sum(text, /^ln_commands_total\{outcome="(applied|rejected)"\}/)).toBe(3);
+    await eventually('both roles to count an empty queue', async () => {
+      const [a, w] = await Promise.all([scrape(api!), scrape(worker!)]);
+      return [a, w].every((t) => sum(t, /^ln_command_queue_depth\{/) === 0 && /^ln_command_queue_stats_up 1$/m.test(t));
+    });
   });
 });

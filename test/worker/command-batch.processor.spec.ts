@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type ApplyCommandBatch, type CommandDelivery, type CommandQueue, DependencyUnavailable } from '@ln/application';
+import { Metrics } from '@ln/adapters/observability';
 import { CommandBatchProcessor } from '../../apps/worker/src/commands/command-batch.processor';
 
 function delivery(id: string) {
@@ -64,5 +65,34 @@ describe('CommandBatchProcessor', () => {
       ['poison', 0, 1],
       ['c', 1, 0],
     ]);
+  });
+
+  it('observes the persistence lag (issuedAt to commit) of each command once its batch has committed', async () => {
+    const metrics = new Metrics();
+    const lagCount = async () => (await metrics.commandPersistenceLag.get()).values.find((v) => v.metricName === 'ln_command_persistence_lag_seconds_count')?.value;
+    let committed = false;
+    const { fake } = applier(() => {
+      committed = true;
+    });
+    const issued = (id: string, secondsAgo: number) => {
+      const d = delivery(id);
+      return { ...d, envelope: { ...d.envelope, issuedAt: new Date(Date.now() - secondsAgo * 1000).toISOString() } };
+    };
+    const batch = [issued('a', 3), issued('b', 3), delivery('no-issuedAt')];
+    expect(await lagCount()).toBe(0);
+    await new CommandBatchProcessor(fake, queue, settings, metrics).process(batch);
+    expect(committed).toBe(true);
+    expect(await lagCount()).toBe(2);
+    const sum = (await metrics.commandPersistenceLag.get()).values.find((v) => v.metricName === 'ln_command_persistence_lag_seconds_sum')?.value ?? 0;
+    expect(sum).toBeGreaterThanOrEqual(6);
+  });
+
+  it('does not observe the lag of a batch that did not commit', async () => {
+    const metrics = new Metrics();
+    const { fake } = applier(() => {
+      throw new Error('bug');
+    });
+    await new CommandBatchProcessor(fake, queue, settings, metrics).process([delivery('a')]);
+    expect((await metrics.commandPersistenceLag.get()).values.find((v) => v.metricName === 'ln_command_persistence_lag_seconds_count')?.value).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ export * from './ports/cache.port';
 export * from './ports/event-transport.port';
 export * from './ports/unit-of-work.port';
 export * from './ports/readiness.port';
+export * from './ports/command-queue-stats.port';
 export * from './errors/application-errors';
 export * from './ports/account-reader.port';
 export * from './auth/shared/session-issuer';

@@ -41,12 +41,30 @@ export class CommandBatchProcessor implements OnApplicationBootstrap, BeforeAppl
     await this.subscription?.close();
   }
 
+  /**
+   * Persistence lag (the api's issuedAt -> this batch's commit) of each command the batch applied
+   * or rejected. A duplicate (already in the inbox) was committed before and is not observed; the
+   * applier only says how many there were, so in a batch with duplicates only first deliveries
+   * (which cannot normally be duplicates) are observed.
+   */
+  private observeLag(batch: readonly CommandDelivery[], duplicates: number): void {
+    const lag = this.metrics?.commandPersistenceLag;
+    if (!lag) return;
+    const committedAt = Date.now();
+    for (const delivery of batch) {
+      if (duplicates > 0 && delivery.deliveryCount > 1) continue;
+      const issuedAt = Date.parse(delivery.envelope.issuedAt);
+      if (Number.isFinite(issuedAt)) lag.observe(Math.max(0, committedAt - issuedAt) / 1000);
+    }
+  }
+
   async process(batch: readonly CommandDelivery[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const stop = this.metrics?.commandBatchSeconds.startTimer();
         const counts = await this.applier.apply(batch);
         stop?.();
+        this.observeLag(batch, counts.duplicates);
         this.metrics?.commandBatchSize.observe(batch.length);
         this.metrics?.commands.inc({ outcome: 'applied' }, counts.applied);
         this.metrics?.commands.inc({ outcome: 'rejected' }, counts.rejected);

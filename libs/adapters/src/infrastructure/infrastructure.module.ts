@@ -9,7 +9,9 @@ import {
   CLOCK,
   COMMAND_INBOX,
   COMMAND_QUEUE,
+  COMMAND_QUEUE_STATS,
   type CommandQueue,
+  type CommandQueueStats,
   type Clock,
   EVENT_INBOX,
   EVENT_TRANSPORT,
@@ -229,11 +231,20 @@ export class InfrastructureModule {
       },
       {
         provide: COMMAND_QUEUE,
-        useFactory: (): CommandQueue => {
+        useFactory: (): CommandQueue & CommandQueueStats => {
           const log = new Logger('CommandQueue');
           const options = { partitions: config.commands.partitions, maxDeliveries: config.commands.deliveryLimit, onError: (message: string) => log.warn(message) };
           return config.transport.kind === 'rabbitmq' ? new RabbitMqCommandQueue({ url: config.transport.url, prefix: config.commands.queueName, publishTimeoutMs: config.commands.confirmTimeoutMs, ...options }) : new InProcessCommandQueue(options);
         },
+      },
+      {
+        provide: COMMAND_QUEUE_STATS,
+        // Both adapters count their own queues; registering here serves the gauges in every role.
+        useFactory: (queue: CommandQueue & CommandQueueStats, metrics: Metrics): CommandQueueStats => {
+          metrics.watchCommandQueue(queue);
+          return queue;
+        },
+        inject: [COMMAND_QUEUE, Metrics],
       },
       {
         provide: READINESS_PROBES,

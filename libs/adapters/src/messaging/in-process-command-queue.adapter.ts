@@ -4,6 +4,8 @@ import {
   type CommandDelivery,
   type CommandEnvelope,
   type CommandQueue,
+  type CommandQueueDepths,
+  type CommandQueueStats,
   type Subscription,
 } from '@ln/application';
 
@@ -71,7 +73,7 @@ interface Consumer {
  * single-active-consumer), batches bounded by size and wait, retry to the front of the partition,
  * dead-lettering past maxDeliveries, and an envelope that went over a wire.
  */
-export class InProcessCommandQueue implements CommandQueue {
+export class InProcessCommandQueue implements CommandQueue, CommandQueueStats {
   readonly partitions: number;
   private readonly maxDeliveries: number;
   private readonly closeTimeoutMs: number;
@@ -137,6 +139,11 @@ export class InProcessCommandQueue implements CommandQueue {
   /** Commands waiting in the partitions (not counting a batch in progress). */
   depth(): number {
     return this.queues.reduce((sum, queue) => sum + queue.length, 0);
+  }
+
+  /** Per partition, the commands waiting (not in a batch in progress); and the dead ones. */
+  async depths(): Promise<CommandQueueDepths> {
+    return { partitions: this.queues.map((queue) => queue.length), deadLetters: this.dead.length };
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,8 @@ import {
   type CommandDelivery,
   type CommandEnvelope,
   type CommandQueue,
+  type CommandQueueDepths,
+  type CommandQueueStats,
   type ReadinessProbe,
   type Subscription,
 } from '@ln/application';
@@ -57,7 +59,7 @@ export interface RabbitMqCommandQueueOptions {
  * Topology is asserted in channel setup functions, which amqp-connection-manager re-runs after
  * every reconnect, so a broker restart (or a deleted queue) heals itself.
  */
-export class RabbitMqCommandQueue implements CommandQueue {
+export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
   readonly prefix: string;
   readonly partitions: number;
   private readonly deadLetterExchange: string;
@@ -76,6 +78,8 @@ export class RabbitMqCommandQueue implements CommandQueue {
   /** commandIds the broker returned as unroutable (basic.return arrives before the confirm). */
   private readonly unroutable = new Set<string>();
   private readonly link: RabbitMqLink;
+  /** A plain channel kept for depths(); dropped when it closes or stops answering. */
+  private statsChannel?: Promise<Channel>;
   private closing?: Promise<void>;
 
   constructor(options: RabbitMqCommandQueueOptions) {
@@ -264,6 +268,48 @@ export class RabbitMqCommandQueue implements CommandQueue {
     }
   }
 
+  /**
+   * Ready messages per partition queue and in the dead-letter queue (passive `queue.declare`s on a
+   * channel of their own). Never waits for a connection: when there is none it rejects at once,
+   * and a broker that does not answer within `timeoutMs` makes it reject (its channel is dropped).
+   */
+  async depths(timeoutMs: number): Promise<CommandQueueDepths> {
+    if (this.closing) throw new Error('RabbitMqCommandQueue is closed');
+    const connection = this.manager.connection;
+    if (!connection) throw new Error(`RabbitMQ at ${this.where} is not connected${this.lastConnectErrorText()}`);
+    const opened = (this.statsChannel ??= this.openStatsChannel(connection));
+    const counting = (async () => {
+      const channel = await opened;
+      const names = [...Array.from({ length: this.partitions }, (_, n) => `${this.prefix}.p${n}`), this.deadQueue];
+      // amqplib runs one RPC at a time per channel and queues the rest: one round trip each.
+      const counts = await Promise.all(names.map(async (name) => (await channel.checkQueue(name)).messageCount));
+      return { partitions: counts.slice(0, this.partitions), deadLetters: counts[this.partitions] };
+    })();
+    try {
+      return await withTimeout(counting, timeoutMs, () => `RabbitMQ at ${this.where} did not count the command queues within ${timeoutMs} ms`);
+    } catch (error: unknown) {
+      // A missing queue (404) has closed the channel already; a stuck one must not be reused.
+      if (this.statsChannel === opened) this.statsChannel = undefined;
+      counting.catch(() => undefined);
+      void opened.then((channel) => channel.close()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private openStatsChannel(connection: ChannelModel): Promise<Channel> {
+    const opening = connection.createChannel().then((channel) => {
+      channel.on('error', () => undefined);
+      channel.on('close', () => {
+        if (this.statsChannel === opening) this.statsChannel = undefined;
+      });
+      return channel;
+    });
+    opening.catch(() => {
+      if (this.statsChannel === opening) this.statsChannel = undefined;
+    });
+    return opening;
+  }
+
   async ping(timeoutMs: number): Promise<void> {
     if (this.closing) throw new Error('RabbitMqCommandQueue is closed');
     await this.link.ping(timeoutMs);
@@ -272,6 +318,9 @@ export class RabbitMqCommandQueue implements CommandQueue {
   async close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.consumers].map((c) => c.close()));
+      const stats = this.statsChannel;
+      this.statsChannel = undefined;
+      await stats?.then((channel) => channel.close()).catch(() => undefined);
       // Rejects whatever still waits for a confirm, so no send() hangs past close.
       await this.publisher.close().catch(() => undefined);
       await this.manager.close();

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CommandQueueDepths, CommandQueueStats } from '@ln/application';
 
 /**
  * The process's Prometheus metrics, on a registry of its own (not prom-client's global one, so
@@ -120,5 +121,74 @@ export class Metrics {
         }
       },
     });
+  }
+
+  // ---- Command queue: depth, dead letters, persistence lag ----
+
+  readonly commandPersistenceLag = new Histogram({
+    name: 'ln_command_persistence_lag_seconds',
+    help: "From the api accepting a queued command (its issuedAt) to the commit of the batch that applied or rejected it",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  /**
+   * `ln_command_queue_depth{partition}` and `ln_command_dead_letters`, counted by the broker when
+   * Prometheus scrapes. One count serves both gauges and any scrape within `cacheMs` of it; a count
+   * that fails or takes longer than `timeoutMs` reports **nothing** for both (the series are absent
+   * from that scrape, never a stale or made-up number) and `ln_command_queue_stats_up` 0.
+   */
+  watchCommandQueue(stats: CommandQueueStats, options: { timeoutMs?: number; cacheMs?: number } = {}): void {
+    const timeoutMs = options.timeoutMs ?? 1000;
+    const cacheMs = options.cacheMs ?? 1000;
+    let last: { at: number; depths: Promise<CommandQueueDepths | undefined> } | undefined;
+    const read = (): Promise<CommandQueueDepths | undefined> => {
+      if (last && Date.now() - last.at < cacheMs) return last.depths;
+      const depths = boundedRead(() => stats.depths(timeoutMs), timeoutMs);
+      last = { at: Date.now(), depths };
+      return depths;
+    };
+    new Gauge({
+      name: 'ln_command_queue_depth',
+      help: 'Commands ready in each command partition queue (published, not yet delivered to a worker)',
+      labelNames: ['partition'] as const,
+      registers: [this.registry],
+      async collect() {
+        const depths = await read();
+        this.reset();
+        depths?.partitions.forEach((count, partition) => this.set({ partition: String(partition) }, count));
+      },
+    });
+    new Gauge({
+      name: 'ln_command_dead_letters',
+      help: 'Commands in the dead-letter queue, waiting for an operator (npm run dead-letters)',
+      registers: [this.registry],
+      async collect() {
+        const depths = await read();
+        if (depths) this.set(depths.deadLetters);
+        else this.remove({});
+      },
+    });
+    new Gauge({
+      name: 'ln_command_queue_stats_up',
+      help: '1 when the broker answered the last count of the command queues in time, else 0 (and the depth series are absent)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await read()) ? 1 : 0);
+      },
+    });
+  }
+}
+
+/** The read's result, or undefined when it fails or does not settle within `timeoutMs`. Never rejects. */
+async function boundedRead<T>(read: () => Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  try {
+    return await Promise.race([read().catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
