@@ -15,20 +15,26 @@ export function outboxPartitionKey(userId: string): number {
 }
 
 /**
- * Appends events to the outbox with the caller's transaction: never on its own. It also queues a
- * NOTIFY per owner, which PostgreSQL (and PGlite) deliver only when the transaction commits, so
- * a relay is woken exactly when the rows become visible, and never by a write that rolled back.
+ * The outbox append as CTEs for one statement: `outbox_rows` inserts the events (unnest keeps
+ * the array order, so positions follow event order) and `outbox_notified` queues one NOTIFY per
+ * owner, which PostgreSQL (and PGlite) deliver only when the statement's transaction commits: a
+ * relay is woken exactly when the rows become visible, and never by a write that rolled back.
+ * Parameters start at `$first`; `guard` (SQL) may make the insert conditional on an earlier CTE.
  */
-export async function appendToOutbox(manager: EntityManager, events: readonly DomainEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export function outboxStatement(events: readonly DomainEvent[], first: number, guard = 'TRUE'): { ctes: string; params: unknown[] } {
   const keys = events.map((e) => outboxPartitionKey(e.userId));
-  // One statement for the batch; unnest keeps the array order, so positions follow event order.
-  await manager.query(
-    `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, user_id, aggregate_version,
-                         occurred_at, event, partition_key)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::int[],
-                          $7::timestamptz[], $8::jsonb[], $9::bigint[])`,
-    [
+  const $ = (n: number) => `$${first + n}`;
+  return {
+    ctes: `outbox_rows AS (
+      INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, user_id, aggregate_version,
+                          occurred_at, event, partition_key)
+      SELECT * FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::uuid[], ${$(4)}::uuid[], ${$(5)}::int[],
+                           ${$(6)}::timestamptz[], ${$(7)}::jsonb[], ${$(8)}::bigint[])
+       WHERE ${guard}
+      RETURNING partition_key),
+    outbox_notified AS (
+      SELECT count(pg_notify(${$(9)}, k::text)) AS n FROM (SELECT DISTINCT partition_key AS k FROM outbox_rows) AS keys)`,
+    params: [
       events.map((e) => e.eventId),
       events.map((e) => e.type),
       events.map((e) => e.aggregateType),
@@ -38,8 +44,14 @@ export async function appendToOutbox(manager: EntityManager, events: readonly Do
       events.map((e) => new Date(e.occurredAt).toISOString()),
       events.map((e) => JSON.stringify(e)),
       keys,
+      OUTBOX_CHANNEL,
     ],
-  );
-  // Identical notifications in one transaction are folded into one by the server.
-  await manager.query(`SELECT pg_notify($1, k::text) FROM unnest($2::bigint[]) AS k`, [OUTBOX_CHANNEL, [...new Set(keys)]]);
+  };
+}
+
+/** Appends events to the outbox with the caller's transaction: never on its own. One round trip. */
+export async function appendToOutbox(manager: EntityManager, events: readonly DomainEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const { ctes, params } = outboxStatement(events, 1);
+  await manager.query(`WITH ${ctes} SELECT (SELECT n FROM outbox_notified) AS notified`, params);
 }

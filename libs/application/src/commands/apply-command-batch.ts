@@ -59,8 +59,10 @@ export class ApplyCommandBatch {
     const stored = new Map<string, { taskId: string; version: number }>();
     await this.uow.run(async () => {
       stored.clear();
+      // A timezone read once per user per batch: a batch's commands share its transaction.
+      const timezones = new Map<string, Promise<string>>();
       for (const delivery of batch) {
-        const outcome = await this.applyOne(delivery.envelope, stored);
+        const outcome = await this.applyOne(delivery.envelope, stored, timezones);
         counts[outcome] += 1;
       }
     });
@@ -71,12 +73,16 @@ export class ApplyCommandBatch {
     return counts;
   }
 
-  private async applyOne(envelope: CommandEnvelope, stored: Map<string, { taskId: string; version: number }>): Promise<'applied' | 'rejected' | 'duplicates'> {
+  private async applyOne(
+    envelope: CommandEnvelope,
+    stored: Map<string, { taskId: string; version: number }>,
+    timezones: Map<string, Promise<string>>,
+  ): Promise<'applied' | 'rejected' | 'duplicates'> {
     if (await this.inbox.find(envelope.commandId)) return 'duplicates';
     const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
     try {
       // Stamped with the time the api accepted it: the stored task is the one the 202 announced.
-      const result = await this.uow.savepoint(() => commandScope.run({ now: acceptedAt(envelope) }, () => this.commands.execute(commandOf(envelope))));
+      const result = await this.uow.savepoint(() => commandScope.run({ now: acceptedAt(envelope), timezones }, () => this.commands.execute(commandOf(envelope))));
       const resourceId = resourceOf(envelope, result);
       await this.inbox.record({ ...record, status: 'applied', resourceId, problem: null });
       const version = versionOf(result);

@@ -12,6 +12,8 @@ import type { TaskPlan } from './task-plan';
 export interface CommandScope {
   readonly now?: Date;
   readonly plan?: TaskPlan;
+  /** Timezones already read in this worker batch (one read per user per batch). */
+  readonly timezones?: Map<string, Promise<string>>;
 }
 
 export const commandScope = new AsyncLocalStorage<CommandScope>();

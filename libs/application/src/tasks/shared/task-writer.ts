@@ -50,8 +50,16 @@ export class TaskWriter {
   }
 
   async timezoneOf(userId: string): Promise<string> {
-    const plan = commandScope.getStore()?.plan;
-    return plan ? plan.timezone() : this.storedTimezoneOf(userId);
+    const scope = commandScope.getStore();
+    if (scope?.plan) return scope.plan.timezone();
+    if (!scope?.timezones) return this.storedTimezoneOf(userId);
+    let known = scope.timezones.get(userId);
+    if (!known) {
+      known = this.storedTimezoneOf(userId);
+      scope.timezones.set(userId, known);
+      known.catch(() => scope.timezones?.delete(userId));
+    }
+    return known;
   }
 
   /** The account's timezone as stored (not through a plan). */
