@@ -289,3 +289,41 @@ describeWithService('rabbitmq', 'queued writes while RabbitMQ is unreachable', (
     expect((await call('GET', `/v1/tasks/${lost}`)).statusCode).toBe(404);
   });
 });
+
+describeWithService('rabbitmq', 'queued writes: a bound on one user\'s pending writes', () => {
+  let api: TestApp;
+  const tokens: string[] = [];
+
+  const call = (token: string, method: string, url: string, body?: unknown) =>
+    api.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      payload: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    // No worker: nothing gets applied, so pending writes pile up.
+    api = await startTestApp('queued', { ROLE: 'api', MAX_PENDING_WRITES_PER_USER: '3' });
+    for (const who of ['heavy', 'light']) {
+      const email = `${who}-${randomUUID()}@example.com`;
+      const post = (url: string, body: unknown) => api.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      await post('/v1/auth/register', { email, password: 'long enough' });
+      tokens.push((await post('/v1/auth/login', { email, password: 'long enough' })).json().accessToken);
+    }
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('past the bound a user gets 429 too_many_pending_writes with Retry-After; other users are not held back', async () => {
+    const [heavy, light] = tokens;
+    for (let i = 0; i < 3; i++) expect((await call(heavy, 'POST', '/v1/tasks', { title: `pending ${i}` })).statusCode).toBe(202);
+    const refused = await call(heavy, 'POST', '/v1/tasks', { title: 'one too many' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.json()).toMatchObject({ status: 429, code: 'too_many_pending_writes' });
+    expect((await call(heavy, 'GET', '/v1/tasks')).json().items.map((t: any) => t.title).sort()).toEqual(['pending 0', 'pending 1', 'pending 2']);
+    expect((await call(light, 'POST', '/v1/tasks', { title: 'not held back' })).statusCode).toBe(202);
+  });
+});

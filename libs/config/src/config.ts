@@ -47,6 +47,7 @@ const EnvSchema = z
     WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(20),
     WRITE_PATH: z.enum(['sync', 'queued']).default('sync'),
     COMMAND_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+    MAX_PENDING_WRITES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1_000),
   })
   .superRefine((env, ctx) => {
     // A split deployment shares state only through the services, so each role needs all three.
@@ -103,6 +104,8 @@ export interface AppConfig {
     readonly writePath: 'sync' | 'queued';
     /** How long the api waits for the broker's confirm before answering 503. */
     readonly confirmTimeoutMs: number;
+    /** Queued writes one user may have waiting; past it 429 `too_many_pending_writes`. */
+    readonly maxPendingPerUser: number;
   };
 }
 
@@ -149,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       batchWaitMs: e.WORKER_BATCH_WAIT_MS,
       writePath: e.WRITE_PATH,
       confirmTimeoutMs: e.COMMAND_CONFIRM_TIMEOUT_MS,
+      maxPendingPerUser: e.MAX_PENDING_WRITES_PER_USER,
     },
   };
 }

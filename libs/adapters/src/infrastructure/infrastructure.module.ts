@@ -21,6 +21,8 @@ import {
   type IdGenerator,
   READ_CACHE,
   PENDING_WRITES,
+  QUEUED_WRITES_SETTINGS,
+  type QueuedWritesSettings,
   TASK_READ_MODEL,
   TASK_REPOSITORY,
   PASSWORD_HASHER,
@@ -156,6 +158,10 @@ export class InfrastructureModule {
             ids,
           ),
         inject: [CLOCK, ID_GENERATOR],
+      },
+      {
+        provide: QUEUED_WRITES_SETTINGS,
+        useValue: { maxPendingPerUser: config.commands.maxPendingPerUser } satisfies QueuedWritesSettings,
       },
       {
         provide: AUTH_SETTINGS,

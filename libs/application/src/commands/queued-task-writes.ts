@@ -28,6 +28,26 @@ export class CommandQueueUnavailable extends DomainError {
   }
 }
 
+/** A user has this many writes accepted and not yet applied: they are asked to slow down. */
+export class TooManyPendingWrites extends DomainError {
+  readonly kind = 'rate_limited' as const;
+  readonly code = 'too_many_pending_writes';
+  override readonly retryAfterSeconds = 5;
+  constructor(limit: number) {
+    super(`${limit} of your writes are still waiting to be applied; retry shortly`);
+  }
+}
+
+export const QUEUED_WRITES_SETTINGS = Symbol('QueuedWritesSettings');
+
+export interface QueuedWritesSettings {
+  /**
+   * Writes one user may have accepted and not yet applied. Each plan reads them all, so without a
+   * bound a user writing through a long worker outage would make every one of their writes slower.
+   */
+  readonly maxPendingPerUser: number;
+}
+
 export interface Accepted {
   readonly commandId: string;
   readonly taskId: string;
@@ -69,6 +89,7 @@ export class QueuedTaskWrites {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(COMMAND_INBOX) private readonly inbox: CommandInbox,
+    @Inject(QUEUED_WRITES_SETTINGS) private readonly settings: QueuedWritesSettings,
   ) {}
 
   /**
@@ -148,6 +169,7 @@ export class QueuedTaskWrites {
     } catch (error) {
       throw new DependencyUnavailable('store of pending writes (Redis)', error);
     }
+    if (stored.length >= this.settings.maxPendingPerUser) throw new TooManyPendingWrites(this.settings.maxPendingPerUser);
     const local = this.unrecorded.get(userId);
     if (!local) return stored;
     const fresh = local.filter((w) => now.getTime() - Date.parse(w.acceptedAt) < UNRECORDED_KEPT_MS && !stored.some((s) => s.commandId === w.commandId));
