@@ -327,3 +327,36 @@ describeWithService('rabbitmq', 'queued writes: a bound on one user\'s pending w
     expect((await call(light, 'POST', '/v1/tasks', { title: 'not held back' })).statusCode).toBe(202);
   });
 });
+
+describeWithService('rabbitmq', 'queued writes while Redis is unreachable', () => {
+  let api: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: every Redis command fails at once.
+    api = await startTestApp('queued', { ROLE: 'api', REDIS_URL: 'redis://127.0.0.1:1' });
+    const post = (url: string, body: unknown) => api.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    await post('/v1/auth/register', { email: `noredis-${randomUUID()}@example.com`, password: 'long enough' });
+    const email = `noredis-${randomUUID()}@example.com`;
+    await post('/v1/auth/register', { email, password: 'long enough' });
+    token = (await post('/v1/auth/login', { email, password: 'long enough' })).json().accessToken;
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('refuses writes with 503 (a plan needs the user\'s pending writes) while reads go on from PostgreSQL', async () => {
+    const write = await api.app.inject({
+      method: 'POST',
+      url: '/v1/tasks',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ title: 'not without the overlay' }),
+    });
+    expect(write.statusCode).toBe(503);
+    expect(write.headers['retry-after']).toBeDefined();
+    expect(write.json()).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+    const read = await api.app.inject({ method: 'GET', url: '/v1/tasks', headers: { authorization: `Bearer ${token}` } });
+    expect(read.statusCode).toBe(200);
+    expect(read.json().items).toEqual([]);
+  });
+});
