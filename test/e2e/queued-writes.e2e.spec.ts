@@ -345,17 +345,23 @@ describeWithService('rabbitmq', 'queued writes while Redis is unreachable', () =
     await api?.close();
   });
 
-  it('refuses writes with 503 (a plan needs the user\'s pending writes) while reads go on from PostgreSQL', async () => {
-    const write = await api.app.inject({
-      method: 'POST',
-      url: '/v1/tasks',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      payload: JSON.stringify({ title: 'not without the overlay' }),
-    });
-    expect(write.statusCode).toBe(503);
-    expect(write.headers['retry-after']).toBeDefined();
-    expect(write.json()).toMatchObject({ status: 503, code: 'dependency_unavailable' });
-    const read = await api.app.inject({ method: 'GET', url: '/v1/tasks', headers: { authorization: `Bearer ${token}` } });
+  it('accepts a create (its plan needs no pending writes), refuses a write whose plan needs them with 503; reads go on', async () => {
+    const as = (method: string, url: string, body?: unknown) =>
+      api.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        payload: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // The broker has it: Redis is never the only copy. Its author cannot see it until a worker applies it.
+    const create = await as('POST', '/v1/tasks', { title: 'queued without the overlay' });
+    expect(create.statusCode).toBe(202);
+    // Planning an edit needs the user's pending writes (the task is one of them): not without them.
+    const edit = await as('PATCH', `/v1/tasks/${create.json().id}`, { title: 'edited' });
+    expect(edit.statusCode).toBe(503);
+    expect(edit.headers['retry-after']).toBeDefined();
+    expect(edit.json()).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+    const read = await as('GET', '/v1/tasks');
     expect(read.statusCode).toBe(200);
     expect(read.json().items).toEqual([]);
   });

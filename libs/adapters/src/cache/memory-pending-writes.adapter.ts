@@ -14,14 +14,14 @@ export class MemoryPendingWrites implements PendingWrites {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async add(userId: string, write: PendingWrite): Promise<boolean> {
+  async add(userId: string, write: PendingWrite): Promise<number | false> {
     this.sweep();
-    if (this.decided.has(`${userId}\u0000${write.commandId}`)) return true;
+    if (this.decided.has(`${userId}\u0000${write.commandId}`)) return this.byUser.get(userId)?.writes.size ?? 0;
     const entry = this.byUser.get(userId) ?? { writes: new Map<string, PendingWrite>(), expiresAt: 0 };
     entry.writes.set(write.commandId, write);
     entry.expiresAt = this.now() + this.ttlMs;
     this.byUser.set(userId, entry);
-    return true;
+    return entry.writes.size;
   }
 
   async list(userId: string): Promise<readonly PendingWrite[]> {

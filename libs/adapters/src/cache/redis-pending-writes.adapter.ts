@@ -11,10 +11,11 @@ export interface RedisPendingWritesOptions {
 
 /** Adds unless the command was already decided: the api's add can arrive after a fast worker's settle. */
 const ADD_SCRIPT = `
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`;
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return redis.call('HLEN', KEYS[1])`;
 
 /**
  * Forgets a decided command and marks it decided; for an applied one, also retires the task's
@@ -71,10 +72,9 @@ export class RedisPendingWrites implements PendingWrites {
     return `pw:{${userId}}:decided:${commandId}`;
   }
 
-  async add(userId: string, write: PendingWrite): Promise<boolean> {
+  async add(userId: string, write: PendingWrite): Promise<number | false> {
     try {
-      await this.client.lnPendingAdd(RedisPendingWrites.hash(userId), RedisPendingWrites.decided(userId, write.commandId), write.commandId, JSON.stringify(write), this.ttlMs);
-      return true;
+      return await this.client.lnPendingAdd(RedisPendingWrites.hash(userId), RedisPendingWrites.decided(userId, write.commandId), write.commandId, JSON.stringify(write), this.ttlMs);
     } catch (error) {
       this.report('add', error);
       return false;

@@ -64,6 +64,7 @@ const log = new Logger('QueuedWrites');
 
 /** How long this process plans on top of a write it could not record in the overlay store. */
 const UNRECORDED_KEPT_MS = 60_000;
+const KNOWN_PENDING_USERS = 100_000;
 
 /**
  * The api's side of the queued write path: plan the command (refusing at once what the worker
@@ -80,6 +81,8 @@ export class QueuedTaskWrites {
    * worker to have decided them.
    */
   private readonly unrecorded = new Map<string, PendingWrite[]>();
+  /** The user's pending count as of this process's last add or read: the bound is checked on it. */
+  private readonly knownPending = new Map<string, number>();
 
   constructor(
     private readonly commands: CommandBus,
@@ -109,8 +112,12 @@ export class QueuedTaskWrites {
 
   private async plan(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
     const now = this.clock.now();
-    const writes = await this.pendingOf(userId, now);
-    const plan = new TaskPlan(userId, new PendingOverlay(writes), this.writer.planSources());
+    // The user's pending writes are read when the plan first needs them (a create with a new id
+    // does not), and at once when the last count this process saw was at the bound.
+    let loaded: Promise<readonly PendingWrite[]> | undefined;
+    const writesOf = () => (loaded ??= this.pendingOf(userId, now));
+    if ((this.knownPending.get(userId) ?? 0) >= this.settings.maxPendingPerUser) await writesOf();
+    const plan = new TaskPlan(userId, async () => new PendingOverlay(await writesOf()), this.writer.planSources());
     // The api chooses a new task's id, so the 202 can name the resource before it exists.
     if (command instanceof CreateTaskCommand && !command.input.id) {
       const id = this.ids.next();
@@ -119,8 +126,8 @@ export class QueuedTaskWrites {
     }
     const commandId = retryKey ? uuidv5(`${userId}\n${retryKey}`, KEYED_COMMANDS) : this.ids.next();
     // The same keyed request again while its command is still pending: the same answer, no new plan.
-    if (retryKey && writes.some((w) => w.commandId === commandId)) {
-      const earlier = await this.earlier(userId, commandId, writes, plan);
+    if (retryKey && (await writesOf()).some((w) => w.commandId === commandId)) {
+      const earlier = await this.earlier(userId, commandId, await writesOf(), plan);
       if (earlier) return earlier;
     }
     let result: TaskView | { task: TaskView; created: boolean };
@@ -129,7 +136,7 @@ export class QueuedTaskWrites {
     } catch (error) {
       // A retry of a command that was accepted before (its answer lost with an api that died):
       // the command stands as it was, whatever planning it again says now.
-      const earlier = retryKey && error instanceof DomainError ? await this.earlier(userId, commandId, writes, plan) : null;
+      const earlier = retryKey && error instanceof DomainError ? await this.earlier(userId, commandId, await writesOf(), plan) : null;
       if (earlier) return earlier;
       throw error;
     }
@@ -147,8 +154,9 @@ export class QueuedTaskWrites {
     // plan that changes nothing is recorded too, so the command's status reads `accepted`.
     const state = saved?.changed ? saved.state : null;
     const write: PendingWrite = { commandId, type: wire.type, taskId: view.id, state, createFingerprint: saved?.createFingerprint ?? null, acceptedAt: envelope.issuedAt };
-    const recorded = await this.pending.add(userId, write).catch(() => false);
-    if (!recorded) {
+    const recorded = await this.pending.add(userId, write).catch(() => false as const);
+    if (recorded !== false) this.notePending(userId, recorded);
+    else {
       log.warn(`pending overlay not recorded for command ${commandId}; this api keeps planning on it`);
       this.unrecorded.set(userId, [...(this.unrecorded.get(userId) ?? []), write]);
     }
@@ -161,6 +169,17 @@ export class QueuedTaskWrites {
     };
   }
 
+  /** Remembers the last count of a user's pending writes seen here (bounded: the oldest users go first). */
+  private notePending(userId: string, count: number): void {
+    this.knownPending.delete(userId);
+    if (count === 0) return;
+    if (this.knownPending.size >= KNOWN_PENDING_USERS) {
+      const oldest = this.knownPending.keys().next().value;
+      if (oldest !== undefined) this.knownPending.delete(oldest);
+    }
+    this.knownPending.set(userId, count);
+  }
+
   /** The user's pending writes, as the store has them plus what this process could not record there. */
   private async pendingOf(userId: string, now: Date): Promise<readonly PendingWrite[]> {
     let stored: readonly PendingWrite[];
@@ -169,6 +188,7 @@ export class QueuedTaskWrites {
     } catch (error) {
       throw new DependencyUnavailable('store of pending writes (Redis)', error);
     }
+    this.notePending(userId, stored.length);
     if (stored.length >= this.settings.maxPendingPerUser) throw new TooManyPendingWrites(this.settings.maxPendingPerUser);
     const local = this.unrecorded.get(userId);
     if (!local) return stored;

@@ -26,9 +26,13 @@ export class TaskPlan implements TaskRepository {
   /** The task the command leaves behind, when it changes or creates one. */
   saved: { state: TaskState; createFingerprint: string | null; changed: boolean } | null = null;
 
+  /**
+   * @param overlayOf the user's pending writes, read on first use: a create with an id the api just
+   *   made never needs them, and the overlay is the part of a plan that grows with the user's backlog.
+   */
   constructor(
     readonly userId: string,
-    private readonly overlay: PendingOverlay,
+    private readonly overlayOf: () => Promise<PendingOverlay>,
     private readonly sources: PlanSources,
   ) {}
 
@@ -46,8 +50,8 @@ export class TaskPlan implements TaskRepository {
 
   async get(ownerId: string, id: string): Promise<Task | null> {
     if (ownerId !== this.userId) return null;
-    const stored = await this.storedState(id);
-    const effect = this.overlay.effect(id, stored ? stored.version : null);
+    const [stored, overlay] = await Promise.all([this.storedState(id), this.overlayOf()]);
+    const effect = overlay.effect(id, stored ? stored.version : null);
     const state = effect === undefined ? stored : effect;
     return state ? Task.restore(state) : null;
   }
@@ -57,10 +61,11 @@ export class TaskPlan implements TaskRepository {
 
   async claimOf(id: string): Promise<TaskIdClaim | null> {
     if (this.freshIds.has(id)) return null;
-    const pending = this.overlay.write(id);
+    const overlay = await this.overlayOf();
+    const pending = overlay.write(id);
     if (pending?.createFingerprint) {
       const stored = await this.storedState(id);
-      return { ownerId: this.userId, createFingerprint: pending.createFingerprint, deleted: this.overlay.effect(id, stored?.version ?? null) === null };
+      return { ownerId: this.userId, createFingerprint: pending.createFingerprint, deleted: overlay.effect(id, stored?.version ?? null) === null };
     }
     // Ids are never reused, so a cached claim only goes stale by appearing: the worker re-checks.
     const raw = await this.sources.cache.read(this.userId, `plan:claim:${id}`, async () => JSON.stringify(await this.sources.repository.claimOf(id)));
@@ -73,10 +78,11 @@ export class TaskPlan implements TaskRepository {
     );
     let { total, open } = JSON.parse(raw) as StepCounts;
     // Pending writes to this parent's steps move the counts: the step as stored, then as it will be.
-    for (const id of this.overlay.taskIds()) {
-      if (this.overlay.write(id)?.state.parentId !== parentId) continue;
+    const overlay = await this.overlayOf();
+    for (const id of overlay.taskIds()) {
+      if (overlay.write(id)?.state.parentId !== parentId) continue;
       const stored = await this.storedState(id);
-      const effect = this.overlay.effect(id, stored ? stored.version : null);
+      const effect = overlay.effect(id, stored ? stored.version : null);
       if (effect === undefined) continue;
       total += (effect ? 1 : 0) - (stored ? 1 : 0);
       open += (effect?.status === 'open' ? 1 : 0) - (stored?.status === 'open' ? 1 : 0);

@@ -35,9 +35,10 @@ export interface SettledCommand {
 export interface PendingWrites {
   /**
    * Records an accepted write, unless a worker already decided its command (a late add is dropped).
-   * Resolves false when the store could not be reached (reported, not thrown).
+   * Resolves to how many writes the user has pending now, or false when the store could not be
+   * reached (reported, not thrown).
    */
-  add(userId: string, write: PendingWrite): Promise<boolean>;
+  add(userId: string, write: PendingWrite): Promise<number | false>;
   /**
    * The user's pending writes, in no particular order. A read gets [] when the store cannot be
    * reached; a write's plan asks `strict`, and then an unreachable store rejects: planning on
