@@ -20,7 +20,7 @@ export class CommandsController {
     description: 'The Command-Id of a 202: `accepted` (in the broker), `applied`, or `rejected` with the problem a synchronous write would have answered.',
   })
   @ApiResponse({ status: 200, standardSchema: CommandStatusResponse })
-  @ApiProblems(400, 401, 404)
+  @ApiProblems(400, 401, 404, 503)
   async get(@CurrentCaller() caller: Caller, @Param('id', { schema: CommandIdParam }) id: string) {
     const s = await this.queries.execute(new GetCommandQuery(caller.userId, id));
     return {

@@ -32,7 +32,7 @@ const DESCRIPTIONS: Record<number, string> = {
   412: 'If-Match does not match the current version',
   413: 'Body larger than 64 KB (code: payload_too_large)',
   415: 'Body is not application/json',
-  429: 'Too many attempts; see Retry-After (code: too_many_attempts)',
+  429: 'Slow down; see Retry-After (codes: too_many_attempts, too_many_pending_writes)',
   503: 'A dependency is down; see Retry-After',
 };
 

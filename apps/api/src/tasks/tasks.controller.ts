@@ -106,7 +106,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Create a task', description: 'With a client-chosen UUIDv7 `id`, a retry with the same body answers the same task; another body is 409.' })
   @Queued(true)
   @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Location: /v1/tasks/{id}' })
-  @ApiProblems(400, 401, 409, 413, 422)
+  @ApiProblems(400, 401, 409, 413, 422, 429, 503)
   async create(
     @CurrentCaller() caller: Caller,
     @Body({ schema: CreateTaskRequest }) body: CreateTaskRequest,
@@ -123,7 +123,7 @@ export class TasksController {
   @Get()
   @ApiOperation({ summary: 'List tasks', description: 'Keyset pagination: pass `nextCursor` back as `cursor` with the same filters and sort.' })
   @ApiResponse({ status: 200, standardSchema: TaskPageResponse })
-  @ApiProblems(400, 401)
+  @ApiProblems(400, 401, 503)
   async list(@CurrentCaller() caller: Caller, @Query({ schema: ListTasksQueryParams }) q: ListTasksQueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const filter = {
       status: q.status,
@@ -146,7 +146,7 @@ export class TasksController {
   @IdParam
   @ApiOperation({ summary: 'Read a task', description: 'ETag is the version; send it back as If-Match on writes.' })
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404)
+  @ApiProblems(400, 401, 404, 503)
   async get(@CurrentCaller() caller: Caller, @Param('id', { schema: TaskIdParam }) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { etag, json } = await this.queries.execute(new GetTaskQuery(caller.userId, id));
     void reply.header('etag', etag).type('application/json');
@@ -160,7 +160,7 @@ export class TasksController {
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse, description: 'Replaced' })
   @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Created' })
-  @ApiProblems(400, 401, 404, 409, 412, 413)
+  @ApiProblems(400, 401, 404, 409, 412, 413, 429, 503)
   async replace(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdV7Param }) id: string,
@@ -182,7 +182,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Change some fields of a task' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 413)
+  @ApiProblems(400, 401, 404, 409, 412, 413, 429, 503)
   async edit(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdParam }) id: string,
@@ -203,7 +203,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Delete a task (a task with steps: delete the steps first)' })
   @Queued(false)
   @ApiResponse({ status: 204, description: 'Deleted' })
-  @ApiProblems(400, 401, 404, 409, 412)
+  @ApiProblems(400, 401, 404, 409, 412, 429, 503)
   async delete(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdParam }) id: string,
@@ -227,7 +227,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Mark done (a parent needs its steps closed first)' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422)
+  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async complete(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdParam }) id: string,
@@ -249,7 +249,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Record that the task failed, and why' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422)
+  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async fail(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdParam }) id: string,
@@ -271,7 +271,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Move the task later (counts a deferral)' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422)
+  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async postpone(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdParam }) id: string,
@@ -293,7 +293,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Reopen a done or failed task' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422)
+  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async reopen(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdParam }) id: string,
@@ -315,7 +315,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Drop the task (no longer meant to be done)' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422)
+  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async drop(
     @CurrentCaller() caller: Caller,
     @Param('id', { schema: TaskIdParam }) id: string,
