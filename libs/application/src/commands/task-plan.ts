@@ -50,7 +50,9 @@ export class TaskPlan implements TaskRepository {
 
   async get(ownerId: string, id: string): Promise<Task | null> {
     if (ownerId !== this.userId) return null;
-    const [stored, overlay] = await Promise.all([this.storedState(id), this.overlayOf()]);
+    // The overlay before storage, as every read does (a worker invalidates before it settles).
+    const overlay = await this.overlayOf();
+    const stored = await this.storedState(id);
     const effect = overlay.effect(id, stored ? stored.version : null);
     const state = effect === undefined ? stored : effect;
     return state ? Task.restore(state) : null;
@@ -73,12 +75,12 @@ export class TaskPlan implements TaskRepository {
   }
 
   async countSteps(ownerId: string, parentId: string): Promise<StepCounts> {
+    const overlay = await this.overlayOf();
     const raw = await this.sources.cache.read(this.userId, `plan:steps:${parentId}`, async () =>
       JSON.stringify(await this.sources.repository.countSteps(ownerId, parentId)),
     );
     let { total, open } = JSON.parse(raw) as StepCounts;
     // Pending writes to this parent's steps move the counts: the step as stored, then as it will be.
-    const overlay = await this.overlayOf();
     for (const id of overlay.taskIds()) {
       if (overlay.write(id)?.state.parentId !== parentId) continue;
       const stored = await this.storedState(id);

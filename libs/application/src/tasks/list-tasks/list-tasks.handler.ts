@@ -40,13 +40,12 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
     const shape = JSON.stringify([q.filter, q.sort, q.limit, q.after ?? null, byTime ? minute : null]);
     // The shape itself is the key (a hundred-odd bytes): cheaper than hashing it on every read.
     const key = `list:${shape}`;
-    const [json, writes] = await Promise.all([
-      this.cache.read(q.ownerId, key, async () => {
-        const page = await this.read.list({ ownerId: q.ownerId, filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now });
-        return JSON.stringify({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
-      }),
-      this.pending.list(q.ownerId),
-    ]);
+    // The overlay first, then the cache (see GetTaskHandler: a worker invalidates before it settles).
+    const writes = await this.pending.list(q.ownerId);
+    const json = await this.cache.read(q.ownerId, key, async () => {
+      const page = await this.read.list({ ownerId: q.ownerId, filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now });
+      return JSON.stringify({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+    });
     if (writes.length === 0) return json;
     return this.withPending(q, now, shape, json, new PendingOverlay(writes));
   }
