@@ -10,9 +10,12 @@
 //                 confirm) vs bare Fastify POST
 //   worker-rate   a backlog of commands drained by one worker process (ROLE=worker): commands/s,
 //                 then a publish at a fixed fraction of that rate to check the queue does not grow
+//   ceiling       (not in the default set) the yardsticks the write targets were set against:
+//                 a minimal Nest + JWT app doing one INSERT (CEILING=insert) or one confirmed
+//                 publish (CEILING=publish) per POST, vs bare Fastify POST (load-tests/bench/ceiling)
 //   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
 //                 latency of the requests issued during the stall, sync path vs queued path
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,7 +46,7 @@ const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -173,9 +176,14 @@ function appEnv(overrides) {
   };
 }
 
+// BENCH_PROFILE_DIR: the api runs with --cpu-prof into that folder (summarise with
+// `node load-tests/bench/profile-summary.mjs <file.cpuprofile>`). Profiling slows it: ratios from
+// such a run are not comparable.
+const PROFILE_ARGS = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+
 async function startApi(overrides = {}) {
   const port = await freePort();
-  const child = await start(process.execPath, ['dist/apps/server/src/main.js'], appEnv({ PORT: String(port), ...overrides }), ' ready: ');
+  const child = await start(process.execPath, [...PROFILE_ARGS, 'dist/apps/server/src/main.js'], appEnv({ PORT: String(port), ...overrides }), ' ready: ');
   return { child, base: `http://127.0.0.1:${port}` };
 }
 
@@ -260,6 +268,39 @@ async function readCase(ctx) {
   } finally {
     await stop(api.child);
   }
+}
+
+/** The ceiling app (load-tests/bench/ceiling/main.ts), compiled next to the product's dist/. */
+function buildCeiling() {
+  const swc = path.join(ROOT, 'node_modules/.bin/swc');
+  const r = spawnSync(swc, ['load-tests/bench/ceiling', '-d', 'dist', '--config-file', '.swcrc', '-C', `jsc.baseUrl=${ROOT}`, '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not build load-tests/bench/ceiling');
+}
+
+async function ceilingCase(ctx) {
+  buildCeiling();
+  const api = await startApi({ WRITE_PATH: 'sync' });
+  let tokens;
+  try {
+    tokens = (await users(api.base, 'ceiling', WRITE_USERS)).map((u) => u.token);
+  } finally {
+    await stop(api.child);
+  }
+  const out = {};
+  const body = JSON.stringify(WRITE_BODY);
+  for (const mode of ['insert', 'publish']) {
+    const port = await freePort();
+    const queue = run.queueFor('ceiling');
+    const child = await start(process.execPath, [...PROFILE_ARGS, 'dist/load-tests/bench/ceiling/main.js'], { CEILING: mode, PORT: String(port), DATABASE_URL: run.dbUrl, AMQP_URL: AMQP, CEILING_QUEUE: queue, JWT_SECRET: run.jwtSecret, NODE_ENV: 'production' }, ' ready: ');
+    const bare = await ctx.bare(1000);
+    try {
+      out[mode] = await compare(`ceiling ${mode}`, [bare.child.pid, `${bare.base}/v1/tasks`], [child.pid, `http://127.0.0.1:${port}/v1/tasks`], { method: 'POST', body, okStatus: 201, tokens });
+    } finally {
+      await stop(bare.child);
+      await stop(child);
+    }
+  }
+  return out;
 }
 
 const WRITE_USERS = Number(process.env.BENCH_WRITE_USERS ?? 200);
@@ -567,6 +608,7 @@ async function main() {
     if (CASES.includes('read')) result.read = await readCase(ctx);
     if (CASES.includes('sync-write')) result.syncWrite = await writeCase(ctx, 'sync');
     if (CASES.includes('queued-write')) result.queuedWrite = await writeCase(ctx, 'queued');
+    if (CASES.includes('ceiling')) result.ceiling = await ceilingCase(ctx);
     if (CASES.includes('worker-rate')) result.workerRate = await workerRateCase();
     if (CASES.includes('brownout')) {
       const paths = (process.env.BENCH_BROWNOUT_PATHS ?? 'sync,queued').split(',');
@@ -587,6 +629,7 @@ async function main() {
   if (result.read) log(`cached GET /v1/tasks vs bare Fastify: ${result.read.medianRatio}x (target >= 0.35x)`);
   if (result.syncWrite) log(`sync POST /v1/tasks (201) vs bare Fastify POST: ${result.syncWrite.medianRatio}x (target >= 0.12x)`);
   if (result.queuedWrite) log(`queued POST /v1/tasks (202) vs bare Fastify POST: ${result.queuedWrite.medianRatio}x (target >= 0.28x)`);
+  for (const [m, c] of Object.entries(result.ceiling ?? {})) log(`ceiling (minimal Nest + JWT + one ${m}) vs bare Fastify POST: ${c.medianRatio}x`);
   if (result.workerRate) log(`worker: ${result.workerRate.drain.steadyPerSecond} commands/s draining a backlog; sustained without growth: ${result.workerRate.sustainedPerSecond ?? 'none of the rates tried'}/s`);
   for (const [p, b] of Object.entries(result.brownout ?? {})) {
     log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);

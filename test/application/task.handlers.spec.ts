@@ -80,10 +80,10 @@ function world() {
   const log: string[] = [];
   const clock = new FixedClock(new Date('2026-03-01T09:00:10.000Z'));
   const ids = new SequentialIds();
-  const repo = new InMemoryTaskRepository(log);
+  const accounts = new FakeAccountReader({ [ALICE]: 'UTC', [BOB]: 'UTC', [SEOUL]: 'Asia/Seoul' });
+  const repo = new InMemoryTaskRepository(log, (id) => accounts.has(id));
   const readModel = new InMemoryTaskReadModel(repo);
   const cache = new RecordingReadCache(log);
-  const accounts = new FakeAccountReader({ [ALICE]: 'UTC', [BOB]: 'UTC', [SEOUL]: 'Asia/Seoul' });
   const writer = new TaskWriter(repo, accounts, cache, clock, ids, new ImmediateUnitOfWork());
   const pending = new MemoryPendingWrites();
   const create = new CreateTaskHandler(writer);
@@ -153,6 +153,8 @@ describe('CreateTask', () => {
   it('refuses a user without an account (UserNotFound), saving nothing', async () => {
     const w = world();
     await expect(w.create.execute(new CreateTaskCommand(NOBODY, { title: 'x' }))).rejects.toBeInstanceOf(UserNotFound);
+    // With a schedule the owner's timezone is read first, and that read finds no account.
+    await expect(w.create.execute(new CreateTaskCommand(NOBODY, { title: 'x', scheduledFor: '2026-03-02' }))).rejects.toBeInstanceOf(UserNotFound);
     expect(w.repo.rows.size).toBe(0);
     expect(w.cache.invalidations).toEqual([]);
   });

@@ -7,6 +7,7 @@ import {
   type TaskListFilter,
   type TaskSort,
   type TaskView,
+  UserNotFound,
 } from '@ln/application';
 import {
   type DomainEvent,
@@ -495,6 +496,52 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         expect((await tasks.get(owner, other.id))?.state).toEqual(other.state);
         await expect(outboxFor(other.id)).resolves.toHaveLength(1);
         await expect(outboxFor(original.id)).resolves.toHaveLength(1);
+      });
+
+      it('refuses a new task of an owner without an account with UserNotFound, writing nothing', async () => {
+        const orphan = newTask(eventContext(), nextId(), { title: 'No account' });
+        await expect(tasks.save(orphan)).rejects.toBeInstanceOf(UserNotFound);
+        await expect(countTasksWithId(orphan.id)).resolves.toBe(0);
+        await expect(outboxFor(orphan.id)).resolves.toEqual([]);
+        expect(orphan.peekEvents()).toHaveLength(1);
+      });
+
+      it('creates saved together (one statement) each get their own outcome: written, id taken, or no account', async () => {
+        const ctx = eventContext();
+        const taken = await saved(newTask(ctx, owner, { title: 'Taken before' }));
+        const fresh = Array.from({ length: 12 }, (_, i) =>
+          newTask(ctx, i % 2 ? owner : stranger, { title: `Together ${i}`, tags: i % 3 ? ['a', 'B{,}"\\'] : [], scheduledFor: i % 4 ? undefined : '2026-03-04' }),
+        );
+        const clash = newTask(ctx, stranger, { title: 'Clash' }, { id: taken.id });
+        const twinA = newTask(ctx, owner, { title: 'Twin' });
+        const twinB = newTask(ctx, owner, { title: 'Twin' }, { id: twinA.id });
+        const all = [...fresh, clash, twinA, twinB];
+        const createdEvents = all.map((t) => t.peekEvents()[0]);
+        const outcomes = await Promise.allSettled(all.map((t) => tasks.save(t, `print-${t.state.title}`)));
+
+        expect(outcomes.slice(0, 12).map((o) => o.status)).toEqual(Array(12).fill('fulfilled'));
+        for (const [i, t] of fresh.entries()) {
+          expect((await tasks.get(t.state.ownerId, t.id))?.state).toEqual(t.state);
+          expect(await outboxFor(t.id)).toEqual([outboxRowOf(createdEvents[i])]);
+          expect(t.peekEvents()).toEqual([]);
+        }
+        expect(outcomes[12]).toMatchObject({ status: 'rejected', reason: expect.any(TaskIdConflict) });
+        expect((await tasks.get(owner, taken.id))?.state).toEqual(taken.state);
+        // Of two creates of one id, the first is written and the second finds the id taken.
+        expect(outcomes[13].status).toBe('fulfilled');
+        expect(outcomes[14]).toMatchObject({ status: 'rejected', reason: expect.any(TaskIdConflict) });
+        expect((await tasks.get(owner, twinA.id))?.state).toEqual(twinA.state);
+        await expect(outboxFor(twinA.id)).resolves.toHaveLength(1);
+        await expect(tasks.claimOf(fresh[1].id)).resolves.toEqual({ ownerId: owner, createFingerprint: 'print-Together 1', deleted: false });
+
+        // An owner without an account among others: that create alone fails.
+        const more = Array.from({ length: 5 }, (_, i) => newTask(ctx, owner, { title: `With an orphan ${i}` }));
+        const orphan = newTask(ctx, nextId(), { title: 'Orphan' });
+        const mixed = await Promise.allSettled([...more.slice(0, 2), orphan, ...more.slice(2)].map((t) => tasks.save(t)));
+        expect(mixed.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        expect(mixed[2]).toMatchObject({ reason: expect.any(UserNotFound) });
+        for (const t of more) await expect(outboxFor(t.id)).resolves.toHaveLength(1);
+        await expect(countTasksWithId(orphan.id)).resolves.toBe(0);
       });
 
       it('edit + save bumps the version and appends task.edited.v1 with aggregate_version 2', async () => {

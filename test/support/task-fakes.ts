@@ -12,7 +12,7 @@ import type {
   TaskSort,
   TaskView,
 } from '@ln/application';
-import { ConcurrentModification, stateToView } from '@ln/application';
+import { ConcurrentModification, UserNotFound, stateToView } from '@ln/application';
 import { type DomainEvent, Schedule, Task, TaskIdConflict, type TaskState } from '@ln/domain';
 
 /**
@@ -37,7 +37,14 @@ export class InMemoryTaskRepository implements TaskRepository {
   readonly commits: { id: string; version: number }[] = [];
   private interceptors: ((task: Task) => Promise<void> | void)[] = [];
 
-  constructor(readonly log: string[] = []) {}
+  /**
+   * @param hasAccount like the storage's foreign key: a new task of an owner without an account is
+   *   UserNotFound (every owner has one when not given).
+   */
+  constructor(
+    readonly log: string[] = [],
+    private readonly hasAccount: (ownerId: string) => boolean = () => true,
+  ) {}
 
   /** Runs `fn` once, at the start of the next save (before its checks): a concurrent writer getting in first. */
   beforeNextSave(fn: (task: Task) => Promise<void> | void): void {
@@ -76,6 +83,7 @@ export class InMemoryTaskRepository implements TaskRepository {
     const existing = this.rows.get(task.id);
     if (loaded === 0) {
       if (existing) throw new TaskIdConflict();
+      if (!this.hasAccount(state.ownerId)) throw new UserNotFound();
       this.rows.set(task.id, { state: copy(state), createFingerprint: createFingerprint ?? null });
     } else {
       if (!existing || existing.state.ownerId !== state.ownerId || existing.state.version !== loaded) throw new ConcurrentModification('task');
@@ -216,6 +224,10 @@ export class FakeAccountReader implements AccountReader {
 
   constructor(zones: Record<string, string> = {}) {
     for (const [id, tz] of Object.entries(zones)) this.zones.set(id, tz);
+  }
+
+  has(userId: string): boolean {
+    return this.zones.has(userId);
   }
 
   setTimezone(userId: string, timezone: string): this {

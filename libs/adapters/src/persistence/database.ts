@@ -97,6 +97,14 @@ export class Database {
     );
   }
 
+  /**
+   * Runs `work` outside the caller's transaction or run, as if called from nowhere: for work done
+   * on behalf of several callers (a coalesced statement), which must not join one caller's scope.
+   */
+  detached<T>(work: () => Promise<T>): Promise<T> {
+    return this.current.exit(work);
+  }
+
   inTransaction(): boolean {
     return this.current.getStore()?.transactional === true;
   }

@@ -19,7 +19,8 @@ export function outboxPartitionKey(userId: string): number {
  * the array order, so positions follow event order) and `outbox_notified` queues one NOTIFY per
  * owner, which PostgreSQL (and PGlite) deliver only when the statement's transaction commits: a
  * relay is woken exactly when the rows become visible, and never by a write that rolled back.
- * Parameters start at `$first`; `guard` (SQL) may make the insert conditional on an earlier CTE.
+ * Parameters start at `$first`; `guard` (SQL over the event row `e`) may make the insert conditional
+ * on an earlier CTE.
  */
 export function outboxStatement(events: readonly DomainEvent[], first: number, guard = 'TRUE'): { ctes: string; params: unknown[] } {
   const keys = events.map((e) => outboxPartitionKey(e.userId));
@@ -30,6 +31,7 @@ export function outboxStatement(events: readonly DomainEvent[], first: number, g
                           occurred_at, event, partition_key)
       SELECT * FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::uuid[], ${$(4)}::uuid[], ${$(5)}::int[],
                            ${$(6)}::timestamptz[], ${$(7)}::jsonb[], ${$(8)}::bigint[])
+                    AS e(event_id, event_type, aggregate_type, aggregate_id, user_id, aggregate_version, occurred_at, event, partition_key)
        WHERE ${guard}
       RETURNING partition_key),
     outbox_notified AS (

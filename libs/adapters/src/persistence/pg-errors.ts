@@ -9,6 +9,14 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return name === undefined ? String((error as Error).message).includes(constraint) : name === constraint;
 }
 
+/** PostgreSQL's foreign_key_violation on the named constraint (pg and PGlite). */
+export function isForeignKeyViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  if ((e?.code ?? e?.driverError?.code) !== '23503') return false;
+  const name = e?.constraint ?? e?.driverError?.constraint;
+  return name === undefined ? String((error as Error).message).includes(constraint) : name === constraint;
+}
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 // SQLSTATE: 08 connection exception; 57P01-03 shutdown / cannot connect now; 53300 too many
 // connections; 57014 statement timeout (the database is too slow to answer in time).

@@ -24,8 +24,9 @@ export interface TaskRepository {
   countSteps(ownerId: string, parentId: string): Promise<StepCounts>;
   /**
    * Inserts or updates (optimistically, on the version it was loaded at) and appends the recorded
-   * events to the outbox, in one transaction. Throws ConcurrentModification on a stale version and
-   * TaskIdConflict when a new task's id is taken.
+   * events to the outbox, in one transaction. Throws ConcurrentModification on a stale version,
+   * TaskIdConflict when a new task's id is taken, and UserNotFound when a new task's owner has no
+   * account (storage checks it, so creating a task needs no separate account read).
    */
   save(task: Task, createFingerprint?: string): Promise<void>;
 }

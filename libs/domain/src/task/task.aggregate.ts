@@ -58,8 +58,10 @@ export interface TaskState {
 
 type Details = Pick<TaskState, 'title' | 'notes' | 'scheduledDate' | 'scheduledAt' | 'dueAt' | 'estimateMinutes' | 'priority' | 'tags'>;
 
-function details(input: TaskInput, timezone: string): Details {
-  const schedule = input.scheduledFor ? Schedule.parse(input.scheduledFor, timezone) : null;
+/** `timezone`, the owner's, is read only for a schedule: null will do when there is none. */
+function details(input: TaskInput, timezone: string | null): Details {
+  if (input.scheduledFor && timezone === null) throw new Error("a schedule is read in the owner's timezone, and none was given");
+  const schedule = input.scheduledFor ? Schedule.parse(input.scheduledFor, timezone!) : null;
   return {
     title: parseTitle(input.title),
     notes: parseNotes(input.notes),
@@ -118,7 +120,7 @@ export class Task extends AggregateRoot {
 
   static create(
     ctx: EventContext,
-    props: { id: string; ownerId: string; timezone: string; input: TaskInput; parent?: ParentRef | null; replanOf?: string | null },
+    props: { id: string; ownerId: string; timezone: string | null; input: TaskInput; parent?: ParentRef | null; replanOf?: string | null },
   ): Task {
     const d = details(props.input, props.timezone);
     const depth = props.parent ? props.parent.depth + 1 : 0;

@@ -14,7 +14,9 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
       const replay = await this.replayOf(ownerId, input.id, print);
       if (replay) return replay;
     }
-    const timezone = await this.writer.timezoneOf(ownerId);
+    // Only a schedule is read in the owner's calendar. Without one there is nothing to read: that
+    // the owner has an account is checked by storage when the task is saved (UserNotFound).
+    const timezone = input.scheduledFor ? await this.writer.timezoneOf(ownerId) : null;
     const parent = input.parentId ? await this.parentRef(ownerId, input.parentId) : null;
     if (input.replanOf && !(await this.writer.tasks.get(ownerId, input.replanOf))) {
       throw new UnknownTaskReference('replanOf');
