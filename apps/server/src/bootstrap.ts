@@ -8,6 +8,8 @@ import { ApiModule } from '../../api/src/api.module';
 import { HealthController } from '../../api/src/health/health.controller';
 import { MetricsController } from '../../api/src/health/metrics.controller';
 import { measureRequests } from '../../api/src/http/request-metrics';
+import { handleIdempotencyKeys } from '../../api/src/http/idempotency';
+import { ACCESS_TOKENS, CLOCK, IDEMPOTENCY_STORE } from '@ln/application';
 import { Metrics } from '@ln/adapters/observability';
 import { PinoNestLogger, createLogger, logRequests, requestId } from '../../api/src/http/logging';
 import { setupOpenApi } from '../../api/src/openapi.setup';
@@ -64,6 +66,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.header('x-request-id', request.id);
     done();
   });
-  if (config.role !== 'worker') setupOpenApi(app as INestApplication);
+  if (config.role !== 'worker') {
+    handleIdempotencyKeys(fastify, { store: app.get(IDEMPOTENCY_STORE), clock: app.get(CLOCK), tokens: app.get(ACCESS_TOKENS) });
+    setupOpenApi(app as INestApplication);
+  }
   return app;
 }

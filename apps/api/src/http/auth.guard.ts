@@ -37,12 +37,18 @@ export class AccessTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization;
     if (!header) throw new Unauthenticated('missing_token', 'an access token is required (Authorization: Bearer ...)');
-    const match = BEARER.exec(header);
-    const claims = match ? this.tokens.verify(match[1]) : null;
-    if (!claims) throw new Unauthenticated('invalid_token', 'the access token is invalid or expired');
-    request.caller = { userId: claims.userId };
+    const caller = callerFrom(header, this.tokens);
+    if (!caller) throw new Unauthenticated('invalid_token', 'the access token is invalid or expired');
+    request.caller = caller;
     return true;
   }
+}
+
+/** The caller an Authorization header proves, or null (missing, malformed, invalid or expired). */
+export function callerFrom(header: string | undefined, tokens: AccessTokens): Caller | null {
+  const match = header ? BEARER.exec(header) : null;
+  const claims = match ? tokens.verify(match[1]) : null;
+  return claims ? { userId: claims.userId } : null;
 }
 
 /** The authenticated caller; only on routes behind the guard. */

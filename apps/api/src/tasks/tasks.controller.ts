@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, applyDecorators } from '@nestjs/common';
 import { type Command } from '@nestjs/cqrs';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -23,7 +23,7 @@ import { APP_CONFIG } from '@ln/adapters/infrastructure';
 import type { AppConfig } from '@ln/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
-import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
+import { IdempotencyKey } from '../http/idempotency';
 import { ApiProblems } from '../http/openapi';
 import { expectedVersion } from '../http/preconditions';
 import {
@@ -40,14 +40,6 @@ import {
   TaskResponse,
 } from './task.schemas';
 
-/**
- * POSTs take an Idempotency-Key. The interceptor is attached here, not globally: a global
- * interceptor would put every request (the cached reads too) through an rxjs pipeline.
- */
-const IdempotencyKey = applyDecorators(
-  UseInterceptors(IdempotencyInterceptor),
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the stored answer for 24 h (per user)' }),
-);
 const IfMatch = ApiHeader({ name: 'If-Match', required: false, description: 'The ETag from a read; a stale one is 412' });
 const IdParam = ApiParam({ name: 'id', format: 'uuid' });
 /** The queued write path's answer (WRITE_PATH=queued), documented on every write. */
