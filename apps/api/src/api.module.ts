@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApplicationModule } from '@ln/application';
 import { AuthController } from './auth/auth.controller';
 import { CommandsController } from './commands/commands.controller';
@@ -7,18 +7,16 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { AccessTokenGuard } from './http/auth.guard';
 import { ProblemFilter } from './http/problem.filter';
-import { validationPipe } from './http/validation';
 import { TasksController } from './tasks/tasks.controller';
 import { MeController } from './users/me.controller';
 
-/** The HTTP edge: controllers, one authentication guard, one validation pipe, one error filter. */
+/** The HTTP edge: controllers (each input validated on its parameter: `validated`), one authentication guard, one error filter. */
 @Module({
   imports: [ApplicationModule],
   controllers: [AuthController, MeController, TasksController, CommandsController, HealthController, MetricsController],
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
-    { provide: APP_PIPE, useFactory: validationPipe },
   ],
 })
 export class ApiModule {}

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { LogInCommand, LogOutCommand, RefreshSessionCommand, RegisterUserCommand } from '@ln/application';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller, Public } from '../http/auth.guard';
+import { validated } from '../http/validation';
 import { ApiProblems } from '../http/openapi';
 import {
   AccountResponse,
@@ -25,7 +26,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create an account' })
   @ApiResponse({ status: 201, description: 'Created; Location is /v1/me', standardSchema: AccountResponse })
   @ApiProblems(400, 409, 413, 415)
-  async register(@Body({ schema: RegisterRequest }) body: RegisterRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async register(@Body(validated(RegisterRequest)) body: RegisterRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const account = await this.commands.execute(new RegisterUserCommand(body.email, body.password, body.timezone));
     void reply.header('location', '/v1/me');
     return account;
@@ -38,7 +39,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
   @ApiResponse({ status: 200, standardSchema: SessionResponse })
   @ApiProblems(400, 401, 429)
-  login(@Body({ schema: LoginRequest }) body: LoginRequest, @Req() request: FastifyRequest) {
+  login(@Body(validated(LoginRequest)) body: LoginRequest, @Req() request: FastifyRequest) {
     return this.commands.execute(new LogInCommand(body.email, body.password, request.ip));
   }
 
@@ -52,7 +53,7 @@ export class AuthController {
   })
   @ApiResponse({ status: 200, standardSchema: SessionResponse })
   @ApiProblems(400, 401)
-  refresh(@Body({ schema: RefreshRequest }) body: RefreshRequest) {
+  refresh(@Body(validated(RefreshRequest)) body: RefreshRequest) {
     return this.commands.execute(new RefreshSessionCommand(body.refreshToken));
   }
 
@@ -62,7 +63,7 @@ export class AuthController {
   @ApiOperation({ summary: 'End this login (with its refresh token) or every session' })
   @ApiResponse({ status: 204, description: 'Logged out' })
   @ApiProblems(400, 401)
-  async logout(@CurrentCaller() caller: Caller, @Body({ schema: LogoutRequest }) body: LogoutRequest | undefined) {
+  async logout(@CurrentCaller() caller: Caller, @Body(validated(LogoutRequest)) body: LogoutRequest | undefined) {
     await this.commands.execute(new LogOutCommand(caller.userId, body?.refreshToken));
   }
 }

@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { GetCommandQuery } from '@ln/application';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
+import { validated } from '../http/validation';
 import { ApiProblems } from '../http/openapi';
 import { problem } from '../http/problem';
 import { CommandIdParam, CommandStatusResponse } from './command.schemas';
@@ -21,7 +22,7 @@ export class CommandsController {
   })
   @ApiResponse({ status: 200, standardSchema: CommandStatusResponse })
   @ApiProblems(400, 401, 404, 503)
-  async get(@CurrentCaller() caller: Caller, @Param('id', { schema: CommandIdParam }) id: string) {
+  async get(@CurrentCaller() caller: Caller, @Param('id', validated(CommandIdParam)) id: string) {
     const s = await this.queries.execute(new GetCommandQuery(caller.userId, id));
     return {
       ...s,

@@ -23,6 +23,7 @@ import { APP_CONFIG } from '@ln/adapters/infrastructure';
 import type { AppConfig } from '@ln/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
+import { validated } from '../http/validation';
 import { IdempotencyKey } from '../http/idempotency';
 import { ApiProblems } from '../http/openapi';
 import { expectedVersion } from '../http/preconditions';
@@ -101,7 +102,7 @@ export class TasksController {
   @ApiProblems(400, 401, 409, 413, 422, 429, 503)
   async create(
     @CurrentCaller() caller: Caller,
-    @Body({ schema: CreateTaskRequest }) body: CreateTaskRequest,
+    @Body(validated(CreateTaskRequest)) body: CreateTaskRequest,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -116,7 +117,7 @@ export class TasksController {
   @ApiOperation({ summary: 'List tasks', description: 'Keyset pagination: pass `nextCursor` back as `cursor` with the same filters and sort.' })
   @ApiResponse({ status: 200, standardSchema: TaskPageResponse })
   @ApiProblems(400, 401, 503)
-  async list(@CurrentCaller() caller: Caller, @Query({ schema: ListTasksQueryParams }) q: ListTasksQueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async list(@CurrentCaller() caller: Caller, @Query(validated(ListTasksQueryParams)) q: ListTasksQueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const filter = {
       status: q.status,
       scheduledFrom: q.scheduledFrom,
@@ -139,7 +140,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Read a task', description: 'ETag is the version; send it back as If-Match on writes.' })
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 503)
-  async get(@CurrentCaller() caller: Caller, @Param('id', { schema: TaskIdParam }) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(@CurrentCaller() caller: Caller, @Param('id', validated(TaskIdParam)) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { etag, json } = await this.queries.execute(new GetTaskQuery(caller.userId, id));
     void reply.header('etag', etag).type('application/json');
     return json;
@@ -155,8 +156,8 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 413, 429, 503)
   async replace(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdV7Param }) id: string,
-    @Body({ schema: ReplaceTaskRequest }) body: ReplaceTaskRequest,
+    @Param('id', validated(TaskIdV7Param)) id: string,
+    @Body(validated(ReplaceTaskRequest)) body: ReplaceTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -177,8 +178,8 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 413, 429, 503)
   async edit(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdParam }) id: string,
-    @Body({ schema: EditTaskRequest }) body: EditTaskRequest,
+    @Param('id', validated(TaskIdParam)) id: string,
+    @Body(validated(EditTaskRequest)) body: EditTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -198,7 +199,7 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 429, 503)
   async delete(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdParam }) id: string,
+    @Param('id', validated(TaskIdParam)) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -222,8 +223,8 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async complete(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdParam }) id: string,
-    @Body({ schema: EmptyRequest }) _body: unknown,
+    @Param('id', validated(TaskIdParam)) id: string,
+    @Body(validated(EmptyRequest)) _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -244,8 +245,8 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async fail(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdParam }) id: string,
-    @Body({ schema: FailTaskRequest }) body: FailTaskRequest,
+    @Param('id', validated(TaskIdParam)) id: string,
+    @Body(validated(FailTaskRequest)) body: FailTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -266,8 +267,8 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async postpone(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdParam }) id: string,
-    @Body({ schema: PostponeTaskRequest }) body: PostponeTaskRequest,
+    @Param('id', validated(TaskIdParam)) id: string,
+    @Body(validated(PostponeTaskRequest)) body: PostponeTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -288,8 +289,8 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async reopen(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdParam }) id: string,
-    @Body({ schema: EmptyRequest }) _body: unknown,
+    @Param('id', validated(TaskIdParam)) id: string,
+    @Body(validated(EmptyRequest)) _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -310,8 +311,8 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async drop(
     @CurrentCaller() caller: Caller,
-    @Param('id', { schema: TaskIdParam }) id: string,
-    @Body({ schema: EmptyRequest }) _body: unknown,
+    @Param('id', validated(TaskIdParam)) id: string,
+    @Body(validated(EmptyRequest)) _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

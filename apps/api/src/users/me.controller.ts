@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { GetMeQuery, UpdateMeCommand } from '@ln/application';
 import { AccountResponse, UpdateMeRequest } from '../auth/auth.schemas';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
+import { validated } from '../http/validation';
 import { ApiProblems } from '../http/openapi';
 
 @ApiTags('me')
@@ -27,7 +28,7 @@ export class MeController {
   @ApiOperation({ summary: 'Change account settings (timezone)' })
   @ApiResponse({ status: 200, standardSchema: AccountResponse })
   @ApiProblems(400, 401, 404, 409)
-  update(@CurrentCaller() caller: Caller, @Body({ schema: UpdateMeRequest }) body: UpdateMeRequest) {
+  update(@CurrentCaller() caller: Caller, @Body(validated(UpdateMeRequest)) body: UpdateMeRequest) {
     return this.commands.execute(new UpdateMeCommand(caller.userId, body));
   }
 }

@@ -232,7 +232,7 @@ export class InfrastructureModule {
         useFactory: () => {
           if (config.transport.kind !== 'rabbitmq') return new InProcessEventTransport();
           const log = new Logger('RabbitMQ');
-          return new RabbitMqEventTransport({ url: config.transport.url, onError: (message: string) => log.warn(`rabbitmq: ${message}`) });
+          return new RabbitMqEventTransport({ url: config.transport.url, reconnectTimeInSeconds: config.transport.reconnectSeconds, onError: (message: string) => log.warn(`rabbitmq: ${message}`) });
         },
       },
       {
@@ -240,7 +240,7 @@ export class InfrastructureModule {
         useFactory: (): CommandQueue & CommandQueueStats => {
           const log = new Logger('CommandQueue');
           const options = { partitions: config.commands.partitions, maxDeliveries: config.commands.deliveryLimit, onError: (message: string) => log.warn(message) };
-          return config.transport.kind === 'rabbitmq' ? new RabbitMqCommandQueue({ url: config.transport.url, prefix: config.commands.queueName, publishTimeoutMs: config.commands.confirmTimeoutMs, ...options }) : new InProcessCommandQueue(options);
+          return config.transport.kind === 'rabbitmq' ? new RabbitMqCommandQueue({ url: config.transport.url, reconnectTimeInSeconds: config.transport.reconnectSeconds, prefix: config.commands.queueName, publishTimeoutMs: config.commands.confirmTimeoutMs, ...options }) : new InProcessCommandQueue(options);
         },
       },
       {
