@@ -5,6 +5,7 @@ import type { TaskState } from '@ln/domain';
 import { MemoryPendingWrites, RedisPendingWrites, closeRedisClient, createRedisClient, waitForRedisReady } from '@ln/adapters/cache';
 import { describeWithService, SERVICES } from '../support/services';
 import { freePort, RedisServer, REDIS_SERVER_BIN, redisServerAvailable } from '../support/redis-server';
+import { TcpProxy } from '../support/tcp-proxy';
 
 /**
  * The pending overlay's port (libs/application/src/ports/pending-writes.port.ts), one contract for
@@ -419,6 +420,7 @@ describeWithRedisBinary('RedisPendingWrites with Redis unreachable', () => {
     await waitForRedisReady(client, 5_000);
     const faults: string[] = [];
     const pending = new RedisPendingWrites(client, { onError: (m) => faults.push(m) });
+    cleanups.push(() => pending.dispose());
     const alice = user();
     const w = write();
     await pending.add(alice, w);
@@ -443,6 +445,50 @@ describeWithRedisBinary('RedisPendingWrites with Redis unreachable', () => {
     cleanups.push(() => closeRedisClient(client));
     const faults: string[] = [];
     const pending = new RedisPendingWrites(client, { onError: (m) => faults.push(m) });
+    cleanups.push(() => pending.dispose());
     await expectDegrades(pending, faults, user());
+  });
+});
+
+describeWithService('redis', 'RedisPendingWrites: a settle that fails is retried', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('lands once Redis is reachable again: the decided write leaves its author’s reads, a late add is refused, one report', async () => {
+    const target = new URL(SERVICES.redis);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+    cleanups.push(() => proxy.close());
+    // The production client settings (100 ms command timeout, no offline queue), through the proxy.
+    const client = createRedisClient(`redis://127.0.0.1:${proxy.port}`, { keyPrefix: `ln-test:pending-writes-retry:${randomUUID()}:` });
+    cleanups.push(() => closeRedisClient(client));
+    await waitForRedisReady(client, 5_000);
+    const faults: string[] = [];
+    const pending = new RedisPendingWrites(client, { onError: (m) => faults.push(m), settleRetryMs: 100 });
+    cleanups.push(() => pending.dispose());
+    const alice = user();
+    const rejected = write();
+    const other = write();
+    await pending.add(alice, rejected);
+    await pending.add(alice, other);
+
+    await proxy.cut();
+    await pending.settle([{ userId: alice, commandId: rejected.commandId }]);
+    expect(faults).toEqual([expect.stringContaining('settle')]);
+    expect(pending.unsettledCount).toBe(1);
+    await new Promise((r) => setTimeout(r, 350)); // a few retries fail while it is down
+    expect(pending.unsettledCount).toBe(1);
+
+    await proxy.restore();
+    await waitForRedisReady(client, 10_000);
+    const deadline = Date.now() + 5_000;
+    while (pending.unsettledCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pending.unsettledCount).toBe(0);
+    await expect(pending.list(alice)).resolves.toEqual([other]);
+    // Decided: the api's late add of the same command is refused, as after a settle that landed.
+    await pending.add(alice, rejected);
+    await expect(pending.list(alice)).resolves.toEqual([other]);
+    expect(faults).toHaveLength(1);
   });
 });

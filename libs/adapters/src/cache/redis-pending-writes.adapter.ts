@@ -7,7 +7,12 @@ export interface RedisPendingWritesOptions {
   /** How long a decided command refuses a late add. */
   readonly decidedTtlMs?: number;
   readonly onError?: (message: string) => void;
+  /** How often a settle that failed is tried again (default 1 s). */
+  readonly settleRetryMs?: number;
 }
+
+/** Failed settles kept for a retry, at most. */
+const MAX_UNSETTLED = 100_000;
 
 /** Adds unless the command was already decided: the api's add can arrive after a fast worker's settle. */
 const ADD_SCRIPT = `
@@ -43,13 +48,14 @@ type Client = Redis & {
 /**
  * The pending overlay in Redis: one hash per user (command id -> pending write), and a short-lived
  * marker per decided command. Both keys of a user share a hash slot. A failure never reaches the
- * request: reads get no overlay, adds and settles are reported and dropped (the write itself is
- * in the broker or already in PostgreSQL; entries expire on their own).
+ * request: reads get no overlay, adds are reported and dropped (the write itself is in the broker;
+ * entries expire on their own), settles are reported and retried (see `retryLater`).
  */
 export class RedisPendingWrites implements PendingWrites {
   private readonly client: Client;
   private readonly ttlMs: number;
   private readonly decidedTtlMs: number;
+  private readonly settleRetryMs: number;
 
   constructor(
     client: Redis,
@@ -57,6 +63,7 @@ export class RedisPendingWrites implements PendingWrites {
   ) {
     this.ttlMs = options.ttlMs ?? 15 * 60_000;
     this.decidedTtlMs = options.decidedTtlMs ?? 15 * 60_000;
+    this.settleRetryMs = options.settleRetryMs ?? 1_000;
     if (!(client as unknown as Partial<Client>).lnPendingAdd) {
       client.defineCommand('lnPendingAdd', { numberOfKeys: 2, lua: ADD_SCRIPT });
       client.defineCommand('lnPendingSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
@@ -96,6 +103,41 @@ export class RedisPendingWrites implements PendingWrites {
 
   async settle(decided: readonly SettledCommand[]): Promise<void> {
     if (decided.length === 0) return;
+    if (!(await this.trySettle(decided, true))) this.retryLater(decided);
+  }
+
+  /**
+   * Settles that failed (Redis unreachable or timing out) are tried again every `settleRetryMs`
+   * until they succeed or no longer matter (the entries they would remove have expired). Without
+   * this a command the worker rejected would show its planned state to its author until the
+   * entry expired (15 min). Kept in this process only: a worker that dies with some loses them,
+   * and those entries expire as before.
+   */
+  private unsettled: { readonly command: SettledCommand; readonly until: number }[] = [];
+  private retry: NodeJS.Timeout | undefined;
+
+  private retryLater(decided: readonly SettledCommand[]): void {
+    const until = Date.now() + this.ttlMs;
+    this.unsettled.push(...decided.map((command) => ({ command, until })));
+    // Bounded: past it the oldest go (they expire first anyway).
+    if (this.unsettled.length > MAX_UNSETTLED) this.unsettled.splice(0, this.unsettled.length - MAX_UNSETTLED);
+    this.retry ??= setTimeout(() => void this.retryUnsettled(), this.settleRetryMs).unref();
+  }
+
+  private async retryUnsettled(): Promise<void> {
+    const now = Date.now();
+    const due = this.unsettled.filter((u) => u.until > now);
+    this.unsettled = [];
+    // Reported once, when the settle first failed: not again every retry while Redis is down.
+    if (due.length > 0 && !(await this.trySettle(due.map((u) => u.command), false))) {
+      this.unsettled.unshift(...due);
+    }
+    this.retry = undefined;
+    if (this.unsettled.length > 0) this.retry = setTimeout(() => void this.retryUnsettled(), this.settleRetryMs).unref();
+  }
+
+  /** True when every settle landed. */
+  private async trySettle(decided: readonly SettledCommand[], report: boolean): Promise<boolean> {
     const multi = this.client.pipeline() as unknown as Client & { exec(): Promise<[Error | null, unknown][] | null> };
     for (const { userId, commandId, applied } of decided) {
       const hash = RedisPendingWrites.hash(userId);
@@ -106,9 +148,23 @@ export class RedisPendingWrites implements PendingWrites {
       const results = (await multi.exec()) ?? [];
       const failed = results.find(([error]) => error);
       if (failed) throw failed[0];
+      return true;
     } catch (error) {
-      this.report('settle', error);
+      if (report) this.report('settle (retried every second until it lands)', error);
+      return false;
     }
+  }
+
+  /** Settles waiting for a retry (for tests and metrics). */
+  get unsettledCount(): number {
+    return this.unsettled.length;
+  }
+
+  /** Stops retrying (what is still unsettled expires on its own). */
+  dispose(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    this.unsettled = [];
   }
 
   private report(what: string, error: unknown): void {
