@@ -1242,6 +1242,29 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         await expect(store.release(user, key())).resolves.toBeUndefined();
       });
 
+      it('a claim its request renews is not taken over; renewals stopped, it goes stale staleMs after the last', async () => {
+        const user = nextId();
+        const k = key();
+        const started = await store.begin(user, k, 'fp-1', at());
+        const claim = (started as Extract<BeginResult, { outcome: 'started' }>).claim;
+        await store.renew(user, k, claim, at(STALE - SECOND));
+        await store.renew(user, k, claim, at(2 * STALE - SECOND));
+        await expect(store.begin(user, k, 'fp-1', at(2 * STALE))).resolves.toEqual({ outcome: 'in_progress' });
+        await expect(store.begin(user, k, 'fp-1', at(3 * STALE - SECOND))).resolves.toEqual({ outcome: 'in_progress' });
+        const taken = await store.begin(user, k, 'fp-1', at(3 * STALE));
+        expect(taken).toMatchObject({ outcome: 'started' });
+
+        // The old request's renewals no longer count: the new claim goes stale on its own clock.
+        await store.renew(user, k, claim, at(3 * STALE + SECOND));
+        await expect(store.begin(user, k, 'fp-1', at(4 * STALE + 1))).resolves.toMatchObject({ outcome: 'started' });
+        // A completed key is not renewed back into progress.
+        const k2 = key();
+        const c2 = (await store.begin(user, k2, 'fp', at())) as Extract<BeginResult, { outcome: 'started' }>;
+        await store.complete(user, k2, response, at(1), c2.claim);
+        await store.renew(user, k2, c2.claim, at(2));
+        await expect(store.begin(user, k2, 'fp', at(3))).resolves.toEqual({ outcome: 'replay', response });
+      });
+
       it('takes over an in-progress claim older than staleMs (and only then)', async () => {
         const user = nextId();
         const k = key();

@@ -2,7 +2,7 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { InfrastructureModule } from '@ln/adapters/infrastructure';
+import { IDEMPOTENCY_CLAIM_LEASE_MS, InfrastructureModule } from '@ln/adapters/infrastructure';
 import type { AppConfig } from '@ln/config';
 import { ApiModule } from '../../api/src/api.module';
 import { HealthController } from '../../api/src/health/health.controller';
@@ -67,7 +67,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
   if (config.role !== 'worker') {
-    handleIdempotencyKeys(fastify, { store: app.get(IDEMPOTENCY_STORE), clock: app.get(CLOCK), tokens: app.get(ACCESS_TOKENS) });
+    handleIdempotencyKeys(fastify, {
+      store: app.get(IDEMPOTENCY_STORE),
+      clock: app.get(CLOCK),
+      tokens: app.get(ACCESS_TOKENS),
+      renewEveryMs: IDEMPOTENCY_CLAIM_LEASE_MS / 3,
+    });
     setupOpenApi(app as INestApplication);
   }
   return app;

@@ -49,6 +49,8 @@ interface Begun {
   readonly userId: string;
   readonly key: string;
   readonly claim: string;
+  /** Renews the claim while the request runs (a request that outlives the renewal period). */
+  readonly renewal: NodeJS.Timeout;
 }
 
 type KeyedRequest = FastifyRequest & { idempotency?: Begun };
@@ -67,8 +69,22 @@ const log = new Logger('Idempotency');
  * costs one header lookup. The caller is read from the access token as the guard reads it; a
  * request whose token is missing or invalid is left to the guard's 401.
  */
-export function handleIdempotencyKeys(fastify: FastifyInstance, deps: { store: IdempotencyStore; clock: Clock; tokens: AccessTokens }): void {
-  const { store, clock, tokens } = deps;
+export function handleIdempotencyKeys(
+  fastify: FastifyInstance,
+  deps: { store: IdempotencyStore; clock: Clock; tokens: AccessTokens; renewEveryMs: number },
+): void {
+  const { store, clock, tokens, renewEveryMs } = deps;
+  /** The claim stays ours while the request runs: the store takes over only a claim nobody renews. */
+  const renewing = (userId: string, key: string, claim: string) =>
+    setInterval(() => {
+      store.renew(userId, key, claim, clock.now()).catch((error: unknown) => log.warn({ err: error }, 'idempotency claim not renewed'));
+    }, renewEveryMs).unref();
+  const finish = (request: KeyedRequest): Begun | undefined => {
+    const begun = request.idempotency;
+    request.idempotency = undefined;
+    if (begun) clearInterval(begun.renewal);
+    return begun;
+  };
 
   fastify.addHook('preHandler', (request: KeyedRequest, reply, done) => {
     const key = request.headers['idempotency-key'];
@@ -94,7 +110,7 @@ export function handleIdempotencyKeys(fastify: FastifyInstance, deps: { store: I
               .send(begun.response.body);
             return;
           default:
-            request.idempotency = { userId: caller.userId, key, claim: begun.claim };
+            request.idempotency = { userId: caller.userId, key, claim: begun.claim, renewal: renewing(caller.userId, key, begun.claim) };
             done();
         }
       },
@@ -104,9 +120,8 @@ export function handleIdempotencyKeys(fastify: FastifyInstance, deps: { store: I
 
   // The answer as sent (serialised, with its real status: a queued write's 202 included).
   fastify.addHook('onSend', (request: KeyedRequest, reply: FastifyReply, payload: unknown, done) => {
-    const begun = request.idempotency;
+    const begun = finish(request);
     if (!begun) return done(null, payload);
-    request.idempotency = undefined;
     if (reply.statusCode >= 400) {
       store.release(begun.userId, begun.key, begun.claim).then(
         () => done(null, payload),
@@ -129,5 +144,16 @@ export function handleIdempotencyKeys(fastify: FastifyInstance, deps: { store: I
         done(null, payload);
       },
     );
+  });
+
+  // A request that ends without an answer being sent (its client went away) stops renewing too:
+  // its claim then goes stale and a retry takes it over.
+  fastify.addHook('onResponse', (request: KeyedRequest, _reply, done) => {
+    finish(request);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request: KeyedRequest, done) => {
+    finish(request);
+    done();
   });
 }

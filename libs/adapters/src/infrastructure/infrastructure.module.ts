@@ -69,6 +69,8 @@ import { Argon2PasswordHasher, FastJwtAccessTokens, loadOrCreateJwtSecret } from
 import { SystemClock, UuidV7IdGenerator } from '../system';
 
 export const APP_CONFIG = Symbol('AppConfig');
+/** How long an Idempotency-Key claim lives without being renewed by its request. */
+export const IDEMPOTENCY_CLAIM_LEASE_MS = 10_000;
 export const REDIS_CLIENT = Symbol('RedisClient');
 /** The pending overlay's own connection (queued writes only): a write's plan waits longer than a cached read. */
 const PENDING_REDIS_CLIENT = Symbol('PendingRedisClient');
@@ -134,12 +136,11 @@ export class InfrastructureModule {
       { provide: TASK_READ_MODEL, useFactory: (db: Database) => new TypeOrmTaskReadModel(db), inject: [Database] },
       {
         provide: IDEMPOTENCY_STORE,
-        // A claim whose request died is taken over after `staleMs`. Synchronously, a takeover while
-        // the first request still runs could apply a write twice, so the wait is long. Queued, the
-        // retry is the same command (its id comes from the key) and the inbox applies it once, so a
-        // client retrying after an api crash waits 10 s, not 60 (`npm run chaos`, api-sigkill).
-        useFactory: (db: Database) =>
-          new TypeOrmIdempotencyStore(db, { ttlMs: 24 * 3600_000, staleMs: config.commands.writePath === 'queued' ? 10_000 : 60_000 }),
+        // A claim is a lease: its live request renews it (every third of the lease, see the api's
+        // idempotency hooks), so only a claim whose request died with its api goes stale, and a
+        // client retrying after such a crash waits at most the lease (`npm run chaos`, api-sigkill).
+        // A takeover while the first request still ran could apply a write twice on the sync path.
+        useFactory: (db: Database) => new TypeOrmIdempotencyStore(db, { ttlMs: 24 * 3600_000, staleMs: IDEMPOTENCY_CLAIM_LEASE_MS }),
         inject: [Database],
       },
       { provide: COMMAND_INBOX, useFactory: (db: Database) => new TypeOrmCommandInbox(db), inject: [Database] },

@@ -5,7 +5,10 @@ import { rowsOf } from './task-rows';
 export interface IdempotencyOptions {
   /** How long a key is remembered (24 h). */
   readonly ttlMs: number;
-  /** A claim left "in progress" this long belonged to a request that died; a retry may take it over. */
+  /**
+   * A claim "in progress" neither started nor renewed for this long belonged to a request that
+   * died (a live one renews it: see `renew`); a retry may take it over.
+   */
   readonly staleMs: number;
 }
 
@@ -33,8 +36,9 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
            VALUES ($1, $2, $3, 'in_progress', $4)
            ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = 'in_progress',
                   response_status = NULL, response_headers = NULL, response_body = NULL, created_at = EXCLUDED.created_at
+                  , renewed_at = NULL
             WHERE idempotency_keys.created_at < $5
-               OR (idempotency_keys.status = 'in_progress' AND idempotency_keys.created_at < $6)
+               OR (idempotency_keys.status = 'in_progress' AND coalesce(idempotency_keys.renewed_at, idempotency_keys.created_at) < $6)
            RETURNING key`,
           [userId, key, fingerprint, now, new Date(now.getTime() - this.options.ttlMs), new Date(now.getTime() - this.options.staleMs)],
         ),
@@ -56,6 +60,16 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
         response: { status: row.response_status!, headers: row.response_headers ?? {}, body: row.response_body ?? '' },
       };
     });
+  }
+
+  async renew(userId: string, key: string, claim: string, now: Date): Promise<void> {
+    await this.db.run((m) =>
+      m.query(
+        `UPDATE idempotency_keys SET renewed_at = $4
+          WHERE user_id = $1 AND key = $2 AND status = 'in_progress' AND created_at = $3::timestamptz`,
+        [userId, key, claim, now],
+      ),
+    );
   }
 
   async complete(userId: string, key: string, response: StoredResponse, _now?: Date, claim?: string): Promise<void> {

@@ -2,6 +2,7 @@ import { AccountsAndOutbox1764140000000 } from './1764140000000-accounts-and-out
 import { TasksAndIdempotency1764150000000 } from './1764150000000-tasks-and-idempotency';
 import { CommandInbox1764160000000 } from './1764160000000-command-inbox';
 import { OutboxPartitionsAndEventInbox1764175000000 } from './1764175000000-outbox-partitions-and-event-inbox';
+import { IdempotencyClaimLease1764185000000 } from './1764185000000-idempotency-claim-lease';
 
 /** In order. Listed explicitly (not globbed) so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   TasksAndIdempotency1764150000000,
   CommandInbox1764160000000,
   OutboxPartitionsAndEventInbox1764175000000,
+  IdempotencyClaimLease1764185000000,
 ];
