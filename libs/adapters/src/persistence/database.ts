@@ -105,6 +105,11 @@ export class Database {
     return this.current.exit(work);
   }
 
+  /** True inside a transaction or a run (on PGlite the lock is then held by the caller). */
+  inScope(): boolean {
+    return this.current.getStore() !== undefined;
+  }
+
   inTransaction(): boolean {
     return this.current.getStore()?.transactional === true;
   }

@@ -45,9 +45,10 @@ export class TypeOrmTaskRepository implements TaskRepository {
     const row = rowOf(task);
     const loadedVersion = events[0].version - 1;
     if (loadedVersion === 0) {
-      // Outside a transaction, creates that arrive together share one statement (see `creates`);
-      // inside one (a worker's batch) the write joins it.
-      const created = this.db.inTransaction() ? await this.insertOne({ row, events, createFingerprint }) : await this.creates.load({ row, events, createFingerprint });
+      // Outside any transaction or run, creates that arrive together share one statement (see
+      // `creates`); inside one (a worker's batch) the write joins it. (Inside a run on PGlite the
+      // caller holds the lock the batch would wait for.)
+      const created = this.db.inScope() ? await this.insertOne({ row, events, createFingerprint }) : await this.creates.load({ row, events, createFingerprint });
       if (!created) throw new TaskIdConflict();
       task.pullEvents();
       return;
