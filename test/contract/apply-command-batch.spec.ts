@@ -108,6 +108,33 @@ function applierContract(name: string, env: () => Promise<{ env: Record<string, 
       for (const d of batch) expect(d.ack).toHaveBeenCalled();
     });
 
+    it('a command delivered twice in one batch applies once; a batch mixing redeliveries and new commands applies only the new', async () => {
+      const id = v7();
+      const create = delivery(TaskCommandTypes.Create, { input: { id, title: 'twice in a batch' } });
+      const twin = delivery(create.envelope.type, create.envelope.payload, create.envelope.commandId);
+      const edit = delivery(TaskCommandTypes.Edit, { id, changes: { title: 'edited once' } });
+      await expect(applier.apply([create, twin, edit])).resolves.toEqual({ applied: 2, rejected: 0, duplicates: 1 });
+      for (const d of [create, twin, edit]) expect(d.ack).toHaveBeenCalledTimes(1);
+      expect(await count(`SELECT count(*) AS n FROM outbox WHERE aggregate_id = $1`, [id])).toBe(2);
+      expect(await count(`SELECT count(*) AS n FROM processed_commands WHERE command_id = $1`, [create.envelope.commandId])).toBe(1);
+
+      const complete = delivery(TaskCommandTypes.Complete, { id });
+      const mixed = [delivery(edit.envelope.type, edit.envelope.payload, edit.envelope.commandId), complete];
+      await expect(applier.apply(mixed)).resolves.toEqual({ applied: 1, rejected: 0, duplicates: 1 });
+      expect(await listTitles()).toEqual(expect.arrayContaining(['edited once:done']));
+      expect(await count(`SELECT count(*) AS n FROM outbox WHERE aggregate_id = $1`, [id])).toBe(3);
+      const record = await inbox.find(complete.envelope.commandId);
+      expect(record).toEqual({
+        commandId: complete.envelope.commandId,
+        userId,
+        type: TaskCommandTypes.Complete,
+        status: 'applied',
+        resourceId: id,
+        problem: null,
+        processedAt: expect.any(String),
+      });
+    });
+
     it('a fault rolls the whole batch back: nothing applied, nothing recorded, nothing acked', async () => {
       const bus = module.get(CommandBus);
       const id = v7();

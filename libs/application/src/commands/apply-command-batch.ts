@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@ln/domain';
 import { CLOCK, type Clock } from '../ports/clock.port';
 import { PENDING_WRITES, type PendingWrites } from '../ports/pending-writes.port';
-import { COMMAND_INBOX, type CommandInbox, type CommandProblem } from '../ports/command-inbox.port';
+import { COMMAND_INBOX, type CommandInbox, type CommandProblem, type ProcessedCommand } from '../ports/command-inbox.port';
 import type { CommandDelivery, CommandEnvelope } from '../ports/command-queue.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '../ports/unit-of-work.port';
 import { commandOf, resourceOf, versionOf } from './command-catalog';
@@ -59,12 +59,26 @@ export class ApplyCommandBatch {
     const stored = new Map<string, { taskId: string; version: number }>();
     await this.uow.run(async () => {
       stored.clear();
+      counts.applied = counts.rejected = counts.duplicates = 0;
+      // One query for the batch's redeliveries, one statement for its inbox records: per command
+      // only its own writes remain (in their savepoint).
+      const decided = new Set(await this.inbox.decidedAmong(batch.map((d) => d.envelope.commandId)));
+      const records: ProcessedCommand[] = [];
       // A timezone read once per user per batch: a batch's commands share its transaction.
       const timezones = new Map<string, Promise<string>>();
       for (const delivery of batch) {
-        const outcome = await this.applyOne(delivery.envelope, stored, timezones);
-        counts[outcome] += 1;
+        const { commandId } = delivery.envelope;
+        // Decided before, or earlier in this very batch (delivered twice).
+        if (decided.has(commandId)) {
+          counts.duplicates += 1;
+          continue;
+        }
+        decided.add(commandId);
+        const record = await this.applyOne(delivery.envelope, stored, timezones);
+        records.push(record);
+        counts[record.status] += 1;
       }
+      await this.inbox.recordAll(records);
     });
     // Decided: the authors' reads now come from storage. Before the acks, so a crash in between
     // leaves a redelivery (a duplicate for the inbox), never a pending entry nobody will settle.
@@ -73,25 +87,23 @@ export class ApplyCommandBatch {
     return counts;
   }
 
+  /** Runs one command in its savepoint; what to record of it (written with the batch's records). */
   private async applyOne(
     envelope: CommandEnvelope,
     stored: Map<string, { taskId: string; version: number }>,
     timezones: Map<string, Promise<string>>,
-  ): Promise<'applied' | 'rejected' | 'duplicates'> {
-    if (await this.inbox.find(envelope.commandId)) return 'duplicates';
+  ): Promise<ProcessedCommand> {
     const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
     try {
       // Stamped with the time the api accepted it: the stored task is the one the 202 announced.
       const result = await this.uow.savepoint(() => commandScope.run({ now: acceptedAt(envelope), timezones }, () => this.commands.execute(commandOf(envelope))));
       const resourceId = resourceOf(envelope, result);
-      await this.inbox.record({ ...record, status: 'applied', resourceId, problem: null });
       const version = versionOf(result);
       if (resourceId && version !== null) stored.set(envelope.commandId, { taskId: resourceId, version });
-      return 'applied';
+      return { ...record, status: 'applied', resourceId, problem: null };
     } catch (error) {
       if (!isRefusal(error)) throw error;
-      await this.inbox.record({ ...record, status: 'rejected', resourceId: resourceOf(envelope, undefined), problem: problemOf(error) });
-      return 'rejected';
+      return { ...record, status: 'rejected', resourceId: resourceOf(envelope, undefined), problem: problemOf(error) };
     }
   }
 }

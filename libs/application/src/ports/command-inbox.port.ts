@@ -27,7 +27,11 @@ export interface ProcessedCommand {
  */
 export interface CommandInbox {
   find(commandId: string): Promise<ProcessedCommand | null>;
+  /** Which of these commands are decided already (one query for a worker's batch). */
+  decidedAmong(commandIds: readonly string[]): Promise<ReadonlySet<string>>;
   /** Owner-scoped, for `GET /v1/commands/{id}`. */
   findForUser(userId: string, commandId: string): Promise<ProcessedCommand | null>;
   record(command: ProcessedCommand): Promise<void>;
+  /** Records several at once (one statement), in the caller's transaction. */
+  recordAll(commands: readonly ProcessedCommand[]): Promise<void>;
 }
