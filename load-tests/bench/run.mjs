@@ -586,6 +586,8 @@ async function cleanup() {
     for (const queue of run.queues) {
       for (let p = 0; p < PARTITIONS; p++) await ch.deleteQueue(`${queue}.p${p}`);
       await ch.deleteQueue(`${queue}.dead`);
+      // The ceiling case publishes to a plain queue of that name.
+      await ch.deleteQueue(queue);
       await ch.deleteExchange(queue);
       await ch.deleteExchange(`${queue}.dlx`);
     }
