@@ -40,7 +40,7 @@ const s = (seconds) => Math.round(seconds * 1000 * SCALE);
 
 const log = (...a) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}]`, ...a);
 
-/** FNV-1a, the same as the product's partitionOf (libs/application/src/ports/command-queue.port.ts). */
+/** FNV-1a, the same as the product's partitionOf (libs/kernel/application/partition.ts). */
 function partitionOf(userId, partitions) {
   let h = 0x811c9dc5;
   for (let i = 0; i < userId.length; i++) {

@@ -12,8 +12,16 @@ const FIXTURE_ROOT = path.join(REPO_ROOT, 'test', 'fixtures', 'layer-violation')
 const DEPCRUISE = path.join(REPO_ROOT, 'node_modules', '.bin', 'depcruise');
 const DEPCRUISE_CONFIG = path.join(REPO_ROOT, '.dependency-cruiser.cjs');
 
-/** Folders whose code must take its configuration from the composition root, never from the environment. */
-const ENV_FREE_SOURCES = ['libs/domain/src', 'libs/application/src'];
+/** Folders whose code must take its configuration from the composition root, never from the environment: every context's domain and application. */
+function envFreeSources(root: string): string[] {
+  let contexts: string[];
+  try {
+    contexts = readdirSync(path.join(root, 'libs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+  return contexts.sort().flatMap((c) => [`libs/${c}/domain`, `libs/${c}/application`]);
+}
 
 interface EnvAccess {
   /** Path relative to the scanned root, with forward slashes. */
@@ -50,7 +58,7 @@ function listTsSources(dir: string): string[] {
 }
 
 /** Every line under `root`/`sourceDirs` (non-spec .ts files) that reads the process environment. */
-function findEnvAccess(root: string, sourceDirs: readonly string[] = ENV_FREE_SOURCES): EnvAccess[] {
+function findEnvAccess(root: string, sourceDirs: readonly string[] = envFreeSources(root)): EnvAccess[] {
   const hits: EnvAccess[] = [];
   for (const dir of sourceDirs) {
     for (const file of listTsSources(path.join(root, dir)).sort()) {
@@ -103,7 +111,7 @@ describe('architecture: layers', () => {
       const hits = findEnvAccess(REPO_ROOT);
       if (hits.length > 0) {
         throw new Error(
-          `libs/domain and libs/application must not read the environment; parse it in libs/config and inject it:\n` +
+          `libs/<context>/domain and libs/<context>/application must not read the environment; parse it in libs/config and inject it:\n` +
             formatEnvAccess(hits),
         );
       }
@@ -111,7 +119,7 @@ describe('architecture: layers', () => {
 
     it('the scan catches the violation planted in the fixture', () => {
       expect(findEnvAccess(FIXTURE_ROOT)).toEqual([
-        { file: 'libs/domain/src/env.ts', line: 2, text: 'export const LIMIT = Number(process.env.X ?? 10);' },
+        { file: 'libs/alpha/domain/env.ts', line: 2, text: 'export const LIMIT = Number(process.env.X ?? 10);' },
       ]);
     });
 
@@ -156,22 +164,33 @@ describe('architecture: layers', () => {
       const expected = [
         {
           rule: 'domain-not-to-npm',
-          from: 'libs/domain/src/bad.ts',
+          from: 'libs/alpha/domain/bad.ts',
           to: expect.stringMatching(/(^|\/)node_modules\/@nestjs\/common\//),
         },
         {
           rule: 'domain-not-to-npm',
-          from: 'libs/domain/src/bad.ts',
+          from: 'libs/alpha/domain/bad.ts',
           to: expect.stringMatching(/(^|\/)node_modules\/typeorm\//),
         },
         {
           rule: 'application-not-to-adapters-config-apps',
-          from: 'libs/application/src/bad-use-case.ts',
-          to: 'libs/adapters/src/some.adapter.ts',
+          from: 'libs/alpha/application/bad-use-case.ts',
+          to: 'libs/alpha/adapters/some.adapter.ts',
+        },
+        {
+          rule: 'context-only-through-published',
+          from: 'libs/beta/application/uses-alpha.ts',
+          to: 'libs/alpha/domain/alpha.aggregate.ts',
+        },
+        {
+          rule: 'kernel-not-to-contexts',
+          from: 'libs/kernel/application/knows-a-context.ts',
+          to: 'libs/alpha/application/alpha.facade.ts',
         },
       ];
       expect({ context, found }).toEqual({ context, found: expect.arrayContaining(expected) });
-      // Nothing else: in particular the imports resolved (no not-to-unresolvable) and the adapter is legal.
+      // Nothing else: in particular the imports resolved (no not-to-unresolvable), and the adapter and the
+      // facade (used by another context) are legal.
       expect({ context, count: found.length }).toEqual({ context, count: expected.length });
     });
   });

@@ -1,4 +1,4 @@
-import { Database } from '@ln/adapters/persistence';
+import { Database } from '@ln/kernel/adapters/persistence/database';
 import type { Pool } from 'pg';
 import { describeWithService } from '../support/services';
 import { type TestApp, startTestApp } from '../support/app';

@@ -1,5 +1,6 @@
 import { v7 } from 'uuid';
-import { COMMAND_QUEUE, type CommandQueue, TaskCommandTypes } from '@ln/application';
+import { COMMAND_QUEUE, type CommandQueue } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
+import { TaskCommandTypes } from '@ln/tasks/application/queued-writes/command-catalog';
 import { type TestApp, startTestApp } from '../support/app';
 import { describeWithService } from '../support/services';
 

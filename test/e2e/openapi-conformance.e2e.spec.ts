@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountResponse, SessionResponse } from '../../apps/api/src/auth/auth.schemas';
+import { AccountResponse, SessionResponse } from '../../apps/api/src/identity/auth.schemas';
 import { TaskPageResponse, TaskResponse } from '../../apps/api/src/tasks/task.schemas';
 import { type TestApp, startTestApp } from '../support/app';
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@ln/config';
+import { loadConfig } from '@ln/config/config';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { type TestApp, startTestApp } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';

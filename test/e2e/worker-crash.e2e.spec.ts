@@ -5,8 +5,9 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { v7 } from 'uuid';
 import { Client } from 'pg';
-import { type CommandEnvelope, TaskCommandTypes } from '@ln/application';
-import { RabbitMqCommandQueue } from '@ln/adapters/messaging';
+import { type CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
+import { TaskCommandTypes } from '@ln/tasks/application/queued-writes/command-catalog';
+import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq-command-queue.adapter';
 import { createScratchDatabase } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 

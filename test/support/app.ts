@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@ln/config';
+import { loadConfig } from '@ln/config/config';
 import amqp from 'amqplib';
 import { Client } from 'pg';
 import { createApp } from '../../apps/server/src/bootstrap';

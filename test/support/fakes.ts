@@ -1,19 +1,14 @@
-import type {
-  AccessTokens,
-  AccountReader,
-  AccountView,
-  AttemptCount,
-  AttemptCounter,
-  Clock,
-  ConsumeResult,
-  IdGenerator,
-  PasswordHasher,
-  RefreshTokenRecord,
-  RefreshTokenStore,
-  UserRepository,
-} from '@ln/application';
-import { ConcurrentModification } from '@ln/application';
-import { EmailAlreadyRegistered, User } from '@ln/domain';
+import type { AccessTokens } from '@ln/identity/application/ports/access-tokens.port';
+import type { AccountReader, AccountView } from '@ln/identity/application/ports/account-reader.port';
+import type { AttemptCount, AttemptCounter } from '@ln/identity/application/ports/attempt-counter.port';
+import type { Clock } from '@ln/kernel/application/ports/clock.port';
+import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from '@ln/identity/application/ports/refresh-tokens.port';
+import type { IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
+import type { PasswordHasher } from '@ln/identity/application/ports/password-hasher.port';
+import type { UserRepository } from '@ln/identity/application/ports/user.repository.port';
+import { ConcurrentModification } from '@ln/kernel/application/application-errors';
+import { EmailAlreadyRegistered } from '@ln/identity/domain/user.errors';
+import { User } from '@ln/identity/domain/user.aggregate';
 
 /** In-memory stand-ins for the ports, for handler tests. They keep the ports' rules, not their storage. */
 export class FixedClock implements Clock {

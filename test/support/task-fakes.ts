@@ -1,19 +1,13 @@
-import type {
-  AccountReader,
-  AccountView,
-  ReadCache,
-  StepCounts,
-  TaskCursor,
-  TaskIdClaim,
-  TaskListQuery,
-  TaskPage,
-  TaskReadModel,
-  TaskRepository,
-  TaskSort,
-  TaskView,
-} from '@ln/application';
-import { ConcurrentModification, UserNotFound, stateToView } from '@ln/application';
-import { type DomainEvent, Schedule, Task, TaskIdConflict, type TaskState } from '@ln/domain';
+import type { OwnerTimezones } from '@ln/tasks/application/ports/owner-timezones.port';
+import type { ReadCache } from '@ln/tasks/application/ports/read-cache.port';
+import type { StepCounts, TaskIdClaim, TaskRepository } from '@ln/tasks/application/ports/task.repository.port';
+import type { TaskCursor, TaskListQuery, TaskPage, TaskReadModel, TaskSort, TaskView } from '@ln/tasks/application/ports/task-read-model.port';
+import { ConcurrentModification, UserNotFound } from '@ln/kernel/application/application-errors';
+import { stateToView } from '@ln/tasks/application/shared/task-view.mapper';
+import { type DomainEvent } from '@ln/kernel/domain/domain-event';
+import { Schedule } from '@ln/tasks/domain/schedule.value-object';
+import { Task, type TaskState } from '@ln/tasks/domain/task.aggregate';
+import { TaskIdConflict } from '@ln/tasks/domain/task.errors';
 
 /**
  * In-memory stand-ins for the task ports, for handler tests. They keep the ports' documented rules
@@ -217,8 +211,8 @@ export class RecordingReadCache implements ReadCache {
   }
 }
 
-/** Accounts by id with a time zone each; unknown ids are not found. */
-export class FakeAccountReader implements AccountReader {
+/** Owners by id with a time zone each; unknown ids have no account. */
+export class FakeOwnerTimezones implements OwnerTimezones {
   private readonly zones = new Map<string, string>();
   lookups = 0;
 
@@ -235,11 +229,8 @@ export class FakeAccountReader implements AccountReader {
     return this;
   }
 
-  async findById(userId: string): Promise<AccountView | null> {
+  async timezoneOf(userId: string): Promise<string | null> {
     this.lookups += 1;
-    const timezone = this.zones.get(userId);
-    if (timezone === undefined) return null;
-    const at = '2026-01-01T00:00:00.000Z';
-    return { id: userId, email: `${userId}@example.com`, timezone, createdAt: at, updatedAt: at };
+    return this.zones.get(userId) ?? null;
   }
 }

@@ -2,18 +2,15 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { IDEMPOTENCY_CLAIM_LEASE_MS, InfrastructureModule } from '@ln/adapters/infrastructure';
-import type { AppConfig } from '@ln/config';
-import { ApiModule } from '../../api/src/api.module';
-import { HealthController } from '../../api/src/health/health.controller';
-import { MetricsController } from '../../api/src/health/metrics.controller';
-import { measureRequests } from '../../api/src/http/request-metrics';
-import { handleIdempotencyKeys } from '../../api/src/http/idempotency';
-import { ACCESS_TOKENS, CLOCK, IDEMPOTENCY_STORE } from '@ln/application';
-import { Metrics } from '@ln/adapters/observability';
-import { PinoNestLogger, createLogger, logRequests, requestId } from '../../api/src/http/logging';
-import { setupOpenApi } from '../../api/src/openapi.setup';
-import { WorkerModule } from '../../worker/src/worker.module';
+import { IDEMPOTENCY_CLAIM_LEASE_MS, KernelModule } from '@ln/kernel/kernel.module';
+import { CONTEXTS } from './contexts';
+import type { AppConfig } from '@ln/config/config';
+import { ACCESS_TOKENS } from '@ln/identity/application/ports/access-tokens.port';
+import { CLOCK } from '@ln/kernel/application/ports/clock.port';
+import { IDEMPOTENCY_STORE } from '@ln/kernel/application/ports/idempotency.port';
+import { Metrics } from '@ln/kernel/adapters/observability/metrics';
+import { ApiModule, HealthController, MetricsController, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, setupOpenApi } from '@app/api';
+import { WorkerModule } from '@app/worker';
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -23,7 +20,7 @@ function rootModule(config: AppConfig, roles: Type[]): DynamicModule {
   class RootModule {}
   return {
     module: RootModule,
-    imports: [InfrastructureModule.forRoot(config), ...roles],
+    imports: [KernelModule.forRoot(config, CONTEXTS), ...CONTEXTS.map((c) => c.module), ...roles],
   };
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { RabbitMqCommandQueue } from '@ln/adapters/messaging';
-import { ConfigError, loadConfig } from '@ln/config';
+import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq-command-queue.adapter';
+import { ConfigError, loadConfig } from '@ln/config/config';
 
 /**
  * `npm run dead-letters -- list [N]` prints the dead-lettered commands (one JSON line each);

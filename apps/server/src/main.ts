@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@ln/config';
+import { ConfigError, loadConfig } from '@ln/config/config';
 import { createApp } from './bootstrap';
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { migrate, openDatabase } from '@ln/adapters/persistence';
-import { ConfigError, loadConfig } from '@ln/config';
+import { migrate } from '@ln/kernel/adapters/persistence/migrate';
+import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
+import { ConfigError, loadConfig } from '@ln/config/config';
 
 /** `npm run migrate`: applies pending migrations to the configured database and exits. */
 async function main(): Promise<void> {

@@ -1,10 +1,10 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { EVENT_TRANSPORT, type EventTransport } from '@ln/application';
-import { APP_CONFIG } from '@ln/adapters/infrastructure';
-import { OutboxRelay } from '@ln/adapters/messaging';
-import { Metrics } from '@ln/adapters/observability';
-import { Database } from '@ln/adapters/persistence';
-import type { AppConfig } from '@ln/config';
+import { EVENT_TRANSPORT, type EventTransport } from '@ln/kernel/application/ports/event-transport.port';
+import { APP_CONFIG } from '@ln/kernel/kernel.module';
+import { OutboxRelay } from '@ln/kernel/adapters/messaging/outbox-relay';
+import { Metrics } from '@ln/kernel/adapters/observability/metrics';
+import { Database } from '@ln/kernel/adapters/persistence/database';
+import type { AppConfig } from '@ln/config/config';
 
 /**
  * Runs the outbox relay for the lifetime of the worker role, in both modes: PostgreSQL to

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ApplicationModule } from '@ln/application';
-import { APP_CONFIG } from '@ln/adapters/infrastructure';
-import type { AppConfig } from '@ln/config';
-import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './commands/command-batch.processor';
+import { TasksModule } from '@ln/tasks/tasks.module';
+import { APP_CONFIG } from '@ln/kernel/kernel.module';
+import type { AppConfig } from '@ln/config/config';
+import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './tasks/command-batch.processor';
 import { OutboxRelayService } from './outbox-relay.service';
 
 /**
@@ -11,7 +11,7 @@ import { OutboxRelayService } from './outbox-relay.service';
  * public HTTP, only health on the metrics port.
  */
 @Module({
-  imports: [ApplicationModule],
+  imports: [TasksModule],
   providers: [
     OutboxRelayService,
     CommandBatchProcessor,

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { READINESS_PROBES, type ReadinessProbe } from '@ln/application';
+import { READINESS_PROBES, type ReadinessProbe } from '@ln/kernel/application/ports/readiness.port';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http/auth.guard';
 

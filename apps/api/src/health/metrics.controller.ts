@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Metrics } from '@ln/adapters/observability';
+import { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http/auth.guard';
 

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ACCESS_TOKENS, type AccessTokens } from '@ln/application';
+import { ACCESS_TOKENS, type AccessTokens } from '@ln/identity/application/ports/access-tokens.port';
 import type { FastifyRequest } from 'fastify';
 import { Unauthenticated } from './http-errors';
 

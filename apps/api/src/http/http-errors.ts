@@ -1,4 +1,4 @@
-import { DomainError, type FieldIssue } from '@ln/domain';
+import { DomainError, type FieldIssue } from '@ln/kernel/domain/domain-error';
 
 /** Refusals made at the edge (before a use case runs) share the domain's error shape. */
 export class RequestValidationFailed extends DomainError {
@@ -20,4 +20,4 @@ export class Unauthenticated extends DomainError {
 }
 
 // One mapping of refusal kinds to statuses, shared with queued commands' recorded problems.
-export { STATUS_BY_KIND } from '@ln/application';
+export { STATUS_BY_KIND } from '@ln/tasks/application/queued-writes/apply-command-batch';

@@ -1,4 +1,5 @@
-import type { AccessTokens, BeginResult, IdempotencyStore, StoredResponse } from '@ln/application';
+import type { AccessTokens } from '@ln/identity/application/ports/access-tokens.port';
+import type { BeginResult, IdempotencyStore, StoredResponse } from '@ln/kernel/application/ports/idempotency.port';
 import Fastify from 'fastify';
 import { handleIdempotencyKeys } from './idempotency';
 

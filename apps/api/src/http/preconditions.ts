@@ -1,4 +1,4 @@
-import { VersionMismatch } from '@ln/domain';
+import { VersionMismatch } from '@ln/tasks/domain/task.errors';
 
 /**
  * The version a write is conditioned on, from If-Match. Our ETags are the task's version in

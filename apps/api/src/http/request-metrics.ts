@@ -1,4 +1,4 @@
-import type { Metrics } from '@ln/adapters/observability';
+import type { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import type { FastifyInstance } from 'fastify';
 
 /** Request durations by route pattern (never the raw URL: ids would explode the label set). */

@@ -1,4 +1,5 @@
-import { FAILURE_REASONS, TASK_LIMITS } from '@ln/domain';
+import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason';
+import { TASK_LIMITS } from '@ln/tasks/domain/task-details';
 import { z } from 'zod';
 
 /** UUIDs compare case-insensitively (RFC 9562); ids are kept in lower case, as storage gives them back. */

@@ -2,25 +2,23 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch,
 import { type Command } from '@nestjs/cqrs';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import {
-  CompleteTaskCommand,
-  CreateTaskCommand,
-  DeleteTaskCommand,
-  DropTaskCommand,
-  EditTaskCommand,
-  FailTaskCommand,
-  GetTaskQuery,
-  ListTasksQuery,
-  PostponeTaskCommand,
-  ReopenTaskCommand,
-  QueuedTaskWrites,
-  ReplaceTaskCommand,
-  type TaskView,
-  decodeCursor,
-  etagOf,
-} from '@ln/application';
-import { APP_CONFIG } from '@ln/adapters/infrastructure';
-import type { AppConfig } from '@ln/config';
+import { CompleteTaskCommand } from '@ln/tasks/application/complete-task/complete-task.command';
+import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
+import { DeleteTaskCommand } from '@ln/tasks/application/delete-task/delete-task.command';
+import { DropTaskCommand } from '@ln/tasks/application/drop-task/drop-task.command';
+import { EditTaskCommand } from '@ln/tasks/application/edit-task/edit-task.command';
+import { FailTaskCommand } from '@ln/tasks/application/fail-task/fail-task.command';
+import { GetTaskQuery } from '@ln/tasks/application/get-task/get-task.query';
+import { ListTasksQuery } from '@ln/tasks/application/list-tasks/list-tasks.query';
+import { PostponeTaskCommand } from '@ln/tasks/application/postpone-task/postpone-task.command';
+import { ReopenTaskCommand } from '@ln/tasks/application/reopen-task/reopen-task.command';
+import { QueuedTaskWrites } from '@ln/tasks/application/queued-writes/queued-task-writes';
+import { ReplaceTaskCommand } from '@ln/tasks/application/replace-task/replace-task.command';
+import { type TaskView } from '@ln/tasks/application/ports/task-read-model.port';
+import { decodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
+import { etagOf } from '@ln/tasks/application/get-task/get-task.handler';
+import { APP_CONFIG } from '@ln/kernel/kernel.module';
+import type { AppConfig } from '@ln/config/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
 import { validated } from '../http/validation';

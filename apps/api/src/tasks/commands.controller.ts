@@ -1,0 +1,32 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { GetCommandQuery } from '@ln/tasks/application/queued-writes/get-command/get-command.query';
+import { type Caller, CurrentCaller } from '../http/auth.guard';
+import { validated } from '../http/validation';
+import { ApiProblems } from '../http/openapi';
+import { problem } from '../http/problem';
+import { CommandIdParam, CommandStatusResponse } from './command.schemas';
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@Controller('v1/commands')
+export class CommandsController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOperation({
+    summary: 'Where a queued write stands',
+    description: 'The Command-Id of a 202: `accepted` (in the broker), `applied`, or `rejected` with the problem a synchronous write would have answered.',
+  })
+  @ApiResponse({ status: 200, standardSchema: CommandStatusResponse })
+  @ApiProblems(400, 401, 404, 503)
+  async get(@CurrentCaller() caller: Caller, @Param('id', validated(CommandIdParam)) id: string) {
+    const s = await this.queries.execute(new GetCommandQuery(caller.userId, id));
+    return {
+      ...s,
+      problem: s.problem ? problem(s.problem.status, s.problem.code, s.problem.detail, s.problem.errors ? { errors: s.problem.errors } : {}) : null,
+    };
+  }
+}

@@ -1,0 +1,2 @@
+// The worker app's entry point: what the composition root (apps/server) may use of it.
+export { WorkerModule } from './worker.module';

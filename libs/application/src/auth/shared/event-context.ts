@@ -1,7 +1,0 @@
-import type { EventContext } from '@ln/domain';
-import type { Clock } from '../../ports/clock.port';
-import type { IdGenerator } from '../../ports/id-generator.port';
-
-export function eventContext(clock: Clock, ids: IdGenerator): EventContext {
-  return { eventId: () => ids.next(), now: () => clock.now() };
-}

@@ -1,9 +1,0 @@
-import { DomainError } from '../shared/domain-error';
-
-export class EmailAlreadyRegistered extends DomainError {
-  readonly kind = 'conflict' as const;
-  readonly code = 'email_taken';
-  constructor() {
-    super('an account with this email already exists');
-  }
-}

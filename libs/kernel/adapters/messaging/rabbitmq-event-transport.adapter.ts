@@ -1,0 +1,415 @@
+import type { EventHandler, EventTransport, Subscription } from '../../application/ports/event-transport.port';
+import type { ReadinessProbe } from '../../application/ports/readiness.port';
+import type { DomainEvent } from '../../domain/domain-event';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
+
+import { type RabbitMqErrorSink, RabbitMqLink, errorText, withTimeout } from './rabbitmq-link';
+
+export type { RabbitMqErrorSink };
+
+export interface RabbitMqEventTransportOptions {
+  url: string;
+  /** Topic exchange every event is published to. Default `ln.events`. */
+  exchange?: string;
+  /** Deliveries of one event to one subscription before it is dead-lettered. Default 5. */
+  maxDeliveries?: number;
+  /** Unacked messages the broker may push to one subscription ahead of the handler. Default 50. */
+  prefetch?: number;
+  /** How long publish() waits for the broker's confirms before rejecting. Default 5000. */
+  publishTimeoutMs?: number;
+  /** How long subscribe() waits for the queue and consumer to be set up. Default 10000. */
+  setupTimeoutMs?: number;
+  /** Pause between reconnect attempts. Default 5 (amqp-connection-manager's). */
+  reconnectTimeInSeconds?: number;
+  /**
+   * Connection trouble, failing handlers and undecodable messages are reported here; none of
+   * them is thrown, because they happen on the broker's schedule, not in a caller's call.
+   */
+  onError?: RabbitMqErrorSink;
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * EventTransport on RabbitMQ. One durable topic exchange carries every event with its type as the
+ * routing key; each subscription is a durable quorum queue, because quorum queues count
+ * deliveries and so can dead-letter a poison event instead of redelivering it for ever.
+ *
+ * Topology is asserted in channel setup functions, which amqp-connection-manager re-runs after
+ * every reconnect, so a broker restart (or a deleted queue) heals itself.
+ */
+export class RabbitMqEventTransport implements EventTransport {
+  readonly exchange: string;
+  private readonly deadLetterExchange: string;
+  private readonly maxDeliveries: number;
+  private readonly prefetch: number;
+  private readonly publishTimeoutMs: number;
+  private readonly setupTimeoutMs: number;
+  private readonly report: RabbitMqErrorSink;
+  private readonly where: string;
+  private readonly manager: AmqpConnectionManager;
+  private readonly publisher: ChannelWrapper;
+  private readonly subscriptions = new Set<RabbitMqSubscription>();
+  private readonly link: RabbitMqLink;
+  private closing?: Promise<void>;
+
+  constructor(options: RabbitMqEventTransportOptions) {
+    this.exchange = options.exchange ?? 'ln.events';
+    this.deadLetterExchange = `${this.exchange}.dlx`;
+    this.maxDeliveries = options.maxDeliveries ?? 5;
+    this.prefetch = options.prefetch ?? 50;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
+    this.setupTimeoutMs = options.setupTimeoutMs ?? 10_000;
+    this.report = options.onError ?? (() => undefined);
+    if (!Number.isInteger(this.maxDeliveries) || this.maxDeliveries < 1) {
+      throw new Error(`maxDeliveries must be a positive integer, got ${this.maxDeliveries}`);
+    }
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 1) {
+      throw new Error(`prefetch must be a positive integer, got ${this.prefetch}`);
+    }
+
+    this.link = new RabbitMqLink(options.url, {
+      reconnectTimeInSeconds: options.reconnectTimeInSeconds,
+      connectTimeoutMs: this.setupTimeoutMs,
+      report: this.report,
+      blockedEffect: 'publishes',
+    });
+    this.manager = this.link.manager;
+    this.where = this.link.where;
+
+    this.publisher = this.manager.createChannel({
+      name: `${this.exchange} publisher`,
+      confirm: true,
+      setup: async (channel: Channel) => {
+        this.watch(channel, 'publisher');
+        await channel.assertExchange(this.exchange, 'topic', { durable: true });
+      },
+    });
+    // ChannelWrapper is an EventEmitter: an 'error' nobody listens to would crash the process.
+    this.publisher.on('error', (error: unknown) => this.report('RabbitMQ publisher channel failed', error));
+  }
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    if (this.closing) throw new Error('RabbitMqEventTransport is closed');
+    if (events.length === 0) return;
+    // Encode everything first, so an unserialisable event fails the call before anything is sent.
+    const messages = events.map((event) => ({
+      routingKey: event.type,
+      content: Buffer.from(JSON.stringify(event)),
+      options: publishOptions(event),
+    }));
+    // The per-message timeout (rather than one of our own) also takes timed-out messages out of
+    // the wrapper's buffer, so they are not sent later behind the back of a caller told "failed".
+    const outcomes = await Promise.allSettled(
+      messages.map((m) =>
+        this.publisher.publish(this.exchange, m.routingKey, m.content, { ...m.options, timeout: this.publishTimeoutMs }),
+      ),
+    );
+    const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    if (failures.length === 0) return;
+    const first = failures[0];
+    const why =
+      first instanceof Error && first.message === 'timeout'
+        ? `not confirmed within ${this.publishTimeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`
+        : first instanceof Error && first.message === 'message nacked'
+          ? 'nacked by the broker'
+          : `failed: ${errorText(first)}`;
+    throw new Error(`RabbitMQ publish of ${failures.length} of ${events.length} event(s) to ${this.exchange} ${why}`, {
+      cause: first,
+    });
+  }
+
+  async subscribe(name: string, patterns: readonly string[], handler: EventHandler): Promise<Subscription> {
+    if (this.closing) throw new Error('RabbitMqEventTransport is closed');
+    if (name.trim() === '') throw new Error('Subscription name must not be empty');
+    if (patterns.length === 0) throw new Error(`Subscription ${name} needs at least one pattern`);
+    // Copied: setup re-runs after reconnects, long after the caller may have reused its array.
+    const bound = [...patterns];
+    const subscription = new RabbitMqSubscription(
+      {
+        name,
+        queue: `${this.exchange}.${name}`,
+        handler,
+        maxDeliveries: this.maxDeliveries,
+        report: this.report,
+        assertTopology: (channel, queue) => this.assertQueueTopology(channel, queue, bound),
+        watch: (channel, what) => this.watch(channel, what),
+        prefetch: this.prefetch,
+      },
+      this.manager,
+    );
+    this.subscriptions.add(subscription);
+    void subscription.closed.then(() => this.subscriptions.delete(subscription));
+    try {
+      await withTimeout(
+        subscription.ready,
+        this.setupTimeoutMs,
+        () => `not set up within ${this.setupTimeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`,
+      );
+    } catch (error: unknown) {
+      await subscription.close();
+      throw new Error(`RabbitMQ subscription ${name} ${errorText(error)}`, { cause: error });
+    }
+    return subscription;
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    if (this.closing) throw new Error('RabbitMqEventTransport is closed');
+    await this.link.ping(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+      // Rejects whatever is still waiting for a confirm, so no publish() hangs past close.
+      await this.publisher.close().catch(() => undefined);
+      await this.manager.close();
+    })();
+    return this.closing;
+  }
+
+  private async assertQueueTopology(channel: Channel, queue: string, patterns: readonly string[]): Promise<void> {
+    const deadQueue = `${queue}.dead`;
+    await channel.assertExchange(this.exchange, 'topic', { durable: true });
+    // Direct, keyed by source queue name: one shared DLX, yet each subscription's dead letters
+    // land only in its own `.dead` queue.
+    await channel.assertExchange(this.deadLetterExchange, 'direct', { durable: true });
+    await channel.assertQueue(deadQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.bindQueue(deadQueue, this.deadLetterExchange, queue);
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        // RabbitMQ counts *re*deliveries against the limit (limit N = N + 1 deliveries, checked
+        // on 3.10), and 3.x has no default at all, so without this a poison event loops for ever.
+        'x-delivery-limit': this.maxDeliveries - 1,
+        'x-dead-letter-exchange': this.deadLetterExchange,
+        'x-dead-letter-routing-key': queue,
+      },
+    });
+    for (const pattern of patterns) await channel.bindQueue(queue, this.exchange, pattern);
+  }
+
+  private watch(channel: Channel, what: string): void {
+    this.link.watch(channel, what, this.report);
+  }
+
+  private nextConnection(timeoutMs: number): Promise<ChannelModel> {
+    return this.link.nextConnection(timeoutMs);
+  }
+
+  private lastConnectErrorText(): string {
+    return this.link.lastConnectErrorText();
+  }
+}
+
+interface SubscriptionConfig {
+  readonly name: string;
+  readonly queue: string;
+  readonly handler: EventHandler;
+  readonly maxDeliveries: number;
+  readonly prefetch: number;
+  readonly report: RabbitMqErrorSink;
+  readonly assertTopology: (channel: Channel, queue: string) => Promise<void>;
+  readonly watch: (channel: Channel, what: string) => void;
+}
+
+/**
+ * One consumer on its own channel, so prefetch, cancel and close concern this subscription only.
+ * Messages are handled one at a time in arrival order: prefetch saves round trips, it does not
+ * buy concurrency, because the port promises per-queue order.
+ */
+class RabbitMqSubscription implements Subscription {
+  readonly ready: Promise<void>;
+  readonly closed: Promise<void>;
+  private readonly readyDeferred: Deferred;
+  private readonly closedDeferred: Deferred;
+  private readonly wrapper: ChannelWrapper;
+  private consumer?: { channel: Channel; consumerTag: string };
+  private stopping = false;
+  private closing?: Promise<void>;
+  /** Chain of handled messages; its tail is what close() waits for. */
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly config: SubscriptionConfig,
+    manager: AmqpConnectionManager,
+  ) {
+    this.readyDeferred = deferred();
+    this.ready = this.readyDeferred.promise;
+    this.closedDeferred = deferred();
+    this.closed = this.closedDeferred.promise;
+    this.wrapper = manager.createChannel({
+      name: `subscription ${config.name}`,
+      confirm: false,
+      setup: (channel: Channel) => this.setup(channel),
+    });
+    this.wrapper.on('error', (error: unknown) =>
+      this.config.report(`RabbitMQ subscription ${config.name} could not be set up`, error),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.stopping = true;
+      // Lets a subscribe() still waiting for setup fail now instead of at its timeout.
+      this.readyDeferred.reject(new Error('was closed before it was set up'));
+      const consumer = this.consumer;
+      if (consumer) {
+        try {
+          await consumer.channel.cancel(consumer.consumerTag);
+        } catch {
+          // The channel is already gone: nothing more can arrive on it anyway.
+        }
+      }
+      // Everything the broker pushed before cancel-ok is in the chain; handling (and acking) it
+      // now matters on 3.x quorum queues, where a message returned by a closing channel counts
+      // as a failed delivery and could be dead-lettered by nothing but restarts.
+      await this.tail;
+      await this.wrapper.close().catch(() => undefined);
+      this.closedDeferred.resolve();
+    })();
+    return this.closing;
+  }
+
+  // Re-run by amqp-connection-manager on every new channel, i.e. after each reconnect.
+  private async setup(channel: Channel): Promise<void> {
+    this.config.watch(channel, `subscription ${this.config.name}`);
+    try {
+      await this.config.assertTopology(channel, this.config.queue);
+      if (this.stopping) return;
+      await channel.prefetch(this.config.prefetch);
+      const { consumerTag } = await channel.consume(this.config.queue, (message) => this.onMessage(channel, message), {
+        noAck: false,
+      });
+      this.consumer = { channel, consumerTag };
+      this.readyDeferred.resolve();
+    } catch (error: unknown) {
+      this.readyDeferred.reject(error);
+      throw error;
+    }
+  }
+
+  private onMessage(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      this.config.report(
+        `RabbitMQ cancelled the consumer of ${this.config.queue} (queue deleted?); it resumes after the next reconnect`,
+        undefined,
+      );
+      return;
+    }
+    this.tail = this.tail.then(() => this.handle(channel, message));
+  }
+
+  /** Never rejects: one bad message must not break the chain for the ones behind it. */
+  private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    let event: DomainEvent;
+    try {
+      event = decodeEvent(message.content);
+    } catch (error: unknown) {
+      this.config.report(
+        `RabbitMQ message ${String(message.properties.messageId)} on ${this.config.queue} is not an event; dead-lettering it`,
+        error,
+      );
+      // No requeue: redelivering bytes that cannot parse would only burn the delivery limit.
+      settle(() => channel.nack(message, false, false));
+      return;
+    }
+    try {
+      await this.config.handler(event);
+    } catch (error: unknown) {
+      const delivery = deliveryNumber(message);
+      const fate = delivery >= this.config.maxDeliveries ? 'dead-lettering it' : 'it will be redelivered';
+      this.config.report(
+        `Subscription ${this.config.name} failed on ${event.type} ${event.eventId} (delivery ${delivery} of ${this.config.maxDeliveries}); ${fate}`,
+        error,
+      );
+      // The quorum queue counts this return and dead-letters the event once over the limit.
+      settle(() => channel.nack(message, false, true));
+      return;
+    }
+    settle(() => channel.ack(message));
+  }
+}
+
+/** `ReadinessProbe` for the broker the transport uses. */
+export class RabbitMqReadinessProbe implements ReadinessProbe {
+  readonly name = 'rabbitmq';
+
+  constructor(
+    private readonly transport: RabbitMqEventTransport,
+    private readonly timeoutMs = 2000,
+  ) {}
+
+  check(): Promise<void> {
+    return this.transport.ping(this.timeoutMs);
+  }
+}
+
+function publishOptions(event: DomainEvent): Options.Publish {
+  const occurredAt = Date.parse(event.occurredAt);
+  return {
+    persistent: true,
+    messageId: event.eventId,
+    contentType: 'application/json',
+    type: event.type,
+    // AMQP timestamps are whole seconds.
+    timestamp: Math.floor((Number.isNaN(occurredAt) ? Date.now() : occurredAt) / 1000),
+    ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
+    headers: {
+      aggregateType: event.aggregateType,
+      aggregateId: event.aggregateId,
+      userId: event.userId,
+      version: event.version,
+    },
+  };
+}
+
+function decodeEvent(content: Buffer): DomainEvent {
+  const parsed: unknown = JSON.parse(content.toString('utf8'));
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    typeof (parsed as { eventId?: unknown }).eventId !== 'string' ||
+    typeof (parsed as { type?: unknown }).type !== 'string'
+  ) {
+    throw new Error('body is JSON but not a domain event (no string eventId/type)');
+  }
+  return parsed as DomainEvent;
+}
+
+/** 1 for the first delivery; quorum queues stamp x-delivery-count on redeliveries. */
+function deliveryNumber(message: ConsumeMessage): number {
+  const headers = message.properties.headers as Record<string, unknown> | undefined;
+  const count = headers?.['x-delivery-count'];
+  return (typeof count === 'number' ? count : 0) + 1;
+}
+
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // The channel closed under us: the broker requeues the message itself, and redelivery is
+    // covered by at-least-once (handlers dedupe by eventId).
+  }
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Settled from broker callbacks; a rejection nobody awaits yet must not become unhandled.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+
+

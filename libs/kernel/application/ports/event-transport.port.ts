@@ -1,0 +1,25 @@
+import type { DomainEvent } from '../../domain/domain-event';
+
+export const EVENT_TRANSPORT = Symbol('EventTransport');
+
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/**
+ * Carries committed domain events from the outbox to their consumers. `publish` resolves only
+ * when the transport has taken responsibility for every event (a broker confirm), so the
+ * relay may then mark the rows sent. Delivery is at least once: handlers dedupe by eventId.
+ */
+export interface EventTransport {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+  /**
+   * Delivers events whose type matches one of the patterns (`*` one dot-separated word,
+   * `#` any number) to the handler, in publish order per queue. A handler that throws gets
+   * the event again later (bounded), then it is dead-lettered.
+   */
+  subscribe(name: string, patterns: readonly string[], handler: EventHandler): Promise<Subscription>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,173 @@
+import type { PendingWrite, PendingWrites, SettledCommand } from '../../application/queued-writes/ports/pending-writes.port';
+import type { Redis } from 'ioredis';
+
+export interface RedisPendingWritesOptions {
+  /** How long a user's pending writes are kept after the last one was added (a worker settles them long before). */
+  readonly ttlMs?: number;
+  /** How long a decided command refuses a late add. */
+  readonly decidedTtlMs?: number;
+  readonly onError?: (message: string) => void;
+  /** How often a settle that failed is tried again (default 1 s). */
+  readonly settleRetryMs?: number;
+}
+
+/** Failed settles kept for a retry, at most. */
+const MAX_UNSETTLED = 100_000;
+
+/** Adds unless the command was already decided: the api's add can arrive after a fast worker's settle. */
+const ADD_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return redis.call('HLEN', KEYS[1])`;
+
+/**
+ * Forgets a decided command and marks it decided; for an applied one, also retires the task's
+ * other pending writes up to the version it stored (state-less entries only wait for their own).
+ */
+const SETTLE_SCRIPT = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+if ARGV[3] == '' then return 1 end
+local version = tonumber(ARGV[4])
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, w = pcall(cjson.decode, all[i + 1])
+  if ok and type(w) == 'table' and w.taskId == ARGV[3] and type(w.state) == 'table' and tonumber(w.state.version) <= version then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+return 1`;
+
+type Client = Redis & {
+  lnPendingAdd(hash: string, decided: string, field: string, json: string, ttlMs: number): Promise<number>;
+  lnPendingSettle(hash: string, decided: string, commandId: string, decidedTtlMs: number, taskId: string, version: string): Promise<number>;
+};
+
+/**
+ * The pending overlay in Redis: one hash per user (command id -> pending write), and a short-lived
+ * marker per decided command. Both keys of a user share a hash slot. A failure never reaches the
+ * request: reads get no overlay, adds are reported and dropped (the write itself is in the broker;
+ * entries expire on their own), settles are reported and retried (see `retryLater`).
+ */
+export class RedisPendingWrites implements PendingWrites {
+  private readonly client: Client;
+  private readonly ttlMs: number;
+  private readonly decidedTtlMs: number;
+  private readonly settleRetryMs: number;
+
+  constructor(
+    client: Redis,
+    private readonly options: RedisPendingWritesOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 15 * 60_000;
+    this.decidedTtlMs = options.decidedTtlMs ?? 15 * 60_000;
+    this.settleRetryMs = options.settleRetryMs ?? 1_000;
+    if (!(client as unknown as Partial<Client>).lnPendingAdd) {
+      client.defineCommand('lnPendingAdd', { numberOfKeys: 2, lua: ADD_SCRIPT });
+      client.defineCommand('lnPendingSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
+    }
+    this.client = client as unknown as Client;
+  }
+
+  private static hash(userId: string): string {
+    return `pw:{${userId}}`;
+  }
+
+  private static decided(userId: string, commandId: string): string {
+    return `pw:{${userId}}:decided:${commandId}`;
+  }
+
+  async add(userId: string, write: PendingWrite): Promise<number | false> {
+    try {
+      return await this.client.lnPendingAdd(RedisPendingWrites.hash(userId), RedisPendingWrites.decided(userId, write.commandId), write.commandId, JSON.stringify(write), this.ttlMs);
+    } catch (error) {
+      this.report('add', error);
+      return false;
+    }
+  }
+
+  async list(userId: string, options: { strict?: boolean } = {}): Promise<readonly PendingWrite[]> {
+    try {
+      const entries = await this.client.hvals(RedisPendingWrites.hash(userId));
+      // Each entry expires on its own too: a user who keeps writing keeps the hash alive.
+      const oldest = Date.now() - this.ttlMs;
+      return entries.map((json) => JSON.parse(json) as PendingWrite).filter((w) => Date.parse(w.acceptedAt) > oldest);
+    } catch (error) {
+      this.report('list', error);
+      if (options.strict) throw error;
+      return [];
+    }
+  }
+
+  async settle(decided: readonly SettledCommand[]): Promise<void> {
+    if (decided.length === 0) return;
+    if (!(await this.trySettle(decided, true))) this.retryLater(decided);
+  }
+
+  /**
+   * Settles that failed (Redis unreachable or timing out) are tried again every `settleRetryMs`
+   * until they succeed or no longer matter (the entries they would remove have expired). Without
+   * this a command the worker rejected would show its planned state to its author until the
+   * entry expired (15 min). Kept in this process only: a worker that dies with some loses them,
+   * and those entries expire as before.
+   */
+  private unsettled: { readonly command: SettledCommand; readonly until: number }[] = [];
+  private retry: NodeJS.Timeout | undefined;
+
+  private retryLater(decided: readonly SettledCommand[]): void {
+    const until = Date.now() + this.ttlMs;
+    this.unsettled.push(...decided.map((command) => ({ command, until })));
+    // Bounded: past it the oldest go (they expire first anyway).
+    if (this.unsettled.length > MAX_UNSETTLED) this.unsettled.splice(0, this.unsettled.length - MAX_UNSETTLED);
+    this.retry ??= setTimeout(() => void this.retryUnsettled(), this.settleRetryMs).unref();
+  }
+
+  private async retryUnsettled(): Promise<void> {
+    const now = Date.now();
+    const due = this.unsettled.filter((u) => u.until > now);
+    this.unsettled = [];
+    // Reported once, when the settle first failed: not again every retry while Redis is down.
+    if (due.length > 0 && !(await this.trySettle(due.map((u) => u.command), false))) {
+      this.unsettled.unshift(...due);
+    }
+    this.retry = undefined;
+    if (this.unsettled.length > 0) this.retry = setTimeout(() => void this.retryUnsettled(), this.settleRetryMs).unref();
+  }
+
+  /** True when every settle landed. */
+  private async trySettle(decided: readonly SettledCommand[], report: boolean): Promise<boolean> {
+    const multi = this.client.pipeline() as unknown as Client & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const { userId, commandId, applied } of decided) {
+      const hash = RedisPendingWrites.hash(userId);
+      const marker = RedisPendingWrites.decided(userId, commandId);
+      void multi.lnPendingSettle(hash, marker, commandId, this.decidedTtlMs, applied?.taskId ?? '', String(applied?.version ?? ''));
+    }
+    try {
+      const results = (await multi.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      return true;
+    } catch (error) {
+      if (report) this.report('settle (retried every second until it lands)', error);
+      return false;
+    }
+  }
+
+  /** Settles waiting for a retry (for tests and metrics). */
+  get unsettledCount(): number {
+    return this.unsettled.length;
+  }
+
+  /** Stops retrying (what is still unsettled expires on its own). */
+  dispose(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    this.unsettled = [];
+  }
+
+  private report(what: string, error: unknown): void {
+    this.options.onError?.(`pending overlay ${what} failed: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,65 @@
+import type { TaskListQuery, TaskPage, TaskReadModel, TaskView } from '../../application/ports/task-read-model.port';
+import type { Database } from '@ln/kernel/adapters/persistence/database';
+import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
+import { TASK_COLUMNS, type TaskRow, rowToView } from './task-rows';
+
+const ORDER = {
+  createdAt: { column: 'created_at', dir: 'ASC', op: '>' },
+  '-createdAt': { column: 'created_at', dir: 'DESC', op: '<' },
+  scheduledFor: { column: 'scheduled_sort', dir: 'ASC', op: '>' },
+  '-scheduledFor': { column: 'scheduled_sort', dir: 'DESC', op: '<' },
+} as const;
+
+/** The query side of tasks: SQL straight to views, no aggregates. Every statement is scoped by owner. */
+export class TypeOrmTaskReadModel implements TaskReadModel {
+  constructor(private readonly db: Database) {}
+
+  async get(ownerId: string, id: string): Promise<TaskView | null> {
+    const rows = rowsOf<TaskRow>(
+      await this.db.run((m) => m.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, ownerId])),
+    );
+    return rows[0] ? rowToView(rows[0]) : null;
+  }
+
+  async list(q: TaskListQuery): Promise<TaskPage> {
+    const where: string[] = ['owner_id = $1', 'deleted_at IS NULL'];
+    const params: unknown[] = [q.ownerId];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const f = q.filter;
+    if (f.status?.length) where.push(`status = ANY(${p(f.status)}::text[])`);
+    if (f.scheduledFrom) where.push(`scheduled_date >= ${p(f.scheduledFrom)}::date`);
+    if (f.scheduledTo) where.push(`scheduled_date <= ${p(f.scheduledTo)}::date`);
+    if (f.dueFrom) where.push(`due_at >= ${p(f.dueFrom)}::timestamptz`);
+    if (f.dueTo) where.push(`due_at <= ${p(f.dueTo)}::timestamptz`);
+    if (f.overdue === true) where.push(`status = 'open' AND due_at < ${p(q.now)}::timestamptz`);
+    if (f.overdue === false) where.push(`NOT (status = 'open' AND due_at IS NOT NULL AND due_at < ${p(q.now)}::timestamptz)`);
+    if (f.tag) where.push(`tag_keys @> ARRAY[${p(f.tag.toLowerCase())}]::text[]`);
+    if (f.parentId === null) where.push('parent_id IS NULL');
+    else if (f.parentId) where.push(`parent_id = ${p(f.parentId)}::uuid`);
+
+    const order = ORDER[q.sort];
+    if (q.after) {
+      const key = order.column === 'created_at' ? `${p(q.after.key)}::timestamptz` : `${p(q.after.key)}::text COLLATE "C"`;
+      where.push(`(${order.column}, id) ${order.op} (${key}, ${p(q.after.id)}::uuid)`);
+    }
+    const sql = `SELECT ${TASK_COLUMNS}, ${order.column === 'created_at' ? `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : 'NULL'} AS created_key
+                   FROM tasks WHERE ${where.join(' AND ')}
+                  ORDER BY ${order.column} ${order.dir}, id ${order.dir}
+                  LIMIT ${p(q.limit + 1)}`;
+    const rows = rowsOf<TaskRow & { created_key: string | null }>(await this.db.run((m) => m.query(sql, params)));
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      items: page.map(rowToView),
+      keys: Object.fromEntries(page.map((r) => [r.id, order.column === 'created_at' ? r.created_key! : r.scheduled_sort])),
+      next:
+        more && last
+          ? { sort: q.sort, key: order.column === 'created_at' ? last.created_key! : last.scheduled_sort, id: last.id }
+          : null,
+    };
+  }
+}

@@ -1,0 +1,221 @@
+import DataLoader from 'dataloader';
+import { ConcurrentModification, DependencyUnavailable, UserNotFound } from '@ln/kernel/application/application-errors';
+import { type StepCounts, type TaskIdClaim, type TaskRepository } from '../../application/ports/task.repository.port';
+import { type DomainEvent } from '@ln/kernel/domain/domain-event';
+import { Schedule } from '../../domain/schedule.value-object';
+import { Task } from '../../domain/task.aggregate';
+import { TaskIdConflict } from '../../domain/task.errors';
+import type { Database } from '@ln/kernel/adapters/persistence/database';
+import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
+import { isForeignKeyViolation } from '@ln/kernel/adapters/persistence/pg-errors';
+import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
+import { TASK_COLUMNS, type TaskRow, UNSCHEDULED, rowToState } from './task-rows';
+
+export class TypeOrmTaskRepository implements TaskRepository {
+  constructor(private readonly db: Database) {}
+
+  async get(ownerId: string, id: string): Promise<Task | null> {
+    const rows = rowsOf<TaskRow>(
+      await this.db.run((m) => m.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, ownerId])),
+    );
+    return rows[0] ? Task.restore(rowToState(rows[0])) : null;
+  }
+
+  async claimOf(id: string): Promise<TaskIdClaim | null> {
+    const rows = rowsOf<{ owner_id: string; create_fingerprint: string | null; deleted: boolean }>(
+      await this.db.run((m) =>
+        m.query(`SELECT owner_id, create_fingerprint, deleted_at IS NOT NULL AS deleted FROM tasks WHERE id = $1`, [id]),
+      ),
+    );
+    const r = rows[0];
+    return r ? { ownerId: r.owner_id, createFingerprint: r.create_fingerprint, deleted: r.deleted } : null;
+  }
+
+  async countSteps(ownerId: string, parentId: string): Promise<StepCounts> {
+    const rows = rowsOf<{ total: string | number; open: string | number }>(
+      await this.db.run((m) =>
+        m.query(
+          `SELECT count(*) AS total, count(*) FILTER (WHERE status = 'open') AS open
+             FROM tasks WHERE parent_id = $1 AND owner_id = $2 AND deleted_at IS NULL`,
+          [parentId, ownerId],
+        ),
+      ),
+    );
+    return { total: Number(rows[0]?.total ?? 0), open: Number(rows[0]?.open ?? 0) };
+  }
+
+  async save(task: Task, createFingerprint?: string): Promise<void> {
+    const events = task.peekEvents();
+    if (events.length === 0) return;
+    const row = rowOf(task);
+    const loadedVersion = events[0].version - 1;
+    if (loadedVersion === 0) {
+      // Outside any transaction or run, creates that arrive together share one statement (see
+      // `creates`); inside one (a worker's batch) the write joins it. (Inside a run on PGlite the
+      // caller holds the lock the batch would wait for.)
+      const created = this.db.inScope() ? await this.insertOne({ row, events, createFingerprint }) : await this.creates.load({ row, events, createFingerprint });
+      if (!created) throw new TaskIdConflict();
+      task.pullEvents();
+      return;
+    }
+    // One statement, so one round trip and no explicit transaction: the task write and its
+    // outbox rows (and the relay's NOTIFY) commit together or not at all. Inside a worker's batch
+    // it simply joins the batch's transaction.
+    const outbox = outboxStatement(events, 25, 'EXISTS (SELECT 1 FROM task_written)');
+    const rows = rowsOf<{ written: number }>(
+      await this.db.run((m) =>
+        m.query(
+          `WITH task_written AS (
+             UPDATE tasks SET title=$3, notes=$4, scheduled_date=$5, scheduled_at=$6, scheduled_sort=$7, due_at=$8,
+                    estimate_minutes=$9, priority=$10, tags=$11, tag_keys=$12, parent_id=$13, depth=$14, status=$15,
+                    failure=$16, deferrals=$17, replan_of=$18, version=$19, created_at=$20, updated_at=$21,
+                    closed_at=$22, deleted_at=$23
+              WHERE id=$1 AND owner_id=$2 AND version=$24 RETURNING id), ${outbox.ctes}
+           SELECT (SELECT count(*) FROM task_written)::int AS written, (SELECT n FROM outbox_notified) AS notified`,
+          [...row, loadedVersion, ...outbox.params],
+        ),
+      ),
+    );
+    if (rows[0]?.written !== 1) throw new ConcurrentModification('task');
+    task.pullEvents();
+  }
+
+  /**
+   * Creates outside a transaction, coalesced: every create that reaches storage in one turn of the
+   * event loop (up to 100) is one INSERT of all their rows and outbox rows, one round trip and one
+   * commit instead of one each. Each caller still learns its own outcome: written, or its id taken.
+   * A batch that fails for a reason of one create's own (an owner without an account) is retried
+   * one create at a time, so that create alone fails. ADR 12.
+   */
+  private readonly creates = new DataLoader<NewTask, boolean>((batch) => this.db.detached(() => this.insertBatch(batch)), {
+    cache: false,
+    maxBatchSize: 100,
+    batchScheduleFn: (run) => setImmediate(run),
+  });
+
+  private async insertBatch(batch: readonly NewTask[]): Promise<(boolean | Error)[]> {
+    if (batch.length === 1) return [await this.insertOne(batch[0]).catch((e: Error) => e)];
+    // Two creates of one id in a batch: the later goes in a statement of its own, after the first,
+    // so it sees the id taken exactly as it would have on its own.
+    const seen = new Set<string>();
+    const now: number[] = [];
+    const later: number[] = [];
+    batch.forEach((c, i) => {
+      const id = c.row[0] as string;
+      (seen.has(id) ? later : now).push(i);
+      seen.add(id);
+    });
+    const results: (boolean | Error)[] = new Array(batch.length);
+    let written: Set<string> | null = null;
+    try {
+      written = await this.insertMany(now.map((i) => batch[i]));
+    } catch (error) {
+      if (error instanceof DependencyUnavailable) return batch.map(() => error);
+    }
+    if (written) now.forEach((i) => (results[i] = written.has(batch[i].row[0] as string)));
+    else await Promise.all(now.map(async (i) => (results[i] = await this.insertOne(batch[i]).catch((e: Error) => e))));
+    if (later.length) {
+      const rest = await this.insertBatch(later.map((i) => batch[i]));
+      later.forEach((i, k) => (results[i] = rest[k]));
+    }
+    return results;
+  }
+
+  private async insertOne({ row, events, createFingerprint }: NewTask): Promise<boolean> {
+    const outbox = outboxStatement(events, 25, 'EXISTS (SELECT 1 FROM task_written)');
+    try {
+      const rows = rowsOf<{ written: number }>(
+        await this.db.run((m) =>
+          m.query(
+            `WITH task_written AS (
+               INSERT INTO tasks (${INSERT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
+               ON CONFLICT (id) DO NOTHING RETURNING id), ${outbox.ctes}
+             SELECT (SELECT count(*) FROM task_written)::int AS written, (SELECT n FROM outbox_notified) AS notified`,
+            [...row, createFingerprint ?? null, ...outbox.params],
+          ),
+        ),
+      );
+      return rows[0]?.written === 1;
+    } catch (error) {
+      throw isForeignKeyViolation(error, OWNER_FK) ? new UserNotFound() : error;
+    }
+  }
+
+  /** The ids written; the rest were taken. Throws if any create fails (the caller retries them one by one). */
+  private async insertMany(batch: readonly NewTask[]): Promise<Set<string>> {
+    const columns = INSERT_COLUMN_TYPES.map((_, c) =>
+      batch.map(({ row, createFingerprint }) => {
+        const v = c === row.length ? (createFingerprint ?? null) : row[c];
+        // Arrays (tags) travel as JSON, one per row: an array of arrays would have to be rectangular.
+        return Array.isArray(v) ? JSON.stringify(v) : v;
+      }),
+    );
+    const events = batch.flatMap((c) => c.events);
+    const outbox = outboxStatement(events, columns.length + 1, 'e.aggregate_id IN (SELECT id FROM task_written)');
+    const rows = rowsOf<{ written: string[] }>(
+      await this.db.run((m) =>
+        m.query(
+          `WITH input AS (
+             SELECT * FROM unnest(${INSERT_COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) WITH ORDINALITY AS t(${INSERT_COLUMNS}, n)),
+           task_written AS (
+             INSERT INTO tasks (${INSERT_COLUMNS})
+             SELECT ${INSERT_COLUMNS.replace('tags, tag_keys', 'ARRAY(SELECT jsonb_array_elements_text(tags)), ARRAY(SELECT jsonb_array_elements_text(tag_keys))')}
+               FROM input ORDER BY n
+             ON CONFLICT (id) DO NOTHING RETURNING id), ${outbox.ctes}
+           SELECT ARRAY(SELECT id::text FROM task_written) AS written, (SELECT n FROM outbox_notified) AS notified`,
+          [...columns, ...outbox.params],
+        ),
+      ),
+    );
+    return new Set(rows[0]?.written ?? []);
+  }
+}
+
+interface NewTask {
+  readonly row: unknown[];
+  readonly events: readonly DomainEvent[];
+  readonly createFingerprint?: string;
+}
+
+const OWNER_FK = 'tasks_owner_id_fkey';
+
+const INSERT_COLUMNS = `id, owner_id, title, notes, scheduled_date, scheduled_at, scheduled_sort, due_at, estimate_minutes,
+  priority, tags, tag_keys, parent_id, depth, status, failure, deferrals, replan_of, version,
+  created_at, updated_at, closed_at, deleted_at, create_fingerprint`;
+
+/** The types of INSERT_COLUMNS, in order, for the coalesced INSERT's unnest (tags as JSON). */
+const INSERT_COLUMN_TYPES = [
+  'uuid', 'uuid', 'text', 'text', 'date', 'timestamptz', 'text', 'timestamptz', 'int',
+  'smallint', 'jsonb', 'jsonb', 'uuid', 'smallint', 'text', 'jsonb', 'int', 'uuid', 'int',
+  'timestamptz', 'timestamptz', 'timestamptz', 'timestamptz', 'text',
+];
+
+/** The task's columns in INSERT_COLUMNS order, without create_fingerprint ($1-$23). */
+function rowOf(task: Task): unknown[] {
+  const s = task.state;
+  return [
+    s.id,
+    s.ownerId,
+    s.title,
+    s.notes,
+    s.scheduledDate,
+    s.scheduledAt,
+    s.scheduledDate ? Schedule.sortKeyOf(s.scheduledDate, s.scheduledAt) : UNSCHEDULED,
+    s.dueAt,
+    s.estimateMinutes,
+    s.priority,
+    s.tags,
+    s.tags.map((t) => t.toLowerCase()),
+    s.parentId,
+    s.depth,
+    s.status,
+    s.failure ? JSON.stringify(s.failure) : null,
+    s.deferrals,
+    s.replanOf,
+    s.version,
+    s.createdAt,
+    s.updatedAt,
+    s.closedAt,
+    s.deletedAt,
+  ];
+}

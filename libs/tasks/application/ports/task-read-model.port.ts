@@ -1,0 +1,71 @@
+import type { TaskStatus } from '../../domain/task.aggregate';
+
+export const TASK_READ_MODEL = Symbol('TaskReadModel');
+
+/** What a client sees of a task. */
+export interface TaskView {
+  readonly id: string;
+  readonly title: string;
+  readonly notes: string | null;
+  readonly scheduledFor: string | null;
+  readonly dueAt: string | null;
+  readonly estimateMinutes: number | null;
+  readonly priority: number;
+  readonly tags: readonly string[];
+  readonly parentId: string | null;
+  readonly status: TaskStatus;
+  readonly failure: { readonly reason: string; readonly note: string | null; readonly at: string } | null;
+  readonly deferrals: number;
+  readonly replanOf: string | null;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly closedAt: string | null;
+}
+
+export type TaskSort = 'createdAt' | '-createdAt' | 'scheduledFor' | '-scheduledFor';
+
+export interface TaskListFilter {
+  readonly status?: readonly TaskStatus[];
+  /** Inclusive local dates (YYYY-MM-DD) on the scheduled day. */
+  readonly scheduledFrom?: string;
+  readonly scheduledTo?: string;
+  /** Inclusive instants on dueAt. */
+  readonly dueFrom?: string;
+  readonly dueTo?: string;
+  /** Open and past due at `now`. */
+  readonly overdue?: boolean;
+  readonly tag?: string;
+  /** A parent's id, or null for top-level tasks only. Undefined: any. */
+  readonly parentId?: string | null;
+}
+
+/** Keyset position: the sort key of the last item returned and its id. */
+export interface TaskCursor {
+  readonly sort: TaskSort;
+  readonly key: string;
+  readonly id: string;
+}
+
+export interface TaskListQuery {
+  readonly ownerId: string;
+  readonly filter: TaskListFilter;
+  readonly sort: TaskSort;
+  readonly limit: number;
+  readonly after?: TaskCursor;
+  /** The instant `overdue` is judged at (passed in so equal queries give equal answers). */
+  readonly now: string;
+}
+
+export interface TaskPage {
+  readonly items: readonly TaskView[];
+  readonly next: TaskCursor | null;
+  /** Each item's position in the sort (id -> key, as cursors carry it): storage's own, not recomputed. */
+  readonly keys?: Readonly<Record<string, string>>;
+}
+
+/** Reads tasks without loading aggregates (the query side). */
+export interface TaskReadModel {
+  get(ownerId: string, id: string): Promise<TaskView | null>;
+  list(query: TaskListQuery): Promise<TaskPage>;
+}

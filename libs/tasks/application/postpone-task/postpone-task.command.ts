@@ -1,0 +1,13 @@
+import { Command } from '@nestjs/cqrs';
+import type { TaskView } from '../ports/task-read-model.port';
+
+export class PostponeTaskCommand extends Command<TaskView> {
+  constructor(
+    readonly ownerId: string,
+    readonly id: string,
+    readonly scheduledFor: string,
+    readonly expectedVersion?: number,
+  ) {
+    super();
+  }
+}

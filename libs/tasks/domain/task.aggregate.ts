@@ -1,0 +1,241 @@
+import { AggregateRoot, type EventContext } from '@ln/kernel/domain/aggregate-root';
+import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error';
+import { type Failure, type FailureReason } from './failure-reason';
+import { Schedule, parseMoment } from './schedule.value-object';
+import { type Priority, TASK_LIMITS, parseEstimate, parseNotes, parsePriority, parseTags, parseTitle } from './task-details';
+import {
+  PostponeMustMoveLater,
+  StepsTooDeep,
+  TaskCannotBeReopened,
+  TaskHasOpenSteps,
+  TaskHasSteps,
+  TaskNotOpen,
+} from './task.errors';
+import { TaskEvents } from './task.events';
+
+export type TaskStatus = 'open' | 'done' | 'failed' | 'dropped';
+
+/** What a client may set on a task (create, replace, edit); everything else the task owns. */
+export interface TaskInput {
+  readonly title: string;
+  readonly notes?: string | null;
+  readonly scheduledFor?: string | null;
+  readonly dueAt?: string | null;
+  readonly estimateMinutes?: number | null;
+  readonly priority?: number | null;
+  readonly tags?: readonly string[] | null;
+}
+
+/** The parent a new step goes under, as the caller found it (owned by the same user). */
+export interface ParentRef {
+  readonly id: string;
+  readonly depth: number;
+}
+
+export interface TaskState {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly title: string;
+  readonly notes: string | null;
+  readonly scheduledDate: string | null;
+  readonly scheduledAt: string | null;
+  readonly dueAt: string | null;
+  readonly estimateMinutes: number | null;
+  readonly priority: Priority;
+  readonly tags: readonly string[];
+  readonly parentId: string | null;
+  readonly depth: number;
+  readonly status: TaskStatus;
+  readonly failure: Failure | null;
+  readonly deferrals: number;
+  readonly replanOf: string | null;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly closedAt: string | null;
+  readonly deletedAt: string | null;
+}
+
+type Details = Pick<TaskState, 'title' | 'notes' | 'scheduledDate' | 'scheduledAt' | 'dueAt' | 'estimateMinutes' | 'priority' | 'tags'>;
+
+/** `timezone`, the owner's, is read only for a schedule: null will do when there is none. */
+function details(input: TaskInput, timezone: string | null): Details {
+  if (input.scheduledFor && timezone === null) throw new Error("a schedule is read in the owner's timezone, and none was given");
+  const schedule = input.scheduledFor ? Schedule.parse(input.scheduledFor, timezone!) : null;
+  return {
+    title: parseTitle(input.title),
+    notes: parseNotes(input.notes),
+    scheduledDate: schedule?.date ?? null,
+    scheduledAt: schedule?.at ?? null,
+    dueAt: input.dueAt ? parseMoment(input.dueAt, 'dueAt').toISOString() : null,
+    estimateMinutes: parseEstimate(input.estimateMinutes),
+    priority: parsePriority(input.priority),
+    tags: parseTags(input.tags),
+  };
+}
+
+const DETAIL_KEYS: readonly (keyof Details)[] = ['title', 'notes', 'scheduledDate', 'scheduledAt', 'dueAt', 'estimateMinutes', 'priority', 'tags'];
+
+function same(a: unknown, b: unknown): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
+}
+
+/**
+ * Something a user means to do. State changes only through the behaviour methods below; each
+ * records an event with identity, and each refusal is a named rule.
+ *
+ * Parents and steps: a step's parent is fixed when the step is created (moving steps is not a
+ * feature); steps nest at most 2 deep; a parent can be completed only when none of its direct
+ * steps is open; a task with steps cannot be deleted. Failing or dropping a parent leaves its
+ * steps as they are: each step's own outcome is its own evidence.
+ */
+export class Task extends AggregateRoot {
+  protected readonly aggregateType = 'task';
+  private s: TaskState;
+
+  private constructor(state: TaskState) {
+    super(state.id, state.version);
+    this.s = state;
+  }
+
+  protected get ownerId(): string {
+    return this.s.ownerId;
+  }
+
+  get state(): TaskState {
+    return { ...this.s, version: this.version };
+  }
+
+  get status(): TaskStatus {
+    return this.s.status;
+  }
+
+  get depth(): number {
+    return this.s.depth;
+  }
+
+  get parentId(): string | null {
+    return this.s.parentId;
+  }
+
+  static create(
+    ctx: EventContext,
+    props: { id: string; ownerId: string; timezone: string | null; input: TaskInput; parent?: ParentRef | null; replanOf?: string | null },
+  ): Task {
+    const d = details(props.input, props.timezone);
+    const depth = props.parent ? props.parent.depth + 1 : 0;
+    if (depth > TASK_LIMITS.maxDepth) throw new StepsTooDeep();
+    const at = ctx.now().toISOString();
+    const task = new Task({
+      id: props.id,
+      ownerId: props.ownerId,
+      ...d,
+      parentId: props.parent?.id ?? null,
+      depth,
+      status: 'open',
+      failure: null,
+      deferrals: 0,
+      replanOf: props.replanOf ?? null,
+      version: 0,
+      createdAt: at,
+      updatedAt: at,
+      closedAt: null,
+      deletedAt: null,
+    });
+    task.record(ctx, TaskEvents.Created, { ...d, parentId: task.s.parentId, replanOf: task.s.replanOf }, new Date(at));
+    return task;
+  }
+
+  static restore(state: TaskState): Task {
+    return new Task(state);
+  }
+
+  /**
+   * Replaces the client-settable fields. Fields left out of a partial edit keep their value.
+   * Rescheduling through an edit is a correction, not a deferral: it does not count. Returns
+   * false (and records nothing) when nothing changes.
+   */
+  edit(ctx: EventContext, input: Partial<TaskInput>, timezone: string): boolean {
+    const merged: TaskInput = {
+      title: input.title ?? this.s.title,
+      notes: 'notes' in input ? input.notes : this.s.notes,
+      scheduledFor: 'scheduledFor' in input ? input.scheduledFor : (this.s.scheduledAt ?? this.s.scheduledDate),
+      dueAt: 'dueAt' in input ? input.dueAt : this.s.dueAt,
+      estimateMinutes: 'estimateMinutes' in input ? input.estimateMinutes : this.s.estimateMinutes,
+      priority: 'priority' in input ? input.priority : this.s.priority,
+      tags: 'tags' in input ? input.tags : this.s.tags,
+    };
+    const parsed = details(merged, timezone);
+    // A moment keeps the local date it had (in the zone of its planning) unless the moment itself changed.
+    const keepDate = parsed.scheduledAt !== null && parsed.scheduledAt === this.s.scheduledAt;
+    const next: Details = keepDate ? { ...parsed, scheduledDate: this.s.scheduledDate } : parsed;
+    const changes: Partial<Details> = {};
+    for (const key of DETAIL_KEYS) {
+      if (!same(next[key], this.s[key])) (changes as Record<string, unknown>)[key] = next[key];
+    }
+    if (Object.keys(changes).length === 0) return false;
+    const at = ctx.now();
+    this.s = { ...this.s, ...next, updatedAt: at.toISOString() };
+    this.record(ctx, TaskEvents.Edited, { changes }, at);
+    return true;
+  }
+
+  complete(ctx: EventContext, openSteps: number): void {
+    this.requireOpen('completed');
+    if (openSteps > 0) throw new TaskHasOpenSteps(openSteps);
+    this.close(ctx, 'done', TaskEvents.Completed, {});
+  }
+
+  fail(ctx: EventContext, reason: FailureReason, note: string | null | undefined): void {
+    this.requireOpen('failed');
+    const cleanNote = note === undefined || note === null || note.trim() === '' ? null : note.trim();
+    if (cleanNote && cleanNote.length > 2000) throw new InvalidValue('invalid_note', 'note', 'must be at most 2000 characters');
+    if (cleanNote) rejectNul(cleanNote, 'note');
+    const at = ctx.now();
+    const failure: Failure = { reason, note: cleanNote, at: at.toISOString() };
+    this.s = { ...this.s, failure };
+    this.close(ctx, 'failed', TaskEvents.Failed, { reason, note: cleanNote, deferrals: this.s.deferrals }, at);
+  }
+
+  /** Moves an open task later and counts a deferral: the coach reads deferrals as a signal. */
+  postpone(ctx: EventContext, to: string, timezone: string): void {
+    this.requireOpen('postponed');
+    const next = Schedule.parse(to, timezone);
+    const current = this.s.scheduledDate ? Schedule.restore(this.s.scheduledDate, this.s.scheduledAt) : null;
+    if (current && !next.isLaterThan(current)) throw new PostponeMustMoveLater();
+    const at = ctx.now();
+    const from = current?.toString() ?? null;
+    this.s = { ...this.s, scheduledDate: next.date, scheduledAt: next.at, deferrals: this.s.deferrals + 1, updatedAt: at.toISOString() };
+    this.record(ctx, TaskEvents.Postponed, { from, to: next.toString(), scheduledDate: next.date, deferrals: this.s.deferrals }, at);
+  }
+
+  reopen(ctx: EventContext): void {
+    if (this.s.status !== 'done' && this.s.status !== 'failed') throw new TaskCannotBeReopened(this.s.status);
+    const at = ctx.now();
+    const previous = this.s.status;
+    this.s = { ...this.s, status: 'open', failure: null, closedAt: null, updatedAt: at.toISOString() };
+    this.record(ctx, TaskEvents.Reopened, { previousStatus: previous }, at);
+  }
+
+  drop(ctx: EventContext): void {
+    this.requireOpen('dropped');
+    this.close(ctx, 'dropped', TaskEvents.Dropped, {});
+  }
+
+  /** Soft: the row stays (outcomes are history the coach learns from) but the task is gone for the user. */
+  delete(ctx: EventContext, steps: number): void {
+    if (steps > 0) throw new TaskHasSteps(steps);
+    const at = ctx.now();
+    this.s = { ...this.s, deletedAt: at.toISOString(), updatedAt: at.toISOString() };
+    this.record(ctx, TaskEvents.Deleted, { status: this.s.status }, at);
+  }
+
+  private requireOpen(action: string): void {
+    if (this.s.status !== 'open') throw new TaskNotOpen(this.s.status, action);
+  }
+
+  private close(ctx: EventContext, status: TaskStatus, type: string, payload: object, at: Date = ctx.now()): void {
+    this.s = { ...this.s, status, closedAt: at.toISOString(), updatedAt: at.toISOString() };
+    this.record(ctx, type, { ...payload, scheduledDate: this.s.scheduledDate, estimateMinutes: this.s.estimateMinutes, tags: this.s.tags }, at);
+  }
+}

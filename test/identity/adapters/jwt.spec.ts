@@ -1,0 +1,207 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Clock } from '@ln/kernel/application/ports/clock.port';
+import type { IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
+import { FastJwtAccessTokens, type JwtOptions } from '@ln/identity/adapters/security/fast-jwt-access-tokens.adapter';
+import { loadOrCreateJwtSecret } from '@ln/identity/adapters/security/jwt-secret.file';
+
+// fast-jwt checks `exp` against the real time, so the fixed clock sits at (whole-second) now.
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const IAT = NOW.getTime() / 1000;
+const TTL = 900;
+const SECRET = randomBytes(32).toString('base64url');
+const OPTIONS: JwtOptions = { secret: SECRET, issuer: 'https://ln.test', audience: 'ln-api', ttlSeconds: TTL };
+
+const fixedClock = (at: Date): Clock => ({ now: () => new Date(at.getTime()) });
+
+function counterIds(prefix = 'jti'): IdGenerator {
+  let n = 0;
+  return { next: () => `${prefix}-${++n}` };
+}
+
+function tokens(clock: Clock = fixedClock(NOW), options: JwtOptions = OPTIONS): FastJwtAccessTokens {
+  return new FastJwtAccessTokens(options, clock, counterIds());
+}
+
+// ---- hand-made tokens (node:crypto HMAC), to reach the cases the adapter itself never signs ----
+
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { sub: 'user-1', jti: 'hand-1', iat: IAT, exp: IAT + TTL, iss: OPTIONS.issuer, aud: OPTIONS.audience, ...overrides };
+}
+
+function handSign(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  { hash = 'sha256', key = SECRET }: { hash?: string; key?: string } = {},
+): string {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`;
+}
+
+const HS256 = { alg: 'HS256', typ: 'at+jwt' };
+
+function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[index], 'base64url').toString('utf8'));
+}
+
+describe('FastJwtAccessTokens', () => {
+  it('issues a token that verifies to the user id, the token id and the expiry', () => {
+    const subject = tokens();
+    const issued = subject.issue('user-42');
+
+    expect(issued.expiresInSeconds).toBe(TTL);
+    expect(subject.verify(issued.token)).toEqual({
+      userId: 'user-42',
+      tokenId: 'jti-1',
+      expiresAt: new Date(NOW.getTime() + TTL * 1000),
+    });
+  });
+
+  it('signs HS256 with typ at+jwt, and takes iat/exp from the injected clock', () => {
+    const { token } = tokens().issue('user-42');
+    expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(decodePart(token, 1)).toEqual({
+      sub: 'user-42',
+      jti: 'jti-1',
+      iat: IAT,
+      exp: IAT + TTL,
+      iss: OPTIONS.issuer,
+      aud: OPTIONS.audience,
+    });
+  });
+
+  it('gives every token its own id', () => {
+    const subject = tokens();
+    const a = subject.verify(subject.issue('u').token);
+    const b = subject.verify(subject.issue('u').token);
+    expect(a?.tokenId).not.toBe(b?.tokenId);
+  });
+
+  it('returns null for a token issued with the clock far in the past (expired)', () => {
+    const issuer = tokens(fixedClock(new Date(NOW.getTime() - 24 * 3_600_000)));
+    const { token } = issuer.issue('user-42');
+    expect(issuer.verify(token)).toBeNull();
+    expect(tokens().verify(token)).toBeNull();
+  });
+
+  it('accepts a correct hand-signed token (so the refusals below are about the one thing changed)', () => {
+    expect(tokens().verify(handSign(HS256, claims()))).toEqual({
+      userId: 'user-1',
+      tokenId: 'hand-1',
+      expiresAt: new Date((IAT + TTL) * 1000),
+    });
+  });
+
+  it('returns null for a tampered payload', () => {
+    const subject = tokens();
+    const [header, , signature] = subject.issue('user-42').token.split('.');
+    const forged = `${header}.${b64url(claims({ sub: 'admin', jti: 'jti-1' }))}.${signature}`;
+    expect(subject.verify(forged)).toBeNull();
+  });
+
+  it('returns null for a tampered signature', () => {
+    const subject = tokens();
+    const [header, payload, signature] = subject.issue('user-42').token.split('.');
+    const middle = Math.floor(signature.length / 2);
+    const flipped = signature[middle] === 'A' ? 'B' : 'A';
+    const tampered = `${header}.${payload}.${signature.slice(0, middle)}${flipped}${signature.slice(middle + 1)}`;
+    expect(subject.verify(tampered)).toBeNull();
+    expect(subject.verify(`${header}.${payload}.`)).toBeNull();
+  });
+
+  it('returns null for a token signed with another secret', () => {
+    expect(tokens().verify(handSign(HS256, claims(), { key: randomBytes(32).toString('base64url') }))).toBeNull();
+  });
+
+  it('returns null for alg: none', () => {
+    const input = `${b64url({ alg: 'none', typ: 'at+jwt' })}.${b64url(claims())}`;
+    expect(tokens().verify(`${input}.`)).toBeNull();
+    expect(tokens().verify(input)).toBeNull();
+  });
+
+  it('returns null for HS512 with the same secret', () => {
+    expect(tokens().verify(handSign({ alg: 'HS512', typ: 'at+jwt' }, claims(), { hash: 'sha512' }))).toBeNull();
+  });
+
+  it('returns null for an RS256-shaped header (HMAC-signed with the secret: algorithm confusion)', () => {
+    expect(tokens().verify(handSign({ alg: 'RS256', typ: 'at+jwt' }, claims()))).toBeNull();
+  });
+
+  it('returns null for a wrong issuer', () => {
+    expect(tokens().verify(handSign(HS256, claims({ iss: 'https://evil.test' })))).toBeNull();
+  });
+
+  it('returns null for a wrong audience', () => {
+    expect(tokens().verify(handSign(HS256, claims({ aud: 'another-api' })))).toBeNull();
+  });
+
+  it('returns null for a wrong or missing typ', () => {
+    expect(tokens().verify(handSign({ alg: 'HS256', typ: 'JWT' }, claims()))).toBeNull();
+    expect(tokens().verify(handSign({ alg: 'HS256' }, claims()))).toBeNull();
+  });
+
+  it.each(['sub', 'jti', 'exp', 'iat', 'iss', 'aud'])('returns null when the %s claim is missing', (claim) => {
+    expect(tokens().verify(handSign(HS256, claims({ [claim]: undefined })))).toBeNull();
+  });
+
+  it('returns null for a non-string subject', () => {
+    expect(tokens().verify(handSign(HS256, claims({ sub: 42 })))).toBeNull();
+  });
+
+  it.each(['', 'not-a-jwt', 'a.b.c', `${b64url(HS256)}.${b64url(claims())}`])('returns null for garbage %j', (token) => {
+    expect(tokens().verify(token)).toBeNull();
+  });
+
+  it('refuses a secret shorter than 32 bytes at construction', () => {
+    expect(() => tokens(fixedClock(NOW), { ...OPTIONS, secret: 'x'.repeat(31) })).toThrow(/256 bits/);
+    expect(() => tokens(fixedClock(NOW), { ...OPTIONS, secret: '' })).toThrow(/256 bits/);
+    expect(() => tokens(fixedClock(NOW), { ...OPTIONS, secret: 'x'.repeat(32) })).not.toThrow();
+  });
+});
+
+describe('loadOrCreateJwtSecret', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'ln-jwt-secret-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('creates a 0600 file (and its folder) on the first call and returns the same value on the second', () => {
+    const dataDir = path.join(root, 'data');
+    const first = loadOrCreateJwtSecret(dataDir);
+
+    const file = path.join(dataDir, 'jwt-secret');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(first, 'base64url')).toHaveLength(32);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+
+    expect(loadOrCreateJwtSecret(dataDir)).toBe(first);
+    // It is usable as the signing key.
+    const subject = tokens(fixedClock(NOW), { ...OPTIONS, secret: first });
+    expect(subject.verify(subject.issue('u').token)?.userId).toBe('u');
+  });
+
+  it('gives another data folder another secret', () => {
+    expect(loadOrCreateJwtSecret(path.join(root, 'a'))).not.toBe(loadOrCreateJwtSecret(path.join(root, 'b')));
+  });
+
+  it('keeps an existing secret file as it is', () => {
+    const kept = randomBytes(48).toString('base64url');
+    writeFileSync(path.join(root, 'jwt-secret'), `${kept}\n`, { mode: 0o600 });
+    expect(loadOrCreateJwtSecret(root)).toBe(kept);
+  });
+
+  // BUG (libs/adapters/src/security/jwt-secret.file.ts): a file shorter than 43 characters skips the
+  // early return, but writeFileSync(..., { flag: 'wx' }) then fails with EEXIST and the EEXIST branch
+  // returns that same short content, so the length check never takes effect. An empty file yields ''
+  // and embedded mode fails to start ('JWT secret must be at least 256 bits') instead of replacing it.
+  it('replaces an empty or truncated secret file with a full-length secret', () => {
+    writeFileSync(path.join(root, 'jwt-secret'), '', { mode: 0o600 });
+    expect(loadOrCreateJwtSecret(root)).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+  });
+});

@@ -1,0 +1,496 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { PendingWrite, PendingWrites } from '@ln/tasks/application/queued-writes/ports/pending-writes.port';
+import type { TaskState } from '@ln/tasks/domain/task.aggregate';
+import { MemoryPendingWrites } from '@ln/tasks/adapters/cache/memory-pending-writes.adapter';
+import { RedisPendingWrites } from '@ln/tasks/adapters/cache/redis-pending-writes.adapter';
+import { closeRedisClient, createRedisClient, waitForRedisReady } from '@ln/kernel/adapters/redis/redis-client.factory';
+import { describeWithService, SERVICES } from '../../support/services';
+import { freePort, RedisServer, REDIS_SERVER_BIN, redisServerAvailable } from '../../support/redis-server';
+import { TcpProxy } from '../../support/tcp-proxy';
+
+/**
+ * The pending overlay's port (libs/application/src/ports/pending-writes.port.ts), one contract for
+ * every adapter: per-user lists, settle forgets and refuses late adds (a fast worker can decide a
+ * command before the api records it), entries expire on their own. Redis only: an unreachable Redis
+ * never fails the caller (empty list, dropped writes, reported through onError).
+ */
+
+interface Options {
+  /** Both how long a user's entries live and how long a decided command refuses a late add. */
+  readonly ttlMs?: number;
+}
+
+interface Handle {
+  readonly pending: PendingWrites;
+  /** What the adapter reported: a contract test on a healthy store expects nothing. */
+  readonly faults: string[];
+  /** Lets `ms` pass for the adapter (a fake clock for memory, real time for Redis). */
+  elapse(ms: number): Promise<void>;
+  /** The adapter's clock, for writes accepted "now". */
+  now(): number;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Liveness bound, not a performance threshold: fails only if the promise would hang. */
+async function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const user = () => randomUUID();
+
+function taskState(overrides: Partial<TaskState> = {}): TaskState {
+  return {
+    id: randomUUID(),
+    ownerId: randomUUID(),
+    title: 'Write the report — ünïcödé ✓ 🚀 "quoted" \\ back\nslash',
+    notes: null,
+    scheduledDate: '2026-03-10',
+    scheduledAt: '2026-03-10T14:45:12.345Z',
+    dueAt: '2026-03-12T17:00:00.456Z',
+    estimateMinutes: 90,
+    priority: 2,
+    tags: ['Deep Work', 'home'],
+    parentId: null,
+    depth: 0,
+    status: 'failed',
+    failure: { reason: 'blocked', note: 'waiting on review', at: '2026-03-11T08:00:00.000Z' },
+    deferrals: 1,
+    replanOf: null,
+    version: 3,
+    createdAt: '2026-03-01T09:15:30.123Z',
+    updatedAt: '2026-03-11T08:00:00.000Z',
+    closedAt: '2026-03-11T08:00:00.000Z',
+    deletedAt: null,
+    ...overrides,
+  };
+}
+
+function write(overrides: Partial<PendingWrite> = {}): PendingWrite {
+  const state = overrides.state === undefined ? taskState() : overrides.state;
+  return {
+    commandId: randomUUID(),
+    type: 'task.edit',
+    taskId: state?.id ?? randomUUID(),
+    state,
+    createFingerprint: null,
+    acceptedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+const byCommand = (ws: readonly PendingWrite[]) => [...ws].sort((a, b) => (a.commandId < b.commandId ? -1 : 1));
+
+function pendingWritesContract(name: string, make: (options?: Options) => Promise<Handle>): void {
+  describe(`PendingWrites contract: ${name}`, () => {
+    const handles: Handle[] = [];
+    const open = async (options?: Options): Promise<Handle> => {
+      const handle = await make(options);
+      handles.push(handle);
+      return handle;
+    };
+    afterEach(async () => {
+      const closing = handles.splice(0);
+      await Promise.all(closing.map((h) => h.close()));
+      expect(closing.flatMap((h) => h.faults)).toEqual([]);
+    });
+
+    it('add then list returns the write as given, to its author only', async () => {
+      const { pending } = await open();
+      const [alice, bob] = [user(), user()];
+      const w = write({ createFingerprint: 'sha256:abc', type: 'task.create' });
+      await pending.add(alice, w);
+      await expect(pending.list(alice)).resolves.toEqual([w]);
+      await expect(pending.list(bob)).resolves.toEqual([]);
+    });
+
+    it('a user with nothing pending lists []', async () => {
+      const { pending } = await open();
+      await expect(pending.list(user())).resolves.toEqual([]);
+    });
+
+    it('lists every pending write of a user, and keeps users apart', async () => {
+      const { pending } = await open();
+      const [alice, bob] = [user(), user()];
+      const taskId = randomUUID();
+      // Two writes of one task (an edit then a delete) and one of another task.
+      const aliceWrites = [
+        write({ state: taskState({ id: taskId, version: 2 }) }),
+        write({ state: taskState({ id: taskId, version: 3, deletedAt: '2026-03-11T09:00:00.000Z' }), type: 'task.delete' }),
+        write(),
+      ];
+      const bobWrites = [write(), write()];
+      for (const w of aliceWrites) await pending.add(alice, w);
+      for (const w of bobWrites) await pending.add(bob, w);
+      expect(byCommand(await pending.list(alice))).toEqual(byCommand(aliceWrites));
+      expect(byCommand(await pending.list(bob))).toEqual(byCommand(bobWrites));
+    });
+
+    it('adding the same command id again keeps one entry', async () => {
+      const { pending } = await open();
+      const alice = user();
+      const w = write();
+      await pending.add(alice, w);
+      await pending.add(alice, w);
+      await expect(pending.list(alice)).resolves.toEqual([w]);
+    });
+
+    it('round-trips a state-less entry (a plan that changes nothing) and a delete', async () => {
+      const { pending } = await open();
+      const alice = user();
+      const noop = write({ state: null, taskId: randomUUID(), type: 'task.replace' });
+      const retriedCreate = write({ state: null, taskId: randomUUID(), type: 'task.create', createFingerprint: 'fp-1' });
+      const deleted = write({ state: taskState({ deletedAt: '2026-03-11T09:00:00.000Z', status: 'open', failure: null }), type: 'task.delete' });
+      for (const w of [noop, retriedCreate, deleted]) await pending.add(alice, w);
+      const listed = byCommand(await pending.list(alice));
+      expect(listed).toEqual(byCommand([noop, retriedCreate, deleted]));
+      expect(listed.find((w) => w.commandId === noop.commandId)?.state).toBeNull();
+    });
+
+    it('settle removes the decided write and leaves the others', async () => {
+      const { pending } = await open();
+      const [alice, bob] = [user(), user()];
+      const [a1, a2] = [write(), write()];
+      const b1 = write();
+      await pending.add(alice, a1);
+      await pending.add(alice, a2);
+      await pending.add(bob, b1);
+      await pending.settle([{ userId: alice, commandId: a1.commandId }]);
+      await expect(pending.list(alice)).resolves.toEqual([a2]);
+      await expect(pending.list(bob)).resolves.toEqual([b1]);
+      await pending.settle([{ userId: alice, commandId: a2.commandId }]);
+      await expect(pending.list(alice)).resolves.toEqual([]);
+    });
+
+    it('settle names the user: a command settled for another user stays pending', async () => {
+      const { pending } = await open();
+      const [alice, bob] = [user(), user()];
+      const w = write();
+      await pending.add(alice, w);
+      await pending.settle([{ userId: bob, commandId: w.commandId }]);
+      await expect(pending.list(alice)).resolves.toEqual([w]);
+    });
+
+    it('an add after the settle of its command is refused (a fast worker decided before the api recorded it)', async () => {
+      const { pending } = await open();
+      const alice = user();
+      const late = write();
+      await pending.settle([{ userId: alice, commandId: late.commandId }]);
+      await pending.add(alice, late);
+      await expect(pending.list(alice)).resolves.toEqual([]);
+      // Only that command is refused: the user's next write is recorded.
+      const next = write();
+      await pending.add(alice, next);
+      await expect(pending.list(alice)).resolves.toEqual([next]);
+      // And refused again later, not just once.
+      await pending.add(alice, late);
+      await expect(pending.list(alice)).resolves.toEqual([next]);
+    });
+
+    it('settle of many users at once removes each, refuses each late add and leaves the rest', async () => {
+      const { pending } = await open();
+      const users = Array.from({ length: 5 }, user);
+      const writes = users.map((u) => [u, [write(), write(), write()]] as const);
+      for (const [u, ws] of writes) for (const w of ws) await pending.add(u, w);
+      // The first two writes of every user, and a command nobody recorded yet (its add comes later).
+      const unrecorded = users.map((u) => [u, write()] as const);
+      await pending.settle([
+        ...writes.flatMap(([u, ws]) => ws.slice(0, 2).map((w) => ({ userId: u, commandId: w.commandId }))),
+        ...unrecorded.map(([u, w]) => ({ userId: u, commandId: w.commandId })),
+      ]);
+      for (const [u, w] of unrecorded) await pending.add(u, w);
+      for (const [u, ws] of writes) await expect(pending.list(u)).resolves.toEqual([ws[2]]);
+      // Re-adding a settled one is refused too.
+      for (const [u, ws] of writes) await pending.add(u, ws[0]);
+      for (const [u, ws] of writes) await expect(pending.list(u)).resolves.toEqual([ws[2]]);
+    });
+
+    it('settle of nothing, or of commands never recorded, resolves', async () => {
+      const { pending } = await open();
+      await expect(pending.settle([])).resolves.toBeUndefined();
+      await expect(pending.settle([{ userId: user(), commandId: randomUUID() }])).resolves.toBeUndefined();
+      // Settling twice is fine too.
+      const alice = user();
+      const w = write();
+      await pending.add(alice, w);
+      await pending.settle([{ userId: alice, commandId: w.commandId }]);
+      await expect(pending.settle([{ userId: alice, commandId: w.commandId }])).resolves.toBeUndefined();
+      await expect(pending.list(alice)).resolves.toEqual([]);
+    });
+
+    it('add and settle of the same commands racing: whichever lands first, nothing stays pending', async () => {
+      const { pending } = await open();
+      const alice = user();
+      const ws = Array.from({ length: 40 }, () => write());
+      const keep = write();
+      await pending.add(alice, keep);
+      await Promise.all(
+        ws.flatMap((w, i) => {
+          const add = () => pending.add(alice, w);
+          const settle = () => pending.settle([{ userId: alice, commandId: w.commandId }]);
+          return i % 2 === 0 ? [add(), settle()] : [settle(), add()];
+        }),
+      );
+      await expect(pending.list(alice)).resolves.toEqual([keep]);
+    });
+
+    it('entries expire after the TTL', async () => {
+      const ttlMs = 400;
+      const { pending, elapse } = await open({ ttlMs });
+      const [alice, bob] = [user(), user()];
+      const w = write();
+      await pending.add(alice, w);
+      await expect(pending.list(alice)).resolves.toEqual([w]);
+      await elapse(ttlMs + 200);
+      await expect(pending.list(alice)).resolves.toEqual([]);
+      // A user's new write after the expiry is recorded (alone).
+      const next = write();
+      await pending.add(alice, next);
+      await pending.add(bob, write());
+      await expect(pending.list(alice)).resolves.toEqual([next]);
+    });
+
+    it('each write expires its TTL after it was accepted, even while the user keeps writing', async () => {
+      const ttlMs = 1_000;
+      const { pending, elapse, now } = await open({ ttlMs });
+      const alice = user();
+      const first = write({ acceptedAt: new Date(now()).toISOString() });
+      await pending.add(alice, first);
+      await elapse(600);
+      const second = write({ acceptedAt: new Date(now()).toISOString() });
+      await pending.add(alice, second);
+      await elapse(600);
+      // 1200 ms after the first was accepted, 600 ms after the second: only the second is pending.
+      expect(byCommand(await pending.list(alice))).toEqual(byCommand([second]));
+      await elapse(ttlMs);
+      await expect(pending.list(alice)).resolves.toEqual([]);
+    });
+
+    it('a decided command refuses late adds for its TTL, then the marker is gone', async () => {
+      const ttlMs = 400;
+      const { pending, elapse, now } = await open({ ttlMs });
+      const alice = user();
+      const w = write();
+      await pending.settle([{ userId: alice, commandId: w.commandId }]);
+      await pending.add(alice, w);
+      await expect(pending.list(alice)).resolves.toEqual([]);
+      await elapse(ttlMs + 200);
+      // Bounded memory: the marker expired, so the (by now very late) add is recorded.
+      const late = { ...w, acceptedAt: new Date(now()).toISOString() };
+      await pending.add(alice, late);
+      await expect(pending.list(alice)).resolves.toEqual([late]);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pendingWritesContract('MemoryPendingWrites', async (options) => {
+  let now = Date.parse('2026-03-01T09:15:30.123Z');
+  return {
+    pending: new MemoryPendingWrites(options?.ttlMs, () => now),
+    faults: [],
+    now: () => now,
+    elapse: async (ms) => {
+      now += ms;
+    },
+    close: async () => {},
+  };
+});
+
+describeWithService('redis', 'RedisPendingWrites', () => {
+  // One prefix per run and one more level per instance: nothing here touches anyone else's keys.
+  const runPrefix = `ln-test:pending-writes:${randomUUID()}:`;
+  let instances = 0;
+
+  afterAll(async () => {
+    const admin = createRedisClient(SERVICES.redis, { commandTimeoutMs: 2_000 });
+    try {
+      await waitForRedisReady(admin, 5_000);
+      const keys = await admin.keys(`${runPrefix}*`);
+      if (keys.length > 0) await admin.unlink(...keys);
+    } finally {
+      await closeRedisClient(admin);
+    }
+  });
+
+  pendingWritesContract('RedisPendingWrites', async (options) => {
+    instances += 1;
+    const client = createRedisClient(SERVICES.redis, { keyPrefix: `${runPrefix}${instances}:`, commandTimeoutMs: 2_000 });
+    await waitForRedisReady(client, 5_000);
+    const faults: string[] = [];
+    const pending = new RedisPendingWrites(client, {
+      ttlMs: options?.ttlMs,
+      decidedTtlMs: options?.ttlMs,
+      onError: (message) => faults.push(message),
+    });
+    return { pending, faults, elapse: sleep, now: Date.now, close: () => closeRedisClient(client) };
+  });
+
+  describe('RedisPendingWrites: keys', () => {
+    const prefix = `${runPrefix}keys:`;
+    let client: Redis;
+    let admin: Redis;
+
+    beforeAll(async () => {
+      client = createRedisClient(SERVICES.redis, { keyPrefix: prefix, commandTimeoutMs: 2_000 });
+      admin = createRedisClient(SERVICES.redis, { commandTimeoutMs: 2_000 });
+      await Promise.all([waitForRedisReady(client, 5_000), waitForRedisReady(admin, 5_000)]);
+    });
+
+    afterAll(async () => {
+      await Promise.all([closeRedisClient(client), closeRedisClient(admin)]);
+    });
+
+    it('writes only under the client’s key prefix, and every key it writes expires', async () => {
+      const faults: string[] = [];
+      const pending = new RedisPendingWrites(client, { ttlMs: 60_000, decidedTtlMs: 30_000, onError: (m) => faults.push(m) });
+      const alice = user();
+      const [a, b] = [write(), write()];
+      await pending.add(alice, a);
+      await pending.add(alice, b);
+      await pending.settle([{ userId: alice, commandId: a.commandId }]);
+      const keys = (await admin.keys(`*${alice}*`)).sort();
+      expect(keys.length).toBe(2);
+      for (const key of keys) {
+        expect(key.startsWith(prefix)).toBe(true);
+        const ttl = await admin.pttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(60_000);
+      }
+      expect(faults).toEqual([]);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+function describeWithRedisBinary(title: string, body: () => void): void {
+  if (redisServerAvailable()) {
+    describe(title, body);
+  } else if (process.env.CI === 'true') {
+    describe(title, () => {
+      it('needs redis-server', () => {
+        throw new Error(`CI=true and ${REDIS_SERVER_BIN} does not exist`);
+      });
+    });
+  } else {
+    // eslint-disable-next-line no-console
+    console.warn(`SKIPPED: ${title}: ${REDIS_SERVER_BIN} does not exist`);
+    describe.skip(`${title} [no redis-server]`, body);
+  }
+}
+
+describeWithRedisBinary('RedisPendingWrites with Redis unreachable', () => {
+  /** Generous liveness bound on one call while Redis is down (the command timeout is 100 ms). */
+  const BOUND_MS = 2_000;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** Every call resolves (list to []), none throws, and each failure is reported through onError. */
+  async function expectDegrades(pending: PendingWrites, faults: string[], alice: string): Promise<void> {
+    await expect(settlesWithin(pending.list(alice), BOUND_MS)).resolves.toEqual([]);
+    expect(faults.some((f) => /list/.test(f))).toBe(true);
+    // A write's plan asks strictly: it must not plan on state that misses the user's writes.
+    await expect(settlesWithin(pending.list(alice, { strict: true }), BOUND_MS)).rejects.toThrow();
+    // Not recorded, and it says so (the api then keeps planning on it itself).
+    await expect(settlesWithin(pending.add(alice, write()), BOUND_MS)).resolves.toBe(false);
+    expect(faults.some((f) => /add/.test(f))).toBe(true);
+    await expect(settlesWithin(pending.settle([{ userId: alice, commandId: randomUUID() }]), BOUND_MS)).resolves.toBeUndefined();
+    expect(faults.some((f) => /settle/.test(f))).toBe(true);
+    await expect(settlesWithin(pending.settle([]), BOUND_MS)).resolves.toBeUndefined();
+  }
+
+  it('a private redis-server that is stopped: list returns [], add and settle resolve, each failure is reported', async () => {
+    const server = await RedisServer.start();
+    cleanups.push(() => server.dispose());
+    // The production client settings (100 ms command timeout, no offline queue).
+    const client = createRedisClient(server.url, { keyPrefix: `ln-test:pending-writes-down:${randomUUID()}:` });
+    cleanups.push(() => closeRedisClient(client));
+    await waitForRedisReady(client, 5_000);
+    const faults: string[] = [];
+    const pending = new RedisPendingWrites(client, { onError: (m) => faults.push(m) });
+    cleanups.push(() => pending.dispose());
+    const alice = user();
+    const w = write();
+    await pending.add(alice, w);
+    await expect(pending.list(alice)).resolves.toEqual([w]);
+    expect(faults).toEqual([]);
+
+    await server.stop();
+    await expectDegrades(pending, faults, alice);
+    expect(faults.every((f) => f.startsWith('pending overlay '))).toBe(true);
+
+    // Back up (empty: no persistence): the same adapter works again without being rebuilt.
+    await server.start();
+    await waitForRedisReady(client, 10_000);
+    const after = write();
+    await pending.add(alice, after);
+    await expect(pending.list(alice)).resolves.toEqual([after]);
+  });
+
+  it('a client to a closed port: the adapter degrades from the start', async () => {
+    const port = await freePort();
+    const client = createRedisClient(`redis://127.0.0.1:${port}`, { keyPrefix: `ln-test:pending-writes-closed:${randomUUID()}:` });
+    cleanups.push(() => closeRedisClient(client));
+    const faults: string[] = [];
+    const pending = new RedisPendingWrites(client, { onError: (m) => faults.push(m) });
+    cleanups.push(() => pending.dispose());
+    await expectDegrades(pending, faults, user());
+  });
+});
+
+describeWithService('redis', 'RedisPendingWrites: a settle that fails is retried', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('lands once Redis is reachable again: the decided write leaves its author’s reads, a late add is refused, one report', async () => {
+    const target = new URL(SERVICES.redis);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+    cleanups.push(() => proxy.close());
+    // The production client settings (100 ms command timeout, no offline queue), through the proxy.
+    const client = createRedisClient(`redis://127.0.0.1:${proxy.port}`, { keyPrefix: `ln-test:pending-writes-retry:${randomUUID()}:` });
+    cleanups.push(() => closeRedisClient(client));
+    await waitForRedisReady(client, 5_000);
+    const faults: string[] = [];
+    const pending = new RedisPendingWrites(client, { onError: (m) => faults.push(m), settleRetryMs: 100 });
+    cleanups.push(() => pending.dispose());
+    const alice = user();
+    const rejected = write();
+    const other = write();
+    await pending.add(alice, rejected);
+    await pending.add(alice, other);
+
+    await proxy.cut();
+    await pending.settle([{ userId: alice, commandId: rejected.commandId }]);
+    expect(faults).toEqual([expect.stringContaining('settle')]);
+    expect(pending.unsettledCount).toBe(1);
+    await new Promise((r) => setTimeout(r, 350)); // a few retries fail while it is down
+    expect(pending.unsettledCount).toBe(1);
+
+    await proxy.restore();
+    await waitForRedisReady(client, 10_000);
+    const deadline = Date.now() + 5_000;
+    while (pending.unsettledCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pending.unsettledCount).toBe(0);
+    await expect(pending.list(alice)).resolves.toEqual([other]);
+    // Decided: the api's late add of the same command is refused, as after a settle that landed.
+    await pending.add(alice, rejected);
+    await expect(pending.list(alice)).resolves.toEqual([other]);
+    expect(faults).toHaveLength(1);
+  });
+});
