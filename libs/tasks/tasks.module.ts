@@ -17,19 +17,12 @@ import { CommandMetrics } from './adapters/observability/command-metrics';
 import { TypeOrmCommandInbox } from './adapters/persistence/typeorm-command-inbox';
 import { TypeOrmTaskReadModel } from './adapters/persistence/typeorm-task.read-model';
 import { TypeOrmTaskRepository } from './adapters/persistence/typeorm-task.repository';
-import { CompleteTaskHandler } from './application/complete-task/complete-task.handler';
-import { CreateTaskHandler } from './application/create-task/create-task.handler';
-import { DeleteTaskHandler } from './application/delete-task/delete-task.handler';
-import { DropTaskHandler } from './application/drop-task/drop-task.handler';
-import { EditTaskHandler } from './application/edit-task/edit-task.handler';
-import { FailTaskHandler } from './application/fail-task/fail-task.handler';
 import { GetTaskHandler } from './application/get-task/get-task.handler';
 import { ListTasksHandler } from './application/list-tasks/list-tasks.handler';
 import { OWNER_TIMEZONES } from './application/ports/owner-timezones.port';
 import { READ_CACHE } from './application/ports/read-cache.port';
 import { TASK_READ_MODEL } from './application/ports/task-read-model.port';
 import { TASK_REPOSITORY } from './application/ports/task.repository.port';
-import { PostponeTaskHandler } from './application/postpone-task/postpone-task.handler';
 import { ApplyCommandBatch } from './application/queued-writes/apply-command-batch';
 import { GetCommandHandler } from './application/queued-writes/get-command/get-command.handler';
 import { COMMAND_INBOX } from './application/queued-writes/ports/command-inbox.port';
@@ -37,9 +30,9 @@ import { COMMAND_QUEUE, type CommandQueue } from './application/queued-writes/po
 import { COMMAND_QUEUE_STATS, type CommandQueueStats } from './application/queued-writes/ports/command-queue-stats.port';
 import { PENDING_WRITES } from './application/queued-writes/ports/pending-writes.port';
 import { QUEUED_WRITES_SETTINGS, QueuedTaskWrites, type QueuedWritesSettings } from './application/queued-writes/queued-task-writes';
-import { ReopenTaskHandler } from './application/reopen-task/reopen-task.handler';
-import { ReplaceTaskHandler } from './application/replace-task/replace-task.handler';
-import { TaskWriter } from './application/shared/task-writer';
+import { TaskSessions } from './application/shared/task-sessions';
+import { TASK_COMMAND_HANDLERS, TaskCommands } from './application/task-commands';
+import { TASK_WRITE_SETTINGS, TaskWrites, type TaskWriteSettings } from './application/task-writes.facade';
 
 /** The pending overlay's own connection (queued writes only): a write's plan waits longer than a cached read. */
 const PENDING_REDIS_CLIENT = Symbol('PendingRedisClient');
@@ -130,16 +123,15 @@ class TaskConnectionCloser implements OnApplicationShutdown {
       useFactory: (config: AppConfig): QueuedWritesSettings => ({ maxPendingPerUser: config.commands.maxPendingPerUser }),
       inject: [APP_CONFIG],
     },
-    TaskWriter,
-    CreateTaskHandler,
-    ReplaceTaskHandler,
-    EditTaskHandler,
-    CompleteTaskHandler,
-    FailTaskHandler,
-    PostponeTaskHandler,
-    ReopenTaskHandler,
-    DropTaskHandler,
-    DeleteTaskHandler,
+    {
+      provide: TASK_WRITE_SETTINGS,
+      useFactory: (config: AppConfig): TaskWriteSettings => ({ writePath: config.commands.writePath }),
+      inject: [APP_CONFIG],
+    },
+    ...TASK_COMMAND_HANDLERS,
+    TaskCommands,
+    TaskSessions,
+    TaskWrites,
     GetTaskHandler,
     ListTasksHandler,
     GetCommandHandler,
@@ -147,7 +139,7 @@ class TaskConnectionCloser implements OnApplicationShutdown {
     ApplyCommandBatch,
     TaskConnectionCloser,
   ],
-  exports: [QueuedTaskWrites, ApplyCommandBatch, COMMAND_QUEUE, COMMAND_QUEUE_STATS, CommandMetrics],
+  exports: [TaskWrites, ApplyCommandBatch, COMMAND_QUEUE, COMMAND_QUEUE_STATS, CommandMetrics],
 })
 export class TasksModule {}
 

@@ -98,7 +98,7 @@ export class Task extends AggregateRoot {
     this.s = state;
   }
 
-  protected get ownerId(): string {
+  override get ownerId(): string {
     return this.s.ownerId;
   }
 

@@ -7,7 +7,6 @@ import { type PageQuery, PendingOverlay, overlayPage, sortKeyOf } from '@ln/task
 import { type PendingWrite } from '@ln/tasks/application/queued-writes/ports/pending-writes.port';
 import { type ReadCache } from '@ln/tasks/application/ports/read-cache.port';
 import { type TaskCursor, type TaskListFilter, type TaskSort, type TaskView } from '@ln/tasks/application/ports/task-read-model.port';
-import { TaskWriter } from '@ln/tasks/application/shared/task-writer';
 import { decodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
 import { stateToView } from '@ln/tasks/application/shared/task-view.mapper';
 import { Email } from '@ln/identity/domain/email.value-object';
@@ -747,8 +746,7 @@ describe('the overlay against storage (PGlite)', () => {
     beforeEach(() => {
       // Writes here are accepted at NOW: the store's clock must agree (entries expire by acceptance).
       pending = new MemoryPendingWrites(undefined, () => Date.parse(NOW));
-      const writer = new TaskWriter(tasks, new IdentityFacade(new TypeOrmAccountReader(db)), passThrough, clock, { next: randomUUID }, new TypeOrmUnitOfWork(db));
-      list = new ListTasksHandler(readModel, passThrough, clock, pending, writer);
+      list = new ListTasksHandler(readModel, passThrough, clock, pending, new IdentityFacade(new TypeOrmAccountReader(db)));
       get = new GetTaskHandler(readModel, passThrough, pending);
     });
 

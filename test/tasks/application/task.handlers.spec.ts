@@ -1,6 +1,5 @@
 import { MemoryPendingWrites } from '@ln/tasks/adapters/cache/memory-pending-writes.adapter';
 import { Logger } from '@nestjs/common';
-import type { CommandBus } from '@nestjs/cqrs';
 import { CompleteTaskCommand } from '@ln/tasks/application/complete-task/complete-task.command';
 import { CompleteTaskHandler } from '@ln/tasks/application/complete-task/complete-task.handler';
 import { ConcurrentModification, UserNotFound } from '@ln/kernel/application/application-errors';
@@ -25,7 +24,9 @@ import { ReopenTaskHandler } from '@ln/tasks/application/reopen-task/reopen-task
 import { ReplaceTaskCommand } from '@ln/tasks/application/replace-task/replace-task.command';
 import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
 import { type TaskCursor, type TaskListFilter, type TaskSort, type TaskView } from '@ln/tasks/application/ports/task-read-model.port';
-import { TaskWriter } from '@ln/tasks/application/shared/task-writer';
+import type { TaskCommandHandler } from '@ln/tasks/application/shared/task-command-handler';
+import type { TaskSession } from '@ln/tasks/application/shared/task-session';
+import { TaskSessions } from '@ln/tasks/application/shared/task-sessions';
 import { decodeCursor, encodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
 import { InvalidValue } from '@ln/kernel/domain/domain-error';
 import { PostponeMustMoveLater, StepsTooDeep, TaskCannotBeReopened, TaskHasOpenSteps, TaskHasSteps, TaskIdConflict, TaskNotFound, TaskNotOpen, UnknownTaskReference, VersionMismatch } from '@ln/tasks/domain/task.errors';
@@ -45,15 +46,20 @@ const NOBODY = 'user-without-account';
 /** Client-chosen ids (UUIDv7-shaped). */
 const cid = (n: number) => `0195a000-0000-7000-8000-${String(n).padStart(12, '0')}`;
 
-/** Stands in for Nest's CommandBus: ReplaceTask only ever dispatches a create. */
+/** Stands in for the create use case ReplaceTask delegates to, recording what it was given. */
 class CreateOnlyBus {
   readonly dispatched: unknown[] = [];
   constructor(private readonly create: CreateTaskHandler) {}
-  async execute(command: unknown): Promise<unknown> {
+  async execute(command: CreateTaskCommand, session: TaskSession) {
     this.dispatched.push(command);
-    if (command instanceof CreateTaskCommand) return this.create.execute(command);
+    if (command instanceof CreateTaskCommand) return this.create.execute(command, session);
     throw new Error(`no handler for ${(command as object).constructor.name}`);
   }
+}
+
+/** A handler run as a synchronous request runs it: in a session on storage, at the clock's time. */
+function synchronous<C, R>(sessions: TaskSessions, handler: { execute(command: C, session: TaskSession): Promise<R> }) {
+  return { execute: (command: C): Promise<R> => handler.execute(command, sessions.now()) };
 }
 
 function world() {
@@ -64,10 +70,11 @@ function world() {
   const repo = new InMemoryTaskRepository(log, (id) => accounts.has(id));
   const readModel = new InMemoryTaskReadModel(repo);
   const cache = new RecordingReadCache(log);
-  const writer = new TaskWriter(repo, accounts, cache, clock, ids, new ImmediateUnitOfWork());
+  const sessions = new TaskSessions(repo, accounts, cache, clock, ids, new ImmediateUnitOfWork());
   const pending = new MemoryPendingWrites();
-  const create = new CreateTaskHandler(writer);
-  const bus = new CreateOnlyBus(create);
+  const createHandler: TaskCommandHandler<CreateTaskCommand> = new CreateTaskHandler();
+  const create = synchronous(sessions, createHandler);
+  const bus = new CreateOnlyBus(createHandler as CreateTaskHandler);
   const w = {
     log,
     clock,
@@ -77,17 +84,17 @@ function world() {
     accounts,
     bus,
     create,
-    replace: new ReplaceTaskHandler(writer, bus as unknown as CommandBus),
-    edit: new EditTaskHandler(writer),
-    complete: new CompleteTaskHandler(writer),
-    fail: new FailTaskHandler(writer),
-    postpone: new PostponeTaskHandler(writer),
-    reopen: new ReopenTaskHandler(writer),
-    drop: new DropTaskHandler(writer),
-    delete: new DeleteTaskHandler(writer),
+    replace: synchronous(sessions, new ReplaceTaskHandler(bus as unknown as CreateTaskHandler)),
+    edit: synchronous(sessions, new EditTaskHandler()),
+    complete: synchronous(sessions, new CompleteTaskHandler()),
+    fail: synchronous(sessions, new FailTaskHandler()),
+    postpone: synchronous(sessions, new PostponeTaskHandler()),
+    reopen: synchronous(sessions, new ReopenTaskHandler()),
+    drop: synchronous(sessions, new DropTaskHandler()),
+    delete: synchronous(sessions, new DeleteTaskHandler()),
     pending,
     get: new GetTaskHandler(readModel, cache, pending),
-    list: new ListTasksHandler(readModel, cache, clock, pending, writer),
+    list: new ListTasksHandler(readModel, cache, clock, pending, accounts),
     /** Creates a task and returns its view. */
     async task(ownerId: string, input: CreateTaskInput = { title: 'a task' }): Promise<TaskView> {
       return (await create.execute(new CreateTaskCommand(ownerId, input))).task;

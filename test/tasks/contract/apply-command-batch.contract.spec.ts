@@ -6,6 +6,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Logger } from '@nestjs/common';
 import { v7 } from 'uuid';
+import { TaskCommands } from '@ln/tasks/application/task-commands';
 import { ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch';
 import { COMMAND_INBOX, type CommandInbox } from '@ln/tasks/application/queued-writes/ports/command-inbox.port';
 import { type CommandDelivery, type CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
@@ -94,10 +95,10 @@ function applierContract(name: string, env: () => Promise<{ env: Record<string, 
       await expect(applier.apply(batch)).resolves.toEqual({ applied: 2, rejected: 4, duplicates: 0 });
       const records = await Promise.all(batch.map((d) => inbox.find(d.envelope.commandId)));
       expect(records.map((r) => r?.status)).toEqual(['applied', 'rejected', 'rejected', 'rejected', 'rejected', 'applied']);
-      expect(records[1]?.problem).toMatchObject({ status: 404, code: 'task_not_found' });
-      expect(records[2]?.problem).toMatchObject({ status: 400, code: 'invalid_title', errors: [{ field: 'title' }] });
-      expect(records[3]?.problem).toMatchObject({ status: 400, code: 'invalid_command' });
-      expect(records[4]?.problem).toMatchObject({ status: 412, code: 'version_mismatch' });
+      expect(records[1]?.problem).toMatchObject({ kind: 'not_found', code: 'task_not_found' });
+      expect(records[2]?.problem).toMatchObject({ kind: 'invalid', code: 'invalid_title', errors: [{ field: 'title' }] });
+      expect(records[3]?.problem).toMatchObject({ kind: 'invalid', code: 'invalid_command' });
+      expect(records[4]?.problem).toMatchObject({ kind: 'precondition_failed', code: 'version_mismatch' });
       // The owner sees their own command's record; nobody else does.
       expect(await inbox.findForUser(userId, batch[1].envelope.commandId)).not.toBeNull();
       expect(await inbox.findForUser(v7(), batch[1].envelope.commandId)).toBeNull();
@@ -132,14 +133,14 @@ function applierContract(name: string, env: () => Promise<{ env: Record<string, 
     });
 
     it('a fault rolls the whole batch back: nothing applied, nothing recorded, nothing acked', async () => {
-      const bus = module.get(CommandBus);
+      const commands = module.get(TaskCommands);
       const id = v7();
       const good = delivery(TaskCommandTypes.Create, { input: { id, title: 'rolled back' } });
       const poison = delivery(TaskCommandTypes.Create, { input: { id: v7(), title: 'poison' } });
-      const original = bus.execute.bind(bus);
-      const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: unknown) => {
+      const original = commands.run.bind(commands);
+      const spy = jest.spyOn(commands, 'run').mockImplementation(async (command, session) => {
         if ((command as { input?: { title?: string } }).input?.title === 'poison') throw new Error('a bug, not a refusal');
-        return original(command as never);
+        return original(command, session);
       });
       try {
         await expect(applier.apply([good, poison])).rejects.toThrow('a bug, not a refusal');

@@ -19,5 +19,14 @@ export class Unauthenticated extends DomainError {
   }
 }
 
-// One mapping of refusal kinds to statuses, shared with queued commands' recorded problems.
-export { STATUS_BY_KIND } from '@ln/tasks/application/queued-writes/apply-command-batch';
+/** The one mapping of refusal kinds to HTTP statuses: for errors thrown in a request and for queued commands' recorded refusals. */
+export const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};

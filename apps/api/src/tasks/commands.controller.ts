@@ -5,6 +5,7 @@ import { GetCommandQuery } from '@ln/tasks/application/queued-writes/get-command
 import { type Caller, CurrentCaller } from '../http/auth.guard';
 import { validated } from '../http/validation';
 import { ApiProblems } from '../http/openapi';
+import { STATUS_BY_KIND } from '../http/http-errors';
 import { problem } from '../http/problem';
 import { CommandIdParam, CommandStatusResponse } from './command.schemas';
 
@@ -26,7 +27,12 @@ export class CommandsController {
     const s = await this.queries.execute(new GetCommandQuery(caller.userId, id));
     return {
       ...s,
-      problem: s.problem ? problem(s.problem.status, s.problem.code, s.problem.detail, s.problem.errors ? { errors: s.problem.errors } : {}) : null,
+      problem: s.problem ? problem(statusOf(s.problem), s.problem.code, s.problem.detail, s.problem.errors ? { errors: s.problem.errors } : {}) : null,
     };
   }
+}
+
+/** The status the refusal's synchronous twin answered (a record from before kinds were recorded carries it). */
+function statusOf(recorded: { kind?: keyof typeof STATUS_BY_KIND; status?: number }): number {
+  return recorded.kind ? STATUS_BY_KIND[recorded.kind] : (recorded.status ?? 500);
 }

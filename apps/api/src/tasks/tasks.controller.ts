@@ -1,6 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, applyDecorators } from '@nestjs/common';
-import { type Command } from '@nestjs/cqrs';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, applyDecorators } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CompleteTaskCommand } from '@ln/tasks/application/complete-task/complete-task.command';
 import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
@@ -12,13 +11,10 @@ import { GetTaskQuery } from '@ln/tasks/application/get-task/get-task.query';
 import { ListTasksQuery } from '@ln/tasks/application/list-tasks/list-tasks.query';
 import { PostponeTaskCommand } from '@ln/tasks/application/postpone-task/postpone-task.command';
 import { ReopenTaskCommand } from '@ln/tasks/application/reopen-task/reopen-task.command';
-import { QueuedTaskWrites } from '@ln/tasks/application/queued-writes/queued-task-writes';
 import { ReplaceTaskCommand } from '@ln/tasks/application/replace-task/replace-task.command';
-import { type TaskView } from '@ln/tasks/application/ports/task-read-model.port';
+import { type TaskWriteOutcome, TaskWrites } from '@ln/tasks/application/task-writes.facade';
 import { decodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
 import { etagOf } from '@ln/tasks/application/get-task/get-task.handler';
-import { APP_CONFIG } from '@ln/kernel/kernel.module';
-import type { AppConfig } from '@ln/config/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
 import { validated } from '../http/validation';
@@ -62,33 +58,15 @@ const Queued = (withBody: boolean) =>
 @ApiBearerAuth()
 @Controller('v1/tasks')
 export class TasksController {
-  private readonly queued: boolean;
-
   constructor(
-    private readonly commands: CommandBus,
+    private readonly writes: TaskWrites,
     private readonly queries: QueryBus,
-    private readonly queuedWrites: QueuedTaskWrites,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.queued = config.commands.writePath === 'queued';
-  }
+  ) {}
 
-  private static send(reply: FastifyReply, task: TaskView): TaskView {
-    void reply.header('etag', etagOf(task.version));
-    return task;
-  }
-
-  /**
-   * The queued write path: 202 once the broker has confirmed the command, with the task as it will
-   * be, its Location and the command's id (its status at /v1/commands/{id}). A DELETE has no body.
-   */
-  private async accept(caller: Caller, command: Command<unknown>, request: FastifyRequest, reply: FastifyReply): Promise<TaskView | undefined> {
-    const key = request.headers['idempotency-key'];
-    const retryKey = typeof key === 'string' ? `${request.method} ${request.url.split('?')[0]}\n${key}` : undefined;
-    const accepted = await this.queuedWrites.submit(caller.userId, command, retryKey);
-    void reply.code(202).header('location', `/v1/tasks/${accepted.taskId}`).header('command-id', accepted.commandId);
-    if (!accepted.task) return undefined;
-    return TasksController.send(reply, accepted.task);
+  /** Submits a task write and answers what became of it; the write path is the facade's business. */
+  private async write(command: Parameters<TaskWrites['submit']>[1], caller: Caller, request: FastifyRequest, reply: FastifyReply, answer: Answer = {}) {
+    const outcome = await this.writes.submit(caller.userId, command, retryKeyOf(request));
+    return respond(outcome, reply, answer);
   }
 
   @Post()
@@ -104,11 +82,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new CreateTaskCommand(caller.userId, body);
-    if (this.queued) return this.accept(caller, command, request, reply);
-    const { task } = await this.commands.execute(command);
-    void reply.header('location', `/v1/tasks/${task.id}`);
-    return TasksController.send(reply, task);
+    return this.write(new CreateTaskCommand(caller.userId, body), caller, request, reply, { locate: 'always' });
   }
 
   @Get()
@@ -160,11 +134,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new ReplaceTaskCommand(caller.userId, id, body, expectedVersion(ifMatch));
-    if (this.queued) return this.accept(caller, command, request, reply);
-    const { task, created } = await this.commands.execute(command);
-    if (created) void reply.code(201).header('location', `/v1/tasks/${task.id}`);
-    return TasksController.send(reply, task);
+    return this.write(new ReplaceTaskCommand(caller.userId, id, body, expectedVersion(ifMatch)), caller, request, reply, { locate: 'created' });
   }
 
   @Patch(':id')
@@ -182,9 +152,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new EditTaskCommand(caller.userId, id, body, expectedVersion(ifMatch));
-    if (this.queued) return this.accept(caller, command, request, reply);
-    return TasksController.send(reply, await this.commands.execute(command));
+    return this.write(new EditTaskCommand(caller.userId, id, body, expectedVersion(ifMatch)), caller, request, reply);
   }
 
   @Delete(':id')
@@ -202,12 +170,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const command = new DeleteTaskCommand(caller.userId, id, expectedVersion(ifMatch));
-    if (this.queued) {
-      await this.accept(caller, command, request, reply);
-      return;
-    }
-    await this.commands.execute(command);
+    await this.write(new DeleteTaskCommand(caller.userId, id, expectedVersion(ifMatch)), caller, request, reply, { body: false });
   }
 
   @Post(':id/complete')
@@ -227,9 +190,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new CompleteTaskCommand(caller.userId, id, expectedVersion(ifMatch));
-    if (this.queued) return this.accept(caller, command, request, reply);
-    return TasksController.send(reply, await this.commands.execute(command));
+    return this.write(new CompleteTaskCommand(caller.userId, id, expectedVersion(ifMatch)), caller, request, reply);
   }
 
   @Post(':id/fail')
@@ -249,9 +210,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new FailTaskCommand(caller.userId, id, body.reason, body.note, expectedVersion(ifMatch));
-    if (this.queued) return this.accept(caller, command, request, reply);
-    return TasksController.send(reply, await this.commands.execute(command));
+    return this.write(new FailTaskCommand(caller.userId, id, body.reason, body.note, expectedVersion(ifMatch)), caller, request, reply);
   }
 
   @Post(':id/postpone')
@@ -271,9 +230,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new PostponeTaskCommand(caller.userId, id, body.scheduledFor, expectedVersion(ifMatch));
-    if (this.queued) return this.accept(caller, command, request, reply);
-    return TasksController.send(reply, await this.commands.execute(command));
+    return this.write(new PostponeTaskCommand(caller.userId, id, body.scheduledFor, expectedVersion(ifMatch)), caller, request, reply);
   }
 
   @Post(':id/reopen')
@@ -293,9 +250,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new ReopenTaskCommand(caller.userId, id, expectedVersion(ifMatch));
-    if (this.queued) return this.accept(caller, command, request, reply);
-    return TasksController.send(reply, await this.commands.execute(command));
+    return this.write(new ReopenTaskCommand(caller.userId, id, expectedVersion(ifMatch)), caller, request, reply);
   }
 
   @Post(':id/drop')
@@ -315,9 +270,37 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new DropTaskCommand(caller.userId, id, expectedVersion(ifMatch));
-    if (this.queued) return this.accept(caller, command, request, reply);
-    return TasksController.send(reply, await this.commands.execute(command));
+    return this.write(new DropTaskCommand(caller.userId, id, expectedVersion(ifMatch)), caller, request, reply);
   }
 }
 
+/** How a route answers a write: with the task or not, and when it names it in Location. */
+interface Answer {
+  /** `always` (a create), `created` (a PUT answers 201 with Location only when it created the task). */
+  readonly locate?: 'always' | 'created';
+  /** false: no body (a DELETE: 204, or a queued 202). */
+  readonly body?: boolean;
+}
+
+/**
+ * The HTTP answer of a write's outcome. Written: the route's own status (201 for a PUT that
+ * created). Accepted (queued path): 202 once the broker has the command, with the task as it will
+ * be, Location and the command's id (its status at /v1/commands/{id}).
+ */
+function respond(outcome: TaskWriteOutcome, reply: FastifyReply, answer: Answer) {
+  if (outcome.kind === 'accepted') {
+    void reply.code(202).header('location', `/v1/tasks/${outcome.taskId}`).header('command-id', outcome.commandId);
+  } else if (answer.locate === 'always' || (answer.locate === 'created' && outcome.created)) {
+    if (answer.locate === 'created') void reply.code(201);
+    void reply.header('location', `/v1/tasks/${outcome.taskId}`);
+  }
+  if (answer.body === false || !outcome.task) return undefined;
+  void reply.header('etag', etagOf(outcome.task.version));
+  return outcome.task;
+}
+
+/** An Idempotency-Key names a retry of one route's request (the queued path derives the command id from it). */
+function retryKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  return typeof key === 'string' ? `${request.method} ${request.url.split('?')[0]}\n${key}` : undefined;
+}

@@ -1,16 +1,15 @@
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import type { TaskView } from '../ports/task-read-model.port';
-import { TaskWriter } from '../shared/task-writer';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
 import { CompleteTaskCommand } from './complete-task.command';
 
-@CommandHandler(CompleteTaskCommand)
-export class CompleteTaskHandler implements ICommandHandler<CompleteTaskCommand> {
-  constructor(private readonly writer: TaskWriter) {}
-
-  async execute(command: CompleteTaskCommand): Promise<TaskView> {
-    const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
-    const steps = await this.writer.tasks.countSteps(command.ownerId, task.id);
-    task.complete(this.writer.events(), steps.open);
-    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
+@Injectable()
+export class CompleteTaskHandler implements TaskCommandHandler<CompleteTaskCommand> {
+  async execute(command: CompleteTaskCommand, session: TaskSession): Promise<TaskView> {
+    const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
+    const steps = await session.tasks.countSteps(command.ownerId, task.id);
+    task.complete(session.events, steps.open);
+    return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

@@ -1,29 +1,29 @@
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import { type ParentRef, Task } from '../../domain/task.aggregate';
 import { TaskIdConflict, UnknownTaskReference } from '../../domain/task.errors';
 import { toTaskView } from '../shared/task-view.mapper';
-import { TaskWriter, fingerprint } from '../shared/task-writer';
+import { fingerprint } from '../shared/fingerprint';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, saveTask } from '../shared/task-session';
 import { CreateTaskCommand, type CreateTaskInput, type CreateTaskResult } from './create-task.command';
 
-@CommandHandler(CreateTaskCommand)
-export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
-  constructor(private readonly writer: TaskWriter) {}
-
-  async execute({ ownerId, input }: CreateTaskCommand): Promise<CreateTaskResult> {
+@Injectable()
+export class CreateTaskHandler implements TaskCommandHandler<CreateTaskCommand> {
+  async execute({ ownerId, input }: CreateTaskCommand, session: TaskSession): Promise<CreateTaskResult> {
     const print = fingerprint(createBody(input));
     if (input.id) {
-      const replay = await this.replayOf(ownerId, input.id, print);
+      const replay = await this.replayOf(session, ownerId, input.id, print);
       if (replay) return replay;
     }
     // Only a schedule is read in the owner's calendar. Without one there is nothing to read: that
     // the owner has an account is checked by storage when the task is saved (UserNotFound).
-    const timezone = input.scheduledFor ? await this.writer.timezoneOf(ownerId) : null;
-    const parent = input.parentId ? await this.parentRef(ownerId, input.parentId) : null;
-    if (input.replanOf && !(await this.writer.tasks.get(ownerId, input.replanOf))) {
+    const timezone = input.scheduledFor ? await session.timezoneOf(ownerId) : null;
+    const parent = input.parentId ? await this.parentRef(session, ownerId, input.parentId) : null;
+    if (input.replanOf && !(await session.tasks.get(ownerId, input.replanOf))) {
       throw new UnknownTaskReference('replanOf');
     }
-    const task = Task.create(this.writer.events(), {
-      id: input.id ?? this.writer.newId(),
+    const task = Task.create(session.events, {
+      id: input.id ?? session.newId(),
       ownerId,
       timezone,
       input,
@@ -31,11 +31,11 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
       replanOf: input.replanOf ?? null,
     });
     try {
-      return { task: await this.writer.save(task, ownerId, { createFingerprint: print }), created: true };
+      return { task: await saveTask(session, task, { createFingerprint: print }), created: true };
     } catch (error) {
       // Two identical creates raced on one id: the loser answers like a retry.
       if (error instanceof TaskIdConflict && input.id) {
-        const replay = await this.replayOf(ownerId, input.id, print);
+        const replay = await this.replayOf(session, ownerId, input.id, print);
         if (replay) return replay;
       }
       throw error;
@@ -43,17 +43,17 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
   }
 
   /** Same id, same owner, same body: the task as it is now. Anything else with that id conflicts. */
-  private async replayOf(ownerId: string, id: string, print: string): Promise<CreateTaskResult | null> {
-    const claim = await this.writer.tasks.claimOf(id);
+  private async replayOf(session: TaskSession, ownerId: string, id: string, print: string): Promise<CreateTaskResult | null> {
+    const claim = await session.tasks.claimOf(id);
     if (!claim) return null;
     if (claim.ownerId !== ownerId || claim.createFingerprint !== print || claim.deleted) throw new TaskIdConflict();
-    const task = await this.writer.tasks.get(ownerId, id);
+    const task = await session.tasks.get(ownerId, id);
     if (!task) throw new TaskIdConflict();
     return { task: toTaskView(task), created: false };
   }
 
-  private async parentRef(ownerId: string, parentId: string): Promise<ParentRef> {
-    const parent = await this.writer.tasks.get(ownerId, parentId);
+  private async parentRef(session: TaskSession, ownerId: string, parentId: string): Promise<ParentRef> {
+    const parent = await session.tasks.get(ownerId, parentId);
     if (!parent) throw new UnknownTaskReference('parentId');
     return { id: parent.id, depth: parent.depth };
   }

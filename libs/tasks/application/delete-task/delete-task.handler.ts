@@ -1,16 +1,15 @@
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import type { TaskView } from '../ports/task-read-model.port';
-import { TaskWriter } from '../shared/task-writer';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
 import { DeleteTaskCommand } from './delete-task.command';
 
-@CommandHandler(DeleteTaskCommand)
-export class DeleteTaskHandler implements ICommandHandler<DeleteTaskCommand> {
-  constructor(private readonly writer: TaskWriter) {}
-
-  async execute(command: DeleteTaskCommand): Promise<TaskView> {
-    const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
-    const steps = await this.writer.tasks.countSteps(command.ownerId, task.id);
-    task.delete(this.writer.events(), steps.total);
-    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
+@Injectable()
+export class DeleteTaskHandler implements TaskCommandHandler<DeleteTaskCommand> {
+  async execute(command: DeleteTaskCommand, session: TaskSession): Promise<TaskView> {
+    const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
+    const steps = await session.tasks.countSteps(command.ownerId, task.id);
+    task.delete(session.events, steps.total);
+    return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

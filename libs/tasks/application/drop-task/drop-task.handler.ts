@@ -1,15 +1,14 @@
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import type { TaskView } from '../ports/task-read-model.port';
-import { TaskWriter } from '../shared/task-writer';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
 import { DropTaskCommand } from './drop-task.command';
 
-@CommandHandler(DropTaskCommand)
-export class DropTaskHandler implements ICommandHandler<DropTaskCommand> {
-  constructor(private readonly writer: TaskWriter) {}
-
-  async execute(command: DropTaskCommand): Promise<TaskView> {
-    const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
-    task.drop(this.writer.events());
-    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
+@Injectable()
+export class DropTaskHandler implements TaskCommandHandler<DropTaskCommand> {
+  async execute(command: DropTaskCommand, session: TaskSession): Promise<TaskView> {
+    const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
+    task.drop(session.events);
+    return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

@@ -1,15 +1,14 @@
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import type { TaskView } from '../ports/task-read-model.port';
-import { TaskWriter } from '../shared/task-writer';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
 import { EditTaskCommand } from './edit-task.command';
 
-@CommandHandler(EditTaskCommand)
-export class EditTaskHandler implements ICommandHandler<EditTaskCommand> {
-  constructor(private readonly writer: TaskWriter) {}
-
-  async execute({ ownerId, id, changes, expectedVersion }: EditTaskCommand): Promise<TaskView> {
-    const task = await this.writer.load(ownerId, id, expectedVersion);
-    task.edit(this.writer.events(), changes, await this.writer.timezoneOf(ownerId));
-    return this.writer.save(task, ownerId, { expectedVersion });
+@Injectable()
+export class EditTaskHandler implements TaskCommandHandler<EditTaskCommand> {
+  async execute(command: EditTaskCommand, session: TaskSession): Promise<TaskView> {
+    const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
+    task.edit(session.events, command.changes, await session.timezoneOf(command.ownerId));
+    return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

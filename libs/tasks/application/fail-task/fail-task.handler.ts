@@ -1,16 +1,15 @@
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import { parseFailureReason } from '../../domain/failure-reason';
 import type { TaskView } from '../ports/task-read-model.port';
-import { TaskWriter } from '../shared/task-writer';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
 import { FailTaskCommand } from './fail-task.command';
 
-@CommandHandler(FailTaskCommand)
-export class FailTaskHandler implements ICommandHandler<FailTaskCommand> {
-  constructor(private readonly writer: TaskWriter) {}
-
-  async execute(command: FailTaskCommand): Promise<TaskView> {
-    const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
-    task.fail(this.writer.events(), parseFailureReason(command.reason), command.note);
-    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
+@Injectable()
+export class FailTaskHandler implements TaskCommandHandler<FailTaskCommand> {
+  async execute(command: FailTaskCommand, session: TaskSession): Promise<TaskView> {
+    const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
+    task.fail(session.events, parseFailureReason(command.reason), command.note);
+    return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

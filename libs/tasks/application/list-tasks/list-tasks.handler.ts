@@ -7,7 +7,8 @@ import { PENDING_WRITES, type PendingWrites } from '../queued-writes/ports/pendi
 import { READ_CACHE, type ReadCache } from '../ports/read-cache.port';
 import { TASK_READ_MODEL, type TaskListFilter, type TaskReadModel, type TaskView } from '../ports/task-read-model.port';
 import { readStoredTask, storedVersionOf } from '../get-task/get-task.handler';
-import { TaskWriter } from '../shared/task-writer';
+import { OWNER_TIMEZONES, type OwnerTimezones } from '../ports/owner-timezones.port';
+import { ownerTimezone } from '../shared/task-sessions';
 import { ListTasksQuery } from './list-tasks.query';
 import { decodeCursor, encodeCursor } from './task-cursor';
 
@@ -27,7 +28,7 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
     @Inject(READ_CACHE) private readonly cache: ReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PENDING_WRITES) private readonly pending: PendingWrites,
-    private readonly writer: TaskWriter,
+    @Inject(OWNER_TIMEZONES) private readonly owners: OwnerTimezones,
   ) {}
 
   async execute(query: ListTasksQuery): Promise<string> {
@@ -64,7 +65,7 @@ export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
           const page = await this.read.list({ ownerId: q.ownerId, filter: q.filter, sort: q.sort, limit: q.limit, after: q.after, now });
           return JSON.stringify(page.keys ?? {});
         }),
-        this.cache.read(q.ownerId, 'plan:tz', () => this.writer.storedTimezoneOf(q.ownerId)),
+        this.cache.read(q.ownerId, 'plan:tz', () => ownerTimezone(this.owners, q.ownerId)),
       ]);
       const keys = JSON.parse(keysJson) as Record<string, string>;
       keyOf = (v) => keys[v.id] ?? (v.scheduledFor ? Schedule.parse(v.scheduledFor, timezone).sortKey() : '~');

@@ -1,15 +1,14 @@
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import type { TaskView } from '../ports/task-read-model.port';
-import { TaskWriter } from '../shared/task-writer';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
 import { PostponeTaskCommand } from './postpone-task.command';
 
-@CommandHandler(PostponeTaskCommand)
-export class PostponeTaskHandler implements ICommandHandler<PostponeTaskCommand> {
-  constructor(private readonly writer: TaskWriter) {}
-
-  async execute(command: PostponeTaskCommand): Promise<TaskView> {
-    const task = await this.writer.load(command.ownerId, command.id, command.expectedVersion);
-    task.postpone(this.writer.events(), command.scheduledFor, await this.writer.timezoneOf(command.ownerId));
-    return this.writer.save(task, command.ownerId, { expectedVersion: command.expectedVersion });
+@Injectable()
+export class PostponeTaskHandler implements TaskCommandHandler<PostponeTaskCommand> {
+  async execute(command: PostponeTaskCommand, session: TaskSession): Promise<TaskView> {
+    const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
+    task.postpone(session.events, command.scheduledFor, await session.timezoneOf(command.ownerId));
+    return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@ln/kernel/domain/domain-error';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { PENDING_WRITES, type PendingWrites } from './ports/pending-writes.port';
@@ -7,22 +6,12 @@ import { COMMAND_INBOX, type CommandInbox, type CommandProblem, type ProcessedCo
 import type { CommandDelivery, CommandEnvelope } from './ports/command-queue.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit-of-work.port';
 import { commandOf, resourceOf, versionOf } from './command-catalog';
-import { commandScope } from './command-scope';
+import { TaskSessions } from '../shared/task-sessions';
+import { TaskCommands } from '../task-commands';
 
-/** HTTP-independent statuses of refusals, so a queued command's problem reads like its sync twin's. */
-export const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  not_found: 404,
-  conflict: 409,
-  precondition_failed: 412,
-  unprocessable: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
+/** The refusal as recorded: its kind (the HTTP edge maps kinds to statuses), code, detail and fields. */
 export function problemOf(error: DomainError): CommandProblem {
-  return { status: STATUS_BY_KIND[error.kind], code: error.code, detail: error.message, ...(error.fields ? { errors: error.fields } : {}) };
+  return { kind: error.kind, code: error.code, detail: error.message, ...(error.fields ? { errors: error.fields } : {}) };
 }
 
 function acceptedAt(envelope: CommandEnvelope): Date | undefined {
@@ -49,7 +38,8 @@ export class ApplyCommandBatch {
     @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @Inject(COMMAND_INBOX) private readonly inbox: CommandInbox,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly commands: CommandBus,
+    private readonly commands: TaskCommands,
+    private readonly sessions: TaskSessions,
     @Inject(PENDING_WRITES) private readonly pending: PendingWrites,
   ) {}
 
@@ -96,7 +86,7 @@ export class ApplyCommandBatch {
     const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
     try {
       // Stamped with the time the api accepted it: the stored task is the one the 202 announced.
-      const result = await this.uow.savepoint(() => commandScope.run({ now: acceptedAt(envelope), timezones }, () => this.commands.execute(commandOf(envelope))));
+      const result = await this.uow.savepoint(() => this.commands.run(commandOf(envelope), this.sessions.batch(acceptedAt(envelope), timezones)));
       const resourceId = resourceOf(envelope, result);
       const version = versionOf(result);
       if (resourceId && version !== null) stored.set(envelope.commandId, { taskId: resourceId, version });

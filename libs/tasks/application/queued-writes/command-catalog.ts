@@ -1,5 +1,5 @@
 import type { Command } from '@nestjs/cqrs';
-import { DomainError, InvalidValue } from '@ln/kernel/domain/domain-error';
+import { DomainError } from '@ln/kernel/domain/domain-error';
 import { type TaskInput } from '../../domain/task.aggregate';
 import type { CommandEnvelope } from './ports/command-queue.port';
 import type { TaskView } from '../ports/task-read-model.port';
@@ -120,5 +120,3 @@ export function resourceOf(envelope: CommandEnvelope, result: QueuedResult): str
   const id = envelope.payload.id ?? (input && typeof input === 'object' ? input.id : undefined);
   return typeof id === 'string' ? id : null;
 }
-
-export { InvalidValue };

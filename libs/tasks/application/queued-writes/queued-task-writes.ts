@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Command, CommandBus } from '@nestjs/cqrs';
+import type { Command } from '@nestjs/cqrs';
 import { DomainError } from '@ln/kernel/domain/domain-error';
 import { DependencyUnavailable } from '@ln/kernel/application/application-errors';
 import { v5 as uuidv5 } from 'uuid';
@@ -11,9 +11,9 @@ import { PENDING_WRITES, type PendingWrite, type PendingWrites } from './ports/p
 import type { TaskView } from '../ports/task-read-model.port';
 import { CreateTaskCommand } from '../create-task/create-task.command';
 import { stateToView, toTaskView } from '../shared/task-view.mapper';
-import { TaskWriter } from '../shared/task-writer';
+import { TaskSessions } from '../shared/task-sessions';
+import { TaskCommands } from '../task-commands';
 import { wireOf } from './command-catalog';
-import { commandScope } from './command-scope';
 import { PendingOverlay } from './pending-overlay';
 import { TaskPlan } from './task-plan';
 
@@ -85,8 +85,8 @@ export class QueuedTaskWrites {
   private readonly knownPending = new Map<string, number>();
 
   constructor(
-    private readonly commands: CommandBus,
-    private readonly writer: TaskWriter,
+    private readonly commands: TaskCommands,
+    private readonly sessions: TaskSessions,
     @Inject(COMMAND_QUEUE) private readonly queue: CommandQueue,
     @Inject(PENDING_WRITES) private readonly pending: PendingWrites,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -117,7 +117,7 @@ export class QueuedTaskWrites {
     let loaded: Promise<readonly PendingWrite[]> | undefined;
     const writesOf = () => (loaded ??= this.pendingOf(userId, now));
     if ((this.knownPending.get(userId) ?? 0) >= this.settings.maxPendingPerUser) await writesOf();
-    const plan = new TaskPlan(userId, async () => new PendingOverlay(await writesOf()), this.writer.planSources());
+    const plan = new TaskPlan(userId, async () => new PendingOverlay(await writesOf()), this.sessions.planSources());
     // The api chooses a new task's id, so the 202 can name the resource before it exists.
     if (command instanceof CreateTaskCommand && !command.input.id) {
       const id = this.ids.next();
@@ -132,7 +132,7 @@ export class QueuedTaskWrites {
     }
     let result: TaskView | { task: TaskView; created: boolean };
     try {
-      result = (await commandScope.run({ now, plan }, () => this.commands.execute(command))) as TaskView | { task: TaskView; created: boolean };
+      result = (await this.commands.run(command, this.sessions.plan(plan, now))) as TaskView | { task: TaskView; created: boolean };
     } catch (error) {
       // A retry of a command that was accepted before (its answer lost with an api that died):
       // the command stands as it was, whatever planning it again says now.

@@ -1,8 +1,10 @@
-import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import { InvalidValue } from '@ln/kernel/domain/domain-error';
 import { TaskIdConflict, TaskNotFound, VersionMismatch } from '../../domain/task.errors';
 import { CreateTaskCommand } from '../create-task/create-task.command';
-import { TaskWriter } from '../shared/task-writer';
+import { CreateTaskHandler } from '../create-task/create-task.handler';
+import type { TaskCommandHandler } from '../shared/task-command-handler';
+import { type TaskSession, saveTask } from '../shared/task-session';
 import { ReplaceTaskCommand, type ReplaceTaskResult } from './replace-task.command';
 
 /**
@@ -10,39 +12,37 @@ import { ReplaceTaskCommand, type ReplaceTaskResult } from './replace-task.comma
  * same version). The parent and the re-plan origin are fixed at creation; a replacement must
  * repeat them.
  */
-@CommandHandler(ReplaceTaskCommand)
-export class ReplaceTaskHandler implements ICommandHandler<ReplaceTaskCommand> {
-  constructor(
-    private readonly writer: TaskWriter,
-    private readonly commands: CommandBus,
-  ) {}
+@Injectable()
+export class ReplaceTaskHandler implements TaskCommandHandler<ReplaceTaskCommand> {
+  /** A PUT to a new id is a create: the same use case, in the same session. */
+  constructor(private readonly create: CreateTaskHandler) {}
 
-  async execute({ ownerId, id, input, expectedVersion }: ReplaceTaskCommand): Promise<ReplaceTaskResult> {
-    let existing = await this.writer.tasks.get(ownerId, id);
+  async execute({ ownerId, id, input, expectedVersion }: ReplaceTaskCommand, session: TaskSession): Promise<ReplaceTaskResult> {
+    let existing = await session.tasks.get(ownerId, id);
     if (!existing) {
       if (expectedVersion !== undefined) throw new TaskNotFound();
-      const claim = await this.writer.tasks.claimOf(id);
+      const claim = await session.tasks.claimOf(id);
       // Another user's, or deleted: an id is never reused.
       if (claim && (claim.ownerId !== ownerId || claim.deleted)) throw new TaskNotFound();
       if (!claim) {
         try {
-          return await this.commands.execute(new CreateTaskCommand(ownerId, { ...input, id }));
+          return await this.create.execute(new CreateTaskCommand(ownerId, { ...input, id }), session);
         } catch (error) {
           // A concurrent PUT created it first with another body: replace that one instead.
           if (!(error instanceof TaskIdConflict)) throw error;
         }
       }
       // Created by a concurrent request between our two reads.
-      existing = await this.writer.tasks.get(ownerId, id);
+      existing = await session.tasks.get(ownerId, id);
       if (!existing) throw new TaskNotFound();
     }
     if (expectedVersion !== undefined && expectedVersion !== existing.version) throw new VersionMismatch(expectedVersion, existing.version);
     const s = existing.state;
     if ((input.parentId ?? null) !== s.parentId) throw new InvalidValue('parent_immutable', 'parentId', 'a step stays under the parent it was created under');
     if ((input.replanOf ?? null) !== s.replanOf) throw new InvalidValue('replan_of_immutable', 'replanOf', 'cannot change after creation');
-    const timezone = await this.writer.timezoneOf(ownerId);
+    const timezone = await session.timezoneOf(ownerId);
     existing.edit(
-      this.writer.events(),
+      session.events,
       {
         title: input.title,
         notes: input.notes ?? null,
@@ -54,6 +54,6 @@ export class ReplaceTaskHandler implements ICommandHandler<ReplaceTaskCommand> {
       },
       timezone,
     );
-    return { task: await this.writer.save(existing, ownerId, { expectedVersion }), created: false };
+    return { task: await saveTask(session, existing, { expectedVersion }), created: false };
   }
 }

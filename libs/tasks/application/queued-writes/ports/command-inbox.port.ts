@@ -1,10 +1,13 @@
-import type { FieldIssue } from '@ln/kernel/domain/domain-error';
+import type { DomainError, FieldIssue } from '@ln/kernel/domain/domain-error';
 
 export const COMMAND_INBOX = Symbol('CommandInbox');
 
 /** Why a queued command was refused, as the problem its synchronous twin would have answered. */
 export interface CommandProblem {
-  readonly status: number;
+  /** The refusal's kind; the HTTP edge answers it with the status a synchronous write would have had. */
+  readonly kind?: DomainError['kind'];
+  /** Records written before kinds were recorded carry the status itself. */
+  readonly status?: number;
   readonly code: string;
   readonly detail: string;
   readonly errors?: readonly FieldIssue[];
