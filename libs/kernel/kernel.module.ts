@@ -2,7 +2,7 @@ import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type On
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@ln/config/config';
 import type { Redis } from 'ioredis';
-import type { EntitySchema } from 'typeorm';
+import type { EntitySchema, MigrationInterface } from 'typeorm';
 import { RabbitMqEventTransport, RabbitMqReadinessProbe } from './adapters/messaging/rabbitmq-event-transport.adapter';
 import { InProcessEventTransport } from './adapters/messaging/in-process-event-transport.adapter';
 import { Metrics } from './adapters/observability/metrics';
@@ -38,6 +38,8 @@ export interface BoundedContext {
   readonly name: string;
   readonly module: Type;
   readonly entities?: readonly EntitySchema[];
+  /** Its own migrations (TypeORM classes named `<Name><timestamp>`), run with the kernel's chain in timestamp order. */
+  readonly migrations?: readonly (new () => MigrationInterface)[];
 }
 
 /** Owns the shared connections and closes them when the application stops (after every consumer stopped). */
@@ -80,11 +82,11 @@ export class KernelModule {
       {
         provide: Database,
         useFactory: async () => {
-          const entities = contexts.flatMap((c) => c.entities ?? []);
+          const schema = { entities: contexts.flatMap((c) => c.entities ?? []), migrations: contexts.flatMap((c) => c.migrations ?? []) };
           const db = await openDatabase(
             config.database.kind === 'postgres'
-              ? { kind: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: `life-navigation-${config.role}`, entities }
-              : { kind: 'pglite', dataDir: config.database.dataDir, entities },
+              ? { kind: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: `life-navigation-${config.role}`, ...schema }
+              : { kind: 'pglite', dataDir: config.database.dataDir, ...schema },
           );
           const applied = await migrate(db);
           if (applied.length > 0) new Logger('Migrations').log(`applied ${applied.join(', ')}`);

@@ -12,7 +12,7 @@ import { MemoryReadCache } from './adapters/cache/memory-read-cache.adapter';
 import { RedisPendingWrites } from './adapters/cache/redis-pending-writes.adapter';
 import { RedisReadCache } from './adapters/cache/redis-read-cache.adapter';
 import { InProcessCommandQueue } from './adapters/messaging/in-process-command-queue.adapter';
-import { RabbitMqCommandQueue } from './adapters/messaging/rabbitmq-command-queue.adapter';
+import { RabbitMqCommandQueue } from './adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { CommandMetrics } from './adapters/observability/command-metrics';
 import { TypeOrmCommandInbox } from './adapters/persistence/typeorm-command-inbox';
 import { TypeOrmTaskReadModel } from './adapters/persistence/typeorm-task.read-model';

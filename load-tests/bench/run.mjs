@@ -358,7 +358,7 @@ async function writeCase(ctx, writePath) {
 
 /** The command queue adapter as the api uses it (from dist/), to publish envelopes in its format. */
 function commandQueue(prefix) {
-  const { RabbitMqCommandQueue } = require(path.join(ROOT, 'dist/libs/tasks/adapters/messaging/rabbitmq-command-queue.adapter.js'));
+  const { RabbitMqCommandQueue } = require(path.join(ROOT, 'dist/libs/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter.js'));
   return new RabbitMqCommandQueue({ url: AMQP, prefix, partitions: PARTITIONS });
 }
 

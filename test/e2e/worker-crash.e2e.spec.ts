@@ -7,7 +7,7 @@ import { v7 } from 'uuid';
 import { Client } from 'pg';
 import { type CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
 import { TaskCommandTypes } from '@ln/tasks/application/queued-writes/command-catalog';
-import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq-command-queue.adapter';
+import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { createScratchDatabase } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 

@@ -10,3 +10,6 @@ export const CONTEXTS: readonly BoundedContext[] = [identityContext, tasksContex
 
 /** Every context's TypeORM entity schemas (for tools and tests that open the database themselves). */
 export const CONTEXT_ENTITIES = CONTEXTS.flatMap((c) => c.entities ?? []);
+
+/** Every context's own migrations (the kernel's founding chain is always applied). */
+export const CONTEXT_MIGRATIONS = CONTEXTS.flatMap((c) => c.migrations ?? []);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq-command-queue.adapter';
+import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { ConfigError, loadConfig } from '@ln/config/config';
 
 /**

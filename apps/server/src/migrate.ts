@@ -2,14 +2,15 @@ import 'reflect-metadata';
 import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { ConfigError, loadConfig } from '@ln/config/config';
+import { CONTEXT_MIGRATIONS } from './contexts';
 
 /** `npm run migrate`: applies pending migrations to the configured database and exits. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const db = await openDatabase(
     config.database.kind === 'postgres'
-      ? { kind: 'postgres', url: config.database.url, poolSize: 1, applicationName: 'life-navigation-migrate' }
-      : { kind: 'pglite', dataDir: config.database.dataDir },
+      ? { kind: 'postgres', url: config.database.url, poolSize: 1, applicationName: 'life-navigation-migrate', migrations: CONTEXT_MIGRATIONS }
+      : { kind: 'pglite', dataDir: config.database.dataDir, migrations: CONTEXT_MIGRATIONS },
   );
   try {
     const applied = await migrate(db);

@@ -1,4 +1,4 @@
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error';
 
 /** Why a task failed: the fixed taxonomy the coach learns from. */
 export const FAILURE_REASONS = [
@@ -19,6 +19,17 @@ export function parseFailureReason(raw: string): FailureReason {
     throw new InvalidValue('invalid_failure_reason', 'reason', `must be one of ${FAILURE_REASONS.join(', ')}`);
   }
   return raw as FailureReason;
+}
+
+/** The longest note a failure keeps (after trimming). */
+export const FAILURE_NOTE_MAX = 2000;
+
+/** The user's own words on a failure: trimmed; blank is no note. */
+export function parseFailureNote(raw: string | null | undefined): string | null {
+  const note = raw === undefined || raw === null || raw.trim() === '' ? null : raw.trim();
+  if (note && note.length > FAILURE_NOTE_MAX) throw new InvalidValue('invalid_note', 'note', `must be at most ${FAILURE_NOTE_MAX} characters`);
+  if (note) rejectNul(note, 'note');
+  return note;
 }
 
 export interface Failure {

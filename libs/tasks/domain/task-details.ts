@@ -1,5 +1,6 @@
 import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error';
 
+/** The limits of a task's details: the domain enforces them, the HTTP schemas and the API docs repeat them from here. */
 export const TASK_LIMITS = {
   titleMax: 500,
   notesMax: 10_000,
@@ -14,7 +15,7 @@ export const TASK_LIMITS = {
 
 /** 1 is the most important, 4 the least (the default). */
 export type Priority = 1 | 2 | 3 | 4;
-export const DEFAULT_PRIORITY: Priority = 4;
+export const DEFAULT_PRIORITY: Priority = TASK_LIMITS.priorityMax;
 
 export function parseTitle(raw: string): string {
   const title = typeof raw === 'string' ? raw.trim() : '';
@@ -68,7 +69,7 @@ export function parseEstimate(raw: number | null | undefined): number | null {
 export function parsePriority(raw: number | null | undefined): Priority {
   if (raw === null || raw === undefined) return DEFAULT_PRIORITY;
   if (!Number.isInteger(raw) || raw < TASK_LIMITS.priorityMin || raw > TASK_LIMITS.priorityMax) {
-    throw new InvalidValue('invalid_priority', 'priority', 'must be 1 (most important) to 4');
+    throw new InvalidValue('invalid_priority', 'priority', `must be ${TASK_LIMITS.priorityMin} (most important) to ${TASK_LIMITS.priorityMax}`);
   }
   return raw as Priority;
 }

@@ -1,7 +1,7 @@
 import { Task, type ParentRef, type TaskInput, type TaskState, type TaskStatus } from './task.aggregate';
 import { FAILURE_REASONS, parseFailureReason } from './failure-reason';
 import { DEFAULT_PRIORITY, TASK_LIMITS } from './task-details';
-import { PostponeMustMoveLater, StepsTooDeep, TaskCannotBeReopened, TaskHasOpenSteps, TaskHasSteps, TaskNotOpen } from './task.errors';
+import { PostponeMustMoveLater, StepsTooDeep, TaskCannotBeReopened, TaskHasOpenSteps, TaskHasSteps, TaskNotOpen, VersionMismatch } from './task.errors';
 import { TaskEvents } from './task.events';
 import { DomainError, InvalidValue } from '@ln/kernel/domain/domain-error';
 import type { EventContext } from '@ln/kernel/domain/aggregate-root';
@@ -412,6 +412,108 @@ describe('Task.edit', () => {
     expectInvalid(() => task.edit(c, { tags: ['ok', 'x'.repeat(51)] }, 'UTC'), 'invalid_tags', 'tags.1');
     expectInvalid(() => task.edit(c, { scheduledFor: '2026-02-30' }, 'UTC'), 'invalid_schedule', 'scheduledFor');
     expectInvalid(() => task.edit(c, { dueAt: '2026-12-01T10:00:00' }, 'UTC'), 'invalid_date_time', 'dueAt');
+    expectUntouched(task, before);
+  });
+});
+
+describe('Task.replace', () => {
+  const step = (c: EventContext) => fresh(c, { title: 'a step', notes: 'n', priority: 1, tags: ['x'] }, { id: 's1', parent: { id: 'p1', depth: 0 }, replanOf: 'old' });
+
+  it('replaces every client-settable field: one left out is cleared or back to its default; records task.edited.v1', () => {
+    const c = ctx();
+    const task = step(c);
+    expect(task.replace(c, { title: 'renamed', parentId: 'p1', replanOf: 'old' }, 'UTC')).toBe(true);
+    expect(task.state).toMatchObject({ title: 'renamed', notes: null, priority: DEFAULT_PRIORITY, tags: [], parentId: 'p1', replanOf: 'old', version: 2, updatedAt: tick(2) });
+    expect(task.pullEvents()).toEqual([
+      expect.objectContaining({ type: 'task.edited.v1', version: 2, payload: { changes: { title: 'renamed', notes: null, priority: DEFAULT_PRIORITY, tags: [] } } }),
+    ]);
+  });
+
+  it('the same representation changes nothing: returns false, records nothing', () => {
+    const c = ctx();
+    const task = step(c);
+    const before = task.state;
+    expect(task.replace(c, { title: 'a step', notes: 'n', priority: 1, tags: ['x'], parentId: 'p1', replanOf: 'old' }, 'UTC')).toBe(false);
+    expectUntouched(task, before);
+  });
+
+  it('a different or missing parent is refused with parent_immutable on parentId; nothing is recorded', () => {
+    const c = ctx();
+    const task = step(c);
+    const before = task.state;
+    for (const parentId of [undefined, null, 'p2']) {
+      expectInvalid(() => task.replace(c, { title: 'renamed', parentId, replanOf: 'old' }, 'UTC'), 'parent_immutable', 'parentId');
+    }
+    expectUntouched(task, before);
+    // A top-level task cannot gain a parent either.
+    const top = fresh(c);
+    const topBefore = top.state;
+    expectInvalid(() => top.replace(c, { title: 'renamed', parentId: 's1' }, 'UTC'), 'parent_immutable', 'parentId');
+    expectUntouched(top, topBefore);
+  });
+
+  it('a different or missing re-plan origin is refused with replan_of_immutable on replanOf; nothing is recorded', () => {
+    const c = ctx();
+    const task = step(c);
+    const before = task.state;
+    for (const replanOf of [undefined, null, 'other']) {
+      expectInvalid(() => task.replace(c, { title: 'renamed', parentId: 'p1', replanOf }, 'UTC'), 'replan_of_immutable', 'replanOf');
+    }
+    expectUntouched(task, before);
+    const original = fresh(c);
+    const originalBefore = original.state;
+    expectInvalid(() => original.replace(c, { title: 'renamed', replanOf: 's1' }, 'UTC'), 'replan_of_immutable', 'replanOf');
+    expectUntouched(original, originalBefore);
+  });
+
+  it('an invalid field is refused like an edit, and changes nothing', () => {
+    const c = ctx();
+    const task = step(c);
+    const before = task.state;
+    expectInvalid(() => task.replace(c, { title: '  ', parentId: 'p1', replanOf: 'old' }, 'UTC'), 'invalid_title', 'title');
+    expectUntouched(task, before);
+  });
+});
+
+describe('Task.expectVersion', () => {
+  it('no stated version imposes nothing', () => {
+    const task = fresh(ctx());
+    expect(() => task.expectVersion(undefined)).not.toThrow();
+    expect(() => task.expectVersion(undefined, { overtaken: true })).not.toThrow();
+  });
+
+  it('the version the task was loaded at passes; any other is VersionMismatch (412) naming both', () => {
+    const task = Task.restore({ ...fresh(ctx()).state, version: 7 });
+    expect(() => task.expectVersion(7)).not.toThrow();
+    for (const stale of [6, 8, 0, -1]) {
+      const e = caught(() => task.expectVersion(stale));
+      expect(e).toBeInstanceOf(VersionMismatch);
+      expect(e).toMatchObject({ kind: 'precondition_failed', code: 'version_mismatch', expected: stale, actual: 7 });
+    }
+  });
+
+  it('is judged against the version loaded, not one a behaviour has just made', () => {
+    const c = ctx();
+    const task = Task.restore({ ...fresh(c).state, version: 7 });
+    task.complete(c, 0);
+    expect(task.version).toBe(8);
+    expect(() => task.expectVersion(7)).not.toThrow();
+    expect(caught(() => task.expectVersion(8))).toMatchObject({ expected: 8, actual: 7 });
+  });
+
+  it('overtaken (another write got in after the load): the version loaded no longer holds', () => {
+    const c = ctx();
+    const task = Task.restore({ ...fresh(c).state, version: 7 });
+    task.drop(c);
+    const e = caught(() => task.expectVersion(7, { overtaken: true }));
+    expect(e).toBeInstanceOf(VersionMismatch);
+    expect(e).toMatchObject({ expected: 7, actual: 8 });
+  });
+
+  it('refusing records nothing', () => {
+    const task = Task.restore({ ...fresh(ctx()).state, version: 3 });
+    const before = task.state;
+    caught(() => task.expectVersion(2));
     expectUntouched(task, before);
   });
 });

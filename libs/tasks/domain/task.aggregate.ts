@@ -1,6 +1,6 @@
 import { AggregateRoot, type EventContext } from '@ln/kernel/domain/aggregate-root';
-import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error';
-import { type Failure, type FailureReason } from './failure-reason';
+import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { type Failure, type FailureReason, parseFailureNote, parseFailureReason } from './failure-reason';
 import { Schedule, parseMoment } from './schedule.value-object';
 import { type Priority, TASK_LIMITS, parseEstimate, parseNotes, parsePriority, parseTags, parseTitle } from './task-details';
 import {
@@ -10,10 +10,12 @@ import {
   TaskHasOpenSteps,
   TaskHasSteps,
   TaskNotOpen,
+  VersionMismatch,
 } from './task.errors';
 import { TaskEvents } from './task.events';
 
-export type TaskStatus = 'open' | 'done' | 'failed' | 'dropped';
+export const TASK_STATUSES = ['open', 'done', 'failed', 'dropped'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** What a client may set on a task (create, replace, edit); everything else the task owns. */
 export interface TaskInput {
@@ -24,6 +26,15 @@ export interface TaskInput {
   readonly estimateMinutes?: number | null;
   readonly priority?: number | null;
   readonly tags?: readonly string[] | null;
+}
+
+/**
+ * A whole task as a client sends it to replace one (PUT): the client-settable fields, and the
+ * parent and re-plan origin repeated as they are (both are fixed at creation).
+ */
+export interface TaskReplacement extends TaskInput {
+  readonly parentId?: string | null;
+  readonly replanOf?: string | null;
 }
 
 /** The parent a new step goes under, as the caller found it (owned by the same user). */
@@ -151,6 +162,19 @@ export class Task extends AggregateRoot {
   }
 
   /**
+   * If-Match: a write the client conditioned on a version applies to that version only; without
+   * one it applies to whatever is current. Judged against the version the task was loaded at (a
+   * behaviour already applied does not count). `overtaken`: storage refused the save because
+   * another write got in after the load, so the stored task is past the version loaded.
+   */
+  expectVersion(expected: number | undefined, { overtaken = false }: { overtaken?: boolean } = {}): void {
+    if (expected === undefined) return;
+    const loaded = this.version - this.peekEvents().length;
+    const current = overtaken ? loaded + 1 : loaded;
+    if (expected !== current) throw new VersionMismatch(expected, current);
+  }
+
+  /**
    * Replaces the client-settable fields. Fields left out of a partial edit keep their value.
    * Rescheduling through an edit is a correction, not a deferral: it does not count. Returns
    * false (and records nothing) when nothing changes.
@@ -180,6 +204,29 @@ export class Task extends AggregateRoot {
     return true;
   }
 
+  /**
+   * Replaces the client-settable fields with the ones given (PUT): a field left out is cleared, or
+   * back to its default. The parent and the re-plan origin are fixed at creation, so the
+   * replacement must repeat them. Returns false (and records nothing) when nothing changes.
+   */
+  replace(ctx: EventContext, input: TaskReplacement, timezone: string): boolean {
+    if ((input.parentId ?? null) !== this.s.parentId) throw new InvalidValue('parent_immutable', 'parentId', 'a step stays under the parent it was created under');
+    if ((input.replanOf ?? null) !== this.s.replanOf) throw new InvalidValue('replan_of_immutable', 'replanOf', 'cannot change after creation');
+    return this.edit(
+      ctx,
+      {
+        title: input.title,
+        notes: input.notes ?? null,
+        scheduledFor: input.scheduledFor ?? null,
+        dueAt: input.dueAt ?? null,
+        estimateMinutes: input.estimateMinutes ?? null,
+        priority: input.priority ?? null,
+        tags: input.tags ?? [],
+      },
+      timezone,
+    );
+  }
+
   complete(ctx: EventContext, openSteps: number): void {
     this.requireOpen('completed');
     if (openSteps > 0) throw new TaskHasOpenSteps(openSteps);
@@ -187,14 +234,14 @@ export class Task extends AggregateRoot {
   }
 
   fail(ctx: EventContext, reason: FailureReason, note: string | null | undefined): void {
+    // The taxonomy is the aggregate's to guard: a value typed as a reason may still come from JSON.
+    const known = parseFailureReason(reason);
     this.requireOpen('failed');
-    const cleanNote = note === undefined || note === null || note.trim() === '' ? null : note.trim();
-    if (cleanNote && cleanNote.length > 2000) throw new InvalidValue('invalid_note', 'note', 'must be at most 2000 characters');
-    if (cleanNote) rejectNul(cleanNote, 'note');
+    const cleanNote = parseFailureNote(note);
     const at = ctx.now();
-    const failure: Failure = { reason, note: cleanNote, at: at.toISOString() };
+    const failure: Failure = { reason: known, note: cleanNote, at: at.toISOString() };
     this.s = { ...this.s, failure };
-    this.close(ctx, 'failed', TaskEvents.Failed, { reason, note: cleanNote, deferrals: this.s.deferrals }, at);
+    this.close(ctx, 'failed', TaskEvents.Failed, { reason: known, note: cleanNote, deferrals: this.s.deferrals }, at);
   }
 
   /** Moves an open task later and counts a deferral: the coach reads deferrals as a signal. */

@@ -1,4 +1,5 @@
 import { DomainError } from '@ln/kernel/domain/domain-error';
+import { TASK_LIMITS } from './task-details';
 
 /** Completing, failing, postponing or dropping needs an open task. */
 export class TaskNotOpen extends DomainError {
@@ -40,9 +41,9 @@ export class TaskHasSteps extends DomainError {
 export class StepsTooDeep extends DomainError {
   readonly kind = 'invalid' as const;
   readonly code = 'steps_too_deep';
-  override readonly fields = [{ field: 'parentId', message: 'steps nest at most 2 deep' }];
+  override readonly fields = [{ field: 'parentId', message: `steps nest at most ${TASK_LIMITS.maxDepth} deep` }];
   constructor() {
-    super('steps nest at most 2 deep');
+    super(`steps nest at most ${TASK_LIMITS.maxDepth} deep`);
   }
 }
 

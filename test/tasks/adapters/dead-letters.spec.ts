@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { v7 } from 'uuid';
 import type { CommandDelivery, CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
-import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq-command-queue.adapter';
+import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { SERVICES, describeWithService } from '../../support/services';
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {

@@ -5,7 +5,7 @@ import { partitionOf, type CommandDelivery, type CommandEnvelope, type CommandQu
 import { type CommandQueueStats } from '@ln/tasks/application/queued-writes/ports/command-queue-stats.port';
 import { type Subscription } from '@ln/kernel/application/ports/event-transport.port';
 import { InProcessCommandQueue } from '@ln/tasks/adapters/messaging/in-process-command-queue.adapter';
-import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq-command-queue.adapter';
+import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { SERVICES, describeWithService } from '../../support/services';
 import { TcpProxy } from '../../support/tcp-proxy';
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { partitionOf, type CommandBatchOptions, type CommandDelivery, type CommandEnvelope, type CommandQueue } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
 import { type Subscription } from '@ln/kernel/application/ports/event-transport.port';
 import { InProcessCommandQueue } from '@ln/tasks/adapters/messaging/in-process-command-queue.adapter';
-import { RabbitMqCommandQueue, RabbitMqCommandQueueReadiness } from '@ln/tasks/adapters/messaging/rabbitmq-command-queue.adapter';
+import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { connect as amqpConnect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { describeWithService, SERVICES } from '../../support/services';
 import { TcpProxy } from '../../support/tcp-proxy';
@@ -813,12 +813,12 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
       }
     });
 
-    it('has a readiness probe that passes for the broker and fails for a dead port', async () => {
-      await expect(new RabbitMqCommandQueueReadiness(queue, 2000).check()).resolves.toBeUndefined();
+    it('pings: passes for the broker and fails for a dead port', async () => {
+      await expect(queue.ping(2000)).resolves.toBeUndefined();
 
       const unreachable = new RabbitMqCommandQueue({ url: DEAD_PORT_URL, prefix });
       try {
-        await expect(new RabbitMqCommandQueueReadiness(unreachable, 500).check()).rejects.toThrow(
+        await expect(unreachable.ping(500)).rejects.toThrow(
           /not connected within 500 ms/,
         );
       } finally {

@@ -1,6 +1,11 @@
-import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason';
+import type { TaskView } from '@ln/tasks/application/ports/task-read-model.port';
+import { FAILURE_NOTE_MAX, FAILURE_REASONS } from '@ln/tasks/domain/failure-reason';
 import { TASK_LIMITS } from '@ln/tasks/domain/task-details';
+import { TASK_STATUSES } from '@ln/tasks/domain/task.aggregate';
 import { z } from 'zod';
+
+// Every limit below is the domain's (TASK_LIMITS, FAILURE_NOTE_MAX): the schema refuses early what
+// the domain would refuse, and documents it. Only bounds of the HTTP surface itself are written here.
 
 /** UUIDs compare case-insensitively (RFC 9562); ids are kept in lower case, as storage gives them back. */
 const uuid = z.uuid().toLowerCase().meta({ example: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7b' });
@@ -16,7 +21,12 @@ const details = {
   scheduledFor: scheduledFor.nullable().optional(),
   dueAt: dateTime.nullable().optional(),
   estimateMinutes: z.int().min(TASK_LIMITS.estimateMin).max(TASK_LIMITS.estimateMax).nullable().optional(),
-  priority: z.int().min(1).max(4).optional().meta({ description: '1 most important .. 4 (default)' }),
+  priority: z
+    .int()
+    .min(TASK_LIMITS.priorityMin)
+    .max(TASK_LIMITS.priorityMax)
+    .optional()
+    .meta({ description: `${TASK_LIMITS.priorityMin} most important .. ${TASK_LIMITS.priorityMax} (default)` }),
   tags: z.array(z.string().min(1).max(TASK_LIMITS.tagMax)).max(TASK_LIMITS.tagsMax).optional(),
 };
 
@@ -24,7 +34,7 @@ export const CreateTaskRequest = z
   .strictObject({
     id: z.uuid({ version: 'v7' }).toLowerCase().optional().meta({ description: 'Client-chosen UUIDv7; makes the create idempotent' }),
     ...details,
-    parentId: uuid.nullable().optional().meta({ description: 'Makes this a step of that task (at most 2 deep)' }),
+    parentId: uuid.nullable().optional().meta({ description: `Makes this a step of that task (at most ${TASK_LIMITS.maxDepth} deep)` }),
     replanOf: uuid.nullable().optional().meta({ description: 'The failed task this re-plans' }),
   })
   .meta({ id: 'CreateTaskRequest' });
@@ -39,7 +49,7 @@ export const EditTaskRequest = z
   .meta({ id: 'EditTaskRequest' });
 
 export const FailTaskRequest = z
-  .strictObject({ reason: z.enum(FAILURE_REASONS), note: z.string().max(2000).nullable().optional() })
+  .strictObject({ reason: z.enum(FAILURE_REASONS), note: z.string().max(FAILURE_NOTE_MAX).nullable().optional() })
   .meta({ id: 'FailTaskRequest' });
 
 export const PostponeTaskRequest = z.strictObject({ scheduledFor }).meta({ id: 'PostponeTaskRequest' });
@@ -51,7 +61,6 @@ export const TaskIdParam = z.uuid().toLowerCase();
 /** PUT may create, so its id must be a UUIDv7 like every id the server makes. */
 export const TaskIdV7Param = z.uuid({ version: 'v7' }).toLowerCase();
 
-const statuses = ['open', 'done', 'failed', 'dropped'] as const;
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 
 export const ListTasksQueryParams = z
@@ -60,7 +69,7 @@ export const ListTasksQueryParams = z
       .string()
       .max(40)
       .transform((s) => s.split(',').map((x) => x.trim()))
-      .pipe(z.array(z.enum(statuses)).min(1))
+      .pipe(z.array(z.enum(TASK_STATUSES)).min(1))
       .optional()
       .meta({ description: 'Comma-separated: open,done,failed,dropped' }),
     scheduledFrom: date.optional(),
@@ -87,7 +96,7 @@ export const TaskResponse = z
     priority: z.int(),
     tags: z.array(z.string()),
     parentId: z.uuid().nullable(),
-    status: z.enum(statuses),
+    status: z.enum(TASK_STATUSES),
     failure: z.object({ reason: z.enum(FAILURE_REASONS), note: z.string().nullable(), at: z.string() }).nullable(),
     deferrals: z.int(),
     replanOf: z.uuid().nullable(),
@@ -97,6 +106,15 @@ export const TaskResponse = z
     closedAt: z.string().nullable(),
   })
   .meta({ id: 'Task' });
+
+/**
+ * Compile-time proof that the response schema describes exactly a `TaskView` (same fields, same
+ * types, nested too): a field added to one and not the other fails `npm run typecheck`.
+ */
+type Assert<T extends true> = T;
+type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type Same<A, B> = (<T>() => T extends DeepReadonly<A> ? 1 : 2) extends <T>() => T extends DeepReadonly<B> ? 1 : 2 ? true : false;
+export type TaskResponseIsTaskView = Assert<Same<z.infer<typeof TaskResponse>, TaskView>>;
 
 export const TaskPageResponse = z
   .object({ items: z.array(TaskResponse), nextCursor: z.string().nullable() })

@@ -1,10 +1,18 @@
 import type { EventHandler, EventTransport, Subscription } from '../../application/ports/event-transport.port';
 import type { ReadinessProbe } from '../../application/ports/readiness.port';
 import type { DomainEvent } from '../../domain/domain-event';
-import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConsumeMessage, Options } from 'amqplib';
 
-import { type RabbitMqErrorSink, RabbitMqLink, errorText, withTimeout } from './rabbitmq-link';
+import {
+  type RabbitMqErrorSink,
+  RabbitMqLink,
+  amqpTimestamp,
+  assertDeadLetterQueue,
+  assertQuorumQueue,
+  deferred,
+  deliveryNumber,
+} from './rabbitmq-link';
 
 export type { RabbitMqErrorSink };
 
@@ -29,19 +37,9 @@ export interface RabbitMqEventTransportOptions {
   onError?: RabbitMqErrorSink;
 }
 
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /**
- * EventTransport on RabbitMQ. One durable topic exchange carries every event with its type as the
- * routing key; each subscription is a durable quorum queue, because quorum queues count
- * deliveries and so can dead-letter a poison event instead of redelivering it for ever.
- *
- * Topology is asserted in channel setup functions, which amqp-connection-manager re-runs after
- * every reconnect, so a broker restart (or a deleted queue) heals itself.
+ * EventTransport on RabbitMQ: one durable topic exchange (routing key = event type), a durable
+ * quorum queue per subscription. Why: ADR 10, "RabbitMQ topology and reconnects".
  */
 export class RabbitMqEventTransport implements EventTransport {
   readonly exchange: string;
@@ -51,10 +49,7 @@ export class RabbitMqEventTransport implements EventTransport {
   private readonly publishTimeoutMs: number;
   private readonly setupTimeoutMs: number;
   private readonly report: RabbitMqErrorSink;
-  private readonly where: string;
-  private readonly manager: AmqpConnectionManager;
   private readonly publisher: ChannelWrapper;
-  private readonly subscriptions = new Set<RabbitMqSubscription>();
   private readonly link: RabbitMqLink;
   private closing?: Promise<void>;
 
@@ -73,25 +68,11 @@ export class RabbitMqEventTransport implements EventTransport {
       throw new Error(`prefetch must be a positive integer, got ${this.prefetch}`);
     }
 
-    this.link = new RabbitMqLink(options.url, {
-      reconnectTimeInSeconds: options.reconnectTimeInSeconds,
-      connectTimeoutMs: this.setupTimeoutMs,
-      report: this.report,
-      blockedEffect: 'publishes',
+    const { url, reconnectTimeInSeconds } = options;
+    this.link = new RabbitMqLink(url, { reconnectTimeInSeconds, connectTimeoutMs: this.setupTimeoutMs, report: this.report, blockedEffect: 'publishes' });
+    this.publisher = this.link.publisher(`${this.exchange} publisher`, 'publisher', async (channel) => {
+      await channel.assertExchange(this.exchange, 'topic', { durable: true });
     });
-    this.manager = this.link.manager;
-    this.where = this.link.where;
-
-    this.publisher = this.manager.createChannel({
-      name: `${this.exchange} publisher`,
-      confirm: true,
-      setup: async (channel: Channel) => {
-        this.watch(channel, 'publisher');
-        await channel.assertExchange(this.exchange, 'topic', { durable: true });
-      },
-    });
-    // ChannelWrapper is an EventEmitter: an 'error' nobody listens to would crash the process.
-    this.publisher.on('error', (error: unknown) => this.report('RabbitMQ publisher channel failed', error));
   }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
@@ -103,8 +84,7 @@ export class RabbitMqEventTransport implements EventTransport {
       content: Buffer.from(JSON.stringify(event)),
       options: publishOptions(event),
     }));
-    // The per-message timeout (rather than one of our own) also takes timed-out messages out of
-    // the wrapper's buffer, so they are not sent later behind the back of a caller told "failed".
+    // The per-message timeout, not one of our own: ADR 10, "Publish timeouts".
     const outcomes = await Promise.allSettled(
       messages.map((m) =>
         this.publisher.publish(this.exchange, m.routingKey, m.content, { ...m.options, timeout: this.publishTimeoutMs }),
@@ -113,12 +93,7 @@ export class RabbitMqEventTransport implements EventTransport {
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
     if (failures.length === 0) return;
     const first = failures[0];
-    const why =
-      first instanceof Error && first.message === 'timeout'
-        ? `not confirmed within ${this.publishTimeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`
-        : first instanceof Error && first.message === 'message nacked'
-          ? 'nacked by the broker'
-          : `failed: ${errorText(first)}`;
+    const why = this.link.publishFailure(first, this.publishTimeoutMs);
     throw new Error(`RabbitMQ publish of ${failures.length} of ${events.length} event(s) to ${this.exchange} ${why}`, {
       cause: first,
     });
@@ -138,24 +113,11 @@ export class RabbitMqEventTransport implements EventTransport {
         maxDeliveries: this.maxDeliveries,
         report: this.report,
         assertTopology: (channel, queue) => this.assertQueueTopology(channel, queue, bound),
-        watch: (channel, what) => this.watch(channel, what),
         prefetch: this.prefetch,
       },
-      this.manager,
+      this.link,
     );
-    this.subscriptions.add(subscription);
-    void subscription.closed.then(() => this.subscriptions.delete(subscription));
-    try {
-      await withTimeout(
-        subscription.ready,
-        this.setupTimeoutMs,
-        () => `not set up within ${this.setupTimeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`,
-      );
-    } catch (error: unknown) {
-      await subscription.close();
-      throw new Error(`RabbitMQ subscription ${name} ${errorText(error)}`, { cause: error });
-    }
-    return subscription;
+    return this.link.setUp(subscription, this.setupTimeoutMs, `RabbitMQ subscription ${name}`);
   }
 
   async ping(timeoutMs: number): Promise<void> {
@@ -164,47 +126,22 @@ export class RabbitMqEventTransport implements EventTransport {
   }
 
   async close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-      // Rejects whatever is still waiting for a confirm, so no publish() hangs past close.
-      await this.publisher.close().catch(() => undefined);
-      await this.manager.close();
-    })();
+    this.closing ??= this.link.close();
     return this.closing;
   }
 
   private async assertQueueTopology(channel: Channel, queue: string, patterns: readonly string[]): Promise<void> {
-    const deadQueue = `${queue}.dead`;
     await channel.assertExchange(this.exchange, 'topic', { durable: true });
     // Direct, keyed by source queue name: one shared DLX, yet each subscription's dead letters
     // land only in its own `.dead` queue.
-    await channel.assertExchange(this.deadLetterExchange, 'direct', { durable: true });
-    await channel.assertQueue(deadQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await channel.bindQueue(deadQueue, this.deadLetterExchange, queue);
-    await channel.assertQueue(queue, {
-      durable: true,
-      arguments: {
-        'x-queue-type': 'quorum',
-        // RabbitMQ counts *re*deliveries against the limit (limit N = N + 1 deliveries, checked
-        // on 3.10), and 3.x has no default at all, so without this a poison event loops for ever.
-        'x-delivery-limit': this.maxDeliveries - 1,
-        'x-dead-letter-exchange': this.deadLetterExchange,
-        'x-dead-letter-routing-key': queue,
-      },
+    await assertDeadLetterQueue(channel, this.deadLetterExchange, `${queue}.dead`, queue);
+    // Without a limit a poison event would loop for ever: ADR 10, "Delivery limits".
+    await assertQuorumQueue(channel, queue, {
+      deliveries: this.maxDeliveries,
+      deadLetterExchange: this.deadLetterExchange,
+      deadLetterRoutingKey: queue,
     });
     for (const pattern of patterns) await channel.bindQueue(queue, this.exchange, pattern);
-  }
-
-  private watch(channel: Channel, what: string): void {
-    this.link.watch(channel, what, this.report);
-  }
-
-  private nextConnection(timeoutMs: number): Promise<ChannelModel> {
-    return this.link.nextConnection(timeoutMs);
-  }
-
-  private lastConnectErrorText(): string {
-    return this.link.lastConnectErrorText();
   }
 }
 
@@ -216,7 +153,6 @@ interface SubscriptionConfig {
   readonly prefetch: number;
   readonly report: RabbitMqErrorSink;
   readonly assertTopology: (channel: Channel, queue: string) => Promise<void>;
-  readonly watch: (channel: Channel, what: string) => void;
 }
 
 /**
@@ -225,10 +161,10 @@ interface SubscriptionConfig {
  * buy concurrency, because the port promises per-queue order.
  */
 class RabbitMqSubscription implements Subscription {
-  readonly ready: Promise<void>;
-  readonly closed: Promise<void>;
-  private readonly readyDeferred: Deferred;
-  private readonly closedDeferred: Deferred;
+  private readonly readyDeferred = deferred();
+  private readonly closedDeferred = deferred();
+  readonly ready = this.readyDeferred.promise;
+  readonly closed = this.closedDeferred.promise;
   private readonly wrapper: ChannelWrapper;
   private consumer?: { channel: Channel; consumerTag: string };
   private stopping = false;
@@ -238,13 +174,9 @@ class RabbitMqSubscription implements Subscription {
 
   constructor(
     private readonly config: SubscriptionConfig,
-    manager: AmqpConnectionManager,
+    private readonly link: RabbitMqLink,
   ) {
-    this.readyDeferred = deferred();
-    this.ready = this.readyDeferred.promise;
-    this.closedDeferred = deferred();
-    this.closed = this.closedDeferred.promise;
-    this.wrapper = manager.createChannel({
+    this.wrapper = link.manager.createChannel({
       name: `subscription ${config.name}`,
       confirm: false,
       setup: (channel: Channel) => this.setup(channel),
@@ -279,7 +211,7 @@ class RabbitMqSubscription implements Subscription {
 
   // Re-run by amqp-connection-manager on every new channel, i.e. after each reconnect.
   private async setup(channel: Channel): Promise<void> {
-    this.config.watch(channel, `subscription ${this.config.name}`);
+    this.link.watch(channel, `subscription ${this.config.name}`);
     try {
       await this.config.assertTopology(channel, this.config.queue);
       if (this.stopping) return;
@@ -352,14 +284,12 @@ export class RabbitMqReadinessProbe implements ReadinessProbe {
 }
 
 function publishOptions(event: DomainEvent): Options.Publish {
-  const occurredAt = Date.parse(event.occurredAt);
   return {
     persistent: true,
     messageId: event.eventId,
     contentType: 'application/json',
     type: event.type,
-    // AMQP timestamps are whole seconds.
-    timestamp: Math.floor((Number.isNaN(occurredAt) ? Date.now() : occurredAt) / 1000),
+    timestamp: amqpTimestamp(event.occurredAt),
     ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
     headers: {
       aggregateType: event.aggregateType,
@@ -383,13 +313,6 @@ function decodeEvent(content: Buffer): DomainEvent {
   return parsed as DomainEvent;
 }
 
-/** 1 for the first delivery; quorum queues stamp x-delivery-count on redeliveries. */
-function deliveryNumber(message: ConsumeMessage): number {
-  const headers = message.properties.headers as Record<string, unknown> | undefined;
-  const count = headers?.['x-delivery-count'];
-  return (typeof count === 'number' ? count : 0) + 1;
-}
-
 function settle(action: () => void): void {
   try {
     action();
@@ -398,18 +321,3 @@ function settle(action: () => void): void {
     // covered by at-least-once (handlers dedupe by eventId).
   }
 }
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Settled from broker callbacks; a rejection nobody awaits yet must not become unhandled.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-
-

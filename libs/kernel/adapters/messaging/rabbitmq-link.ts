@@ -1,18 +1,29 @@
-import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
-import type { Channel, ChannelModel } from 'amqplib';
+import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
 
 /** Logger-shaped sink, e.g. `(message, error) => logger.error(message, error)`. */
 export type RabbitMqErrorSink = (message: string, error: unknown) => void;
 
+/** A consumer (subscription) on a link: `ready` once it consumes, `closed` once it has closed. */
+export interface RabbitMqConsumer {
+  readonly ready: Promise<void>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * One reconnecting connection to the broker and what every adapter on it needs: fault reports
- * that never throw, bounded waits for a connection, and a ping that proves the broker answers.
+ * that never throw, bounded waits for a connection, a ping that proves the broker answers, the
+ * confirm channels publishers use, the consumers' setup and closing it all in order.
  * Shared by the event transport and the command queue so both behave alike under faults.
  */
 export class RabbitMqLink {
   readonly manager: AmqpConnectionManager;
   /** The URL without its password, for messages. */
   readonly where: string;
+  private readonly report: RabbitMqErrorSink;
+  private readonly publishers: ChannelWrapper[] = [];
+  private readonly consumers = new Set<RabbitMqConsumer>();
   private lastConnectError: unknown;
 
   constructor(
@@ -20,7 +31,8 @@ export class RabbitMqLink {
     options: { reconnectTimeInSeconds?: number; connectTimeoutMs: number; report: RabbitMqErrorSink; blockedEffect: string },
   ) {
     this.where = redactUrl(url);
-    const report = options.report;
+    this.report = options.report;
+    const report = this.report;
     this.manager = connect([url], {
       reconnectTimeInSeconds: options.reconnectTimeInSeconds,
       connectionOptions: { timeout: options.connectTimeoutMs },
@@ -41,8 +53,70 @@ export class RabbitMqLink {
   }
 
   /** A channel the broker closes emits 'error'; unheard, amqplib would rethrow it and crash. */
-  watch(channel: Channel, what: string, report: RabbitMqErrorSink): void {
-    channel.on('error', (error: unknown) => report(`RabbitMQ ${what} channel closed by the broker`, error));
+  watch(channel: Channel, what: string): void {
+    channel.on('error', (error: unknown) => this.report(`RabbitMQ ${what} channel closed by the broker`, error));
+  }
+
+  /**
+   * A confirm channel for publishing, whose `setup` (which asserts the topology) the manager re-runs
+   * on every new channel, i.e. after each reconnect, so a broker restart or a deleted queue heals.
+   */
+  publisher(name: string, what: string, setup: (channel: ConfirmChannel) => Promise<void>): ChannelWrapper {
+    const publisher = this.manager.createChannel({
+      name,
+      confirm: true,
+      setup: async (channel: ConfirmChannel) => {
+        this.watch(channel, what);
+        await setup(channel);
+      },
+    });
+    // ChannelWrapper is an EventEmitter: an 'error' nobody listens to would crash the process.
+    publisher.on('error', (error: unknown) => this.report(`RabbitMQ ${what} channel failed`, error));
+    this.publishers.push(publisher);
+    return publisher;
+  }
+
+  /**
+   * Why a publish through a `publisher()` with the wrapper's per-message `timeout` failed, for the
+   * caller's message. Why that timeout: ADR 10, "Publish timeouts".
+   */
+  publishFailure(error: unknown, timeoutMs: number): string {
+    return error instanceof Error && error.message === 'timeout'
+      ? `not confirmed within ${timeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`
+      : error instanceof Error && error.message === 'message nacked'
+        ? 'nacked by the broker'
+        : `failed: ${errorText(error)}`;
+  }
+
+  /**
+   * Keeps `consumer` (for close()) until it closes, and waits (bounded) until it is set up; if it
+   * is not, closes it and rejects with `<what> <why>`.
+   */
+  async setUp<T extends RabbitMqConsumer>(consumer: T, timeoutMs: number, what: string): Promise<T> {
+    this.consumers.add(consumer);
+    void consumer.closed.then(() => this.consumers.delete(consumer));
+    try {
+      await withTimeout(
+        consumer.ready,
+        timeoutMs,
+        () => `not set up within ${timeoutMs} ms; is RabbitMQ at ${this.where} reachable?${this.lastConnectErrorText()}`,
+      );
+    } catch (error: unknown) {
+      await consumer.close();
+      throw new Error(`${what} ${errorText(error)}`, { cause: error });
+    }
+    return consumer;
+  }
+
+  /**
+   * Closes the consumers, then runs `beforePublishers`, then closes the publishers (which rejects
+   * whatever still waits for a confirm, so no publish hangs past close) and the connection.
+   */
+  async close(beforePublishers?: () => Promise<void>): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()));
+    await beforePublishers?.();
+    for (const publisher of this.publishers) await publisher.close().catch(() => undefined);
+    await this.manager.close();
   }
 
   nextConnection(timeoutMs: number): Promise<ChannelModel> {
@@ -86,6 +160,66 @@ export class RabbitMqLink {
     channel.on('error', () => undefined);
     await channel.close();
   }
+}
+
+/** A dead-letter exchange (direct) and the quorum queue bound to it with `routingKey`. */
+export async function assertDeadLetterQueue(channel: Channel, exchange: string, queue: string, routingKey: string): Promise<void> {
+  await channel.assertExchange(exchange, 'direct', { durable: true });
+  await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(queue, exchange, routingKey);
+}
+
+/**
+ * A durable quorum queue that RabbitMQ dead-letters a message from once it was delivered
+ * `deliveries` times. Why: ADR 10, "Delivery limits".
+ */
+export async function assertQuorumQueue(
+  channel: Channel,
+  queue: string,
+  options: { deliveries: number; deadLetterExchange: string; deadLetterRoutingKey: string; singleActiveConsumer?: boolean },
+): Promise<void> {
+  await channel.assertQueue(queue, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      ...(options.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
+      // Limit N allows N + 1 deliveries (3.10), and 3.x has no default at all.
+      'x-delivery-limit': options.deliveries - 1,
+      'x-dead-letter-exchange': options.deadLetterExchange,
+      'x-dead-letter-routing-key': options.deadLetterRoutingKey,
+    },
+  });
+}
+
+/** 1 for the first delivery; quorum queues stamp x-delivery-count (returns so far) on redeliveries. */
+export function deliveryNumber(message: Message): number {
+  const headers = message.properties.headers as Record<string, unknown> | undefined;
+  const count = headers?.['x-delivery-count'];
+  return (typeof count === 'number' ? count : 0) + 1;
+}
+
+/** An AMQP timestamp (whole seconds) for an ISO time, or for now when it does not parse. */
+export function amqpTimestamp(iso: string): number {
+  const at = Date.parse(iso);
+  return Math.floor((Number.isNaN(at) ? Date.now() : at) / 1000);
+}
+
+export interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Settled from broker callbacks; a rejection nobody awaits yet must not become unhandled.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type EntitySchema, type MigrationInterface, type MixedList } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { Database } from './database';
 import { MIGRATIONS } from './migrations';
@@ -13,6 +13,8 @@ export type DatabaseOptions = (
 ) & {
   /** The TypeORM entity schemas of the contexts composed (the kernel's outbox is always there). */
   readonly entities?: readonly EntitySchema[];
+  /** Migrations of the contexts composed, beside the kernel's chain; all run in timestamp order. */
+  readonly migrations?: readonly (new () => MigrationInterface)[];
 };
 
 /** Builds (but does not migrate) the database for either engine; the schema is the same. */
@@ -20,7 +22,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const common = {
     type: 'postgres' as const,
     entities: [OutboxSchema, ...(options.entities ?? [])] as MixedList<EntitySchema>,
-    migrations: MIGRATIONS,
+    migrations: [...MIGRATIONS, ...(options.migrations ?? [])],
     migrationsTableName: 'schema_migrations',
     // Schema changes only ever come from migrations, on both engines.
     synchronize: false,

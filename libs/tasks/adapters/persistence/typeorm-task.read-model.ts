@@ -1,7 +1,11 @@
 import type { TaskListQuery, TaskPage, TaskReadModel, TaskView } from '../../application/ports/task-read-model.port';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
-import { TASK_COLUMNS, type TaskRow, rowToView } from './task-rows';
+import { stateToView } from '../../application/shared/task-view.mapper';
+import { TASK_COLUMNS, type TaskRow, rowToState } from './task.mapper';
+
+/** A row as the client sees it: the row's state, through the application's one view mapping. */
+const rowToView = (r: TaskRow): TaskView => stateToView(rowToState(r));
 
 const ORDER = {
   createdAt: { column: 'created_at', dir: 'ASC', op: '>' },

@@ -2,14 +2,13 @@ import DataLoader from 'dataloader';
 import { ConcurrentModification, DependencyUnavailable, UserNotFound } from '@ln/kernel/application/application-errors';
 import { type StepCounts, type TaskIdClaim, type TaskRepository } from '../../application/ports/task.repository.port';
 import { type DomainEvent } from '@ln/kernel/domain/domain-event';
-import { Schedule } from '../../domain/schedule.value-object';
 import { Task } from '../../domain/task.aggregate';
 import { TaskIdConflict } from '../../domain/task.errors';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { isForeignKeyViolation } from '@ln/kernel/adapters/persistence/pg-errors';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
-import { TASK_COLUMNS, type TaskRow, UNSCHEDULED, rowToState } from './task-rows';
+import { INSERT_COLUMNS, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, UPDATE_ASSIGNMENTS, rowToState, stateToParams } from './task.mapper';
 
 export class TypeOrmTaskRepository implements TaskRepository {
   constructor(private readonly db: Database) {}
@@ -47,7 +46,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
   async save(task: Task, createFingerprint?: string): Promise<void> {
     const events = task.peekEvents();
     if (events.length === 0) return;
-    const row = rowOf(task);
+    const row = stateToParams(task.state);
     const loadedVersion = events[0].version - 1;
     if (loadedVersion === 0) {
       // Outside any transaction or run, creates that arrive together share one statement (see
@@ -66,10 +65,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
       await this.db.run((m) =>
         m.query(
           `WITH task_written AS (
-             UPDATE tasks SET title=$3, notes=$4, scheduled_date=$5, scheduled_at=$6, scheduled_sort=$7, due_at=$8,
-                    estimate_minutes=$9, priority=$10, tags=$11, tag_keys=$12, parent_id=$13, depth=$14, status=$15,
-                    failure=$16, deferrals=$17, replan_of=$18, version=$19, created_at=$20, updated_at=$21,
-                    closed_at=$22, deleted_at=$23
+             UPDATE tasks SET ${UPDATE_ASSIGNMENTS}
               WHERE id=$1 AND owner_id=$2 AND version=$24 RETURNING id), ${outbox.ctes}
            SELECT (SELECT count(*) FROM task_written)::int AS written, (SELECT n FROM outbox_notified) AS notified`,
           [...row, loadedVersion, ...outbox.params],
@@ -178,44 +174,3 @@ interface NewTask {
 }
 
 const OWNER_FK = 'tasks_owner_id_fkey';
-
-const INSERT_COLUMNS = `id, owner_id, title, notes, scheduled_date, scheduled_at, scheduled_sort, due_at, estimate_minutes,
-  priority, tags, tag_keys, parent_id, depth, status, failure, deferrals, replan_of, version,
-  created_at, updated_at, closed_at, deleted_at, create_fingerprint`;
-
-/** The types of INSERT_COLUMNS, in order, for the coalesced INSERT's unnest (tags as JSON). */
-const INSERT_COLUMN_TYPES = [
-  'uuid', 'uuid', 'text', 'text', 'date', 'timestamptz', 'text', 'timestamptz', 'int',
-  'smallint', 'jsonb', 'jsonb', 'uuid', 'smallint', 'text', 'jsonb', 'int', 'uuid', 'int',
-  'timestamptz', 'timestamptz', 'timestamptz', 'timestamptz', 'text',
-];
-
-/** The task's columns in INSERT_COLUMNS order, without create_fingerprint ($1-$23). */
-function rowOf(task: Task): unknown[] {
-  const s = task.state;
-  return [
-    s.id,
-    s.ownerId,
-    s.title,
-    s.notes,
-    s.scheduledDate,
-    s.scheduledAt,
-    s.scheduledDate ? Schedule.sortKeyOf(s.scheduledDate, s.scheduledAt) : UNSCHEDULED,
-    s.dueAt,
-    s.estimateMinutes,
-    s.priority,
-    s.tags,
-    s.tags.map((t) => t.toLowerCase()),
-    s.parentId,
-    s.depth,
-    s.status,
-    s.failure ? JSON.stringify(s.failure) : null,
-    s.deferrals,
-    s.replanOf,
-    s.version,
-    s.createdAt,
-    s.updatedAt,
-    s.closedAt,
-    s.deletedAt,
-  ];
-}

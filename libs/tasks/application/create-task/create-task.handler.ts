@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_PRIORITY } from '../../domain/task-details';
 import { type ParentRef, Task } from '../../domain/task.aggregate';
 import { TaskIdConflict, UnknownTaskReference } from '../../domain/task.errors';
 import { toTaskView } from '../shared/task-view.mapper';
@@ -71,7 +72,7 @@ export function createBody(input: CreateTaskInput): CreateTaskInput {
     scheduledFor: input.scheduledFor ?? null,
     dueAt: input.dueAt ?? null,
     estimateMinutes: input.estimateMinutes ?? null,
-    priority: input.priority ?? 4,
+    priority: input.priority ?? DEFAULT_PRIORITY,
     tags: input.tags ?? [],
     parentId: input.parentId ?? null,
     replanOf: input.replanOf ?? null,

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { parseFailureReason } from '../../domain/failure-reason';
 import type { TaskView } from '../ports/task-read-model.port';
 import type { TaskCommandHandler } from '../shared/task-command-handler';
 import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
@@ -9,7 +8,7 @@ import { FailTaskCommand } from './fail-task.command';
 export class FailTaskHandler implements TaskCommandHandler<FailTaskCommand> {
   async execute(command: FailTaskCommand, session: TaskSession): Promise<TaskView> {
     const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
-    task.fail(session.events, parseFailureReason(command.reason), command.note);
+    task.fail(session.events, command.reason, command.note);
     return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

@@ -1,8 +1,12 @@
+import type { Failure } from '../../domain/failure-reason';
 import type { TaskStatus } from '../../domain/task.aggregate';
 
 export const TASK_READ_MODEL = Symbol('TaskReadModel');
 
-/** What a client sees of a task. */
+/**
+ * What a client sees of a task (the HTTP response schema `TaskResponse` is checked against it at
+ * compile time). `stateToView` is the one mapping from a task's state to it.
+ */
 export interface TaskView {
   readonly id: string;
   readonly title: string;
@@ -14,7 +18,7 @@ export interface TaskView {
   readonly tags: readonly string[];
   readonly parentId: string | null;
   readonly status: TaskStatus;
-  readonly failure: { readonly reason: string; readonly note: string | null; readonly at: string } | null;
+  readonly failure: Failure | null;
   readonly deferrals: number;
   readonly replanOf: string | null;
   readonly version: number;

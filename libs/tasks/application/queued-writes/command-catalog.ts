@@ -1,5 +1,6 @@
 import type { Command } from '@nestjs/cqrs';
-import { DomainError } from '@ln/kernel/domain/domain-error';
+import { DomainError, InvalidValue } from '@ln/kernel/domain/domain-error';
+import { type FailureReason, parseFailureReason } from '../../domain/failure-reason';
 import { type TaskInput } from '../../domain/task.aggregate';
 import type { CommandEnvelope } from './ports/command-queue.port';
 import type { TaskView } from '../ports/task-read-model.port';
@@ -46,6 +47,16 @@ const str = (p: Payload, k: string): string => {
   if (typeof v !== 'string') throw new InvalidCommand(`payload.${k} must be a string`);
   return v;
 };
+/** A failure reason from the taxonomy, read with the domain's own parser. */
+const reason = (p: Payload): FailureReason => {
+  const raw = str(p, 'reason');
+  try {
+    return parseFailureReason(raw);
+  } catch (error) {
+    if (error instanceof InvalidValue) throw new InvalidCommand(`payload.reason ${error.message}`);
+    throw error;
+  }
+};
 const optVersion = (p: Payload): number | undefined => {
   const v = p.expectedVersion;
   if (v === undefined || v === null) return undefined;
@@ -72,7 +83,7 @@ export function commandOf(envelope: CommandEnvelope): Command<QueuedResult> {
     case TaskCommandTypes.Complete:
       return new CompleteTaskCommand(user, str(p, 'id'), optVersion(p));
     case TaskCommandTypes.Fail:
-      return new FailTaskCommand(user, str(p, 'id'), str(p, 'reason'), (p.note as string | null | undefined) ?? null, optVersion(p));
+      return new FailTaskCommand(user, str(p, 'id'), reason(p), (p.note as string | null | undefined) ?? null, optVersion(p));
     case TaskCommandTypes.Postpone:
       return new PostponeTaskCommand(user, str(p, 'id'), str(p, 'scheduledFor'), optVersion(p));
     case TaskCommandTypes.Reopen:

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
-import { TaskIdConflict, TaskNotFound, VersionMismatch } from '../../domain/task.errors';
+import { TaskIdConflict, TaskNotFound } from '../../domain/task.errors';
 import { CreateTaskCommand } from '../create-task/create-task.command';
 import { CreateTaskHandler } from '../create-task/create-task.handler';
 import type { TaskCommandHandler } from '../shared/task-command-handler';
@@ -9,8 +8,8 @@ import { ReplaceTaskCommand, type ReplaceTaskResult } from './replace-task.comma
 
 /**
  * Idempotent by construction: replacing with the same representation changes nothing (no event,
- * same version). The parent and the re-plan origin are fixed at creation; a replacement must
- * repeat them.
+ * same version). The task itself refuses a replacement that does not repeat its parent and
+ * re-plan origin (`Task.replace`).
  */
 @Injectable()
 export class ReplaceTaskHandler implements TaskCommandHandler<ReplaceTaskCommand> {
@@ -36,24 +35,8 @@ export class ReplaceTaskHandler implements TaskCommandHandler<ReplaceTaskCommand
       existing = await session.tasks.get(ownerId, id);
       if (!existing) throw new TaskNotFound();
     }
-    if (expectedVersion !== undefined && expectedVersion !== existing.version) throw new VersionMismatch(expectedVersion, existing.version);
-    const s = existing.state;
-    if ((input.parentId ?? null) !== s.parentId) throw new InvalidValue('parent_immutable', 'parentId', 'a step stays under the parent it was created under');
-    if ((input.replanOf ?? null) !== s.replanOf) throw new InvalidValue('replan_of_immutable', 'replanOf', 'cannot change after creation');
-    const timezone = await session.timezoneOf(ownerId);
-    existing.edit(
-      session.events,
-      {
-        title: input.title,
-        notes: input.notes ?? null,
-        scheduledFor: input.scheduledFor ?? null,
-        dueAt: input.dueAt ?? null,
-        estimateMinutes: input.estimateMinutes ?? null,
-        priority: input.priority ?? null,
-        tags: input.tags ?? [],
-      },
-      timezone,
-    );
+    existing.expectVersion(expectedVersion);
+    existing.replace(session.events, input, await session.timezoneOf(ownerId));
     return { task: await saveTask(session, existing, { expectedVersion }), created: false };
   }
 }

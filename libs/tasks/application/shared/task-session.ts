@@ -1,7 +1,7 @@
 import type { EventContext } from '@ln/kernel/domain/aggregate-root';
 import { ConcurrentModification } from '@ln/kernel/application/application-errors';
 import type { Task } from '../../domain/task.aggregate';
-import { TaskNotFound, VersionMismatch } from '../../domain/task.errors';
+import { TaskNotFound } from '../../domain/task.errors';
 import type { TaskView } from '../ports/task-read-model.port';
 import type { TaskRepository } from '../ports/task.repository.port';
 import { toTaskView } from './task-view.mapper';
@@ -26,18 +26,16 @@ export interface TaskSession {
 export async function loadTask(session: TaskSession, ownerId: string, id: string, expectedVersion?: number): Promise<Task> {
   const task = await session.tasks.get(ownerId, id);
   if (!task) throw new TaskNotFound();
-  if (expectedVersion !== undefined && expectedVersion !== task.version) throw new VersionMismatch(expectedVersion, task.version);
+  task.expectVersion(expectedVersion);
   return task;
 }
 
-/** Saves the task with its events; a write that got in between the load and this save is a 412 when the caller stated a version. */
+/** Saves the task with its events; a write that got in between the load and this save breaks a version the caller stated (412). */
 export async function saveTask(session: TaskSession, task: Task, options: { createFingerprint?: string; expectedVersion?: number } = {}): Promise<TaskView> {
   try {
     await session.tasks.save(task, options.createFingerprint);
   } catch (error) {
-    if (error instanceof ConcurrentModification && options.expectedVersion !== undefined) {
-      throw new VersionMismatch(options.expectedVersion, options.expectedVersion + 1);
-    }
+    if (error instanceof ConcurrentModification) task.expectVersion(options.expectedVersion, { overtaken: true });
     throw error;
   }
   return toTaskView(task);

@@ -1,0 +1,145 @@
+import { Logger } from '@nestjs/common';
+import { MemoryPendingWrites } from '@ln/tasks/adapters/cache/memory-pending-writes.adapter';
+import { CompleteTaskHandler } from '@ln/tasks/application/complete-task/complete-task.handler';
+import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
+import { CreateTaskHandler } from '@ln/tasks/application/create-task/create-task.handler';
+import { DeleteTaskHandler } from '@ln/tasks/application/delete-task/delete-task.handler';
+import { DropTaskHandler } from '@ln/tasks/application/drop-task/drop-task.handler';
+import { EditTaskHandler } from '@ln/tasks/application/edit-task/edit-task.handler';
+import { FailTaskCommand } from '@ln/tasks/application/fail-task/fail-task.command';
+import { FailTaskHandler } from '@ln/tasks/application/fail-task/fail-task.handler';
+import { PostponeTaskHandler } from '@ln/tasks/application/postpone-task/postpone-task.handler';
+import { ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch';
+import { InvalidCommand, TaskCommandTypes, commandOf, wireOf } from '@ln/tasks/application/queued-writes/command-catalog';
+import type { CommandInbox, ProcessedCommand } from '@ln/tasks/application/queued-writes/ports/command-inbox.port';
+import type { CommandDelivery, CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
+import { ReopenTaskHandler } from '@ln/tasks/application/reopen-task/reopen-task.handler';
+import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
+import { TaskSessions } from '@ln/tasks/application/shared/task-sessions';
+import { TaskCommands } from '@ln/tasks/application/task-commands';
+import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason';
+import { FixedClock, ImmediateUnitOfWork, SequentialIds } from '../../support/fakes';
+import { FakeOwnerTimezones, InMemoryTaskRepository, RecordingReadCache } from '../../support/task-fakes';
+
+/**
+ * The queued path's wire decoder: a payload that does not fit its command is refused as
+ * `invalid_command` before any use case runs, and the worker records that refusal (never retries it).
+ */
+
+const ALICE = 'user-alice';
+const TASK = '0195a000-0000-7000-8000-000000000001';
+
+function envelope(type: string, payload: Record<string, unknown>, n = 1): CommandEnvelope {
+  return { commandId: `0195a000-0000-7000-9000-${String(n).padStart(12, '0')}`, userId: ALICE, type, payload, issuedAt: '2026-03-01T09:00:00.000Z' };
+}
+
+function refusal(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the payload to be refused');
+}
+
+describe('commandOf: task.fail.v1', () => {
+  it.each(['aliens', 'TOO_BIG', ' too_big', 'too big', ''])('a reason outside the taxonomy (%j) -> InvalidCommand invalid_command naming payload.reason', (reason) => {
+    const e = refusal(() => commandOf(envelope(TaskCommandTypes.Fail, { id: TASK, reason, note: null })));
+    expect(e).toBeInstanceOf(InvalidCommand);
+    expect(e).toMatchObject({ kind: 'invalid', code: 'invalid_command', message: expect.stringMatching(/^payload\.reason must be one of too_big, /) });
+  });
+
+  it.each([undefined, null, 3, ['too_big'], { reason: 'too_big' }])('a reason that is not a string (%j) -> InvalidCommand invalid_command', (reason) => {
+    const e = refusal(() => commandOf(envelope(TaskCommandTypes.Fail, { id: TASK, reason })));
+    expect(e).toBeInstanceOf(InvalidCommand);
+    expect(e).toMatchObject({ kind: 'invalid', code: 'invalid_command', message: 'payload.reason must be a string' });
+  });
+
+  it.each(FAILURE_REASONS)('reason %s decodes to a FailTaskCommand with that reason, and encodes back', (reason) => {
+    const command = new FailTaskCommand(ALICE, TASK, reason, 'why', 3);
+    const decoded = commandOf(envelope(TaskCommandTypes.Fail, wireOf(command).payload));
+    expect(decoded).toBeInstanceOf(FailTaskCommand);
+    expect(decoded).toEqual(command);
+  });
+});
+
+/** The worker's side over in-memory ports: what becomes of a command whose payload the decoder refuses. */
+describe('ApplyCommandBatch with a failure reason outside the taxonomy', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  class MemoryInbox implements CommandInbox {
+    readonly records = new Map<string, ProcessedCommand>();
+    async find(commandId: string) {
+      return this.records.get(commandId) ?? null;
+    }
+    async decidedAmong(commandIds: readonly string[]) {
+      return new Set(commandIds.filter((id) => this.records.has(id)));
+    }
+    async findForUser(userId: string, commandId: string) {
+      const r = this.records.get(commandId);
+      return r && r.userId === userId ? r : null;
+    }
+    async record(command: ProcessedCommand) {
+      this.records.set(command.commandId, command);
+    }
+    async recordAll(commands: readonly ProcessedCommand[]) {
+      for (const c of commands) await this.record(c);
+    }
+  }
+
+  function worker() {
+    const clock = new FixedClock(new Date('2026-03-01T09:00:10.000Z'));
+    const repo = new InMemoryTaskRepository();
+    const sessions = new TaskSessions(repo, new FakeOwnerTimezones({ [ALICE]: 'UTC' }), new RecordingReadCache(), clock, new SequentialIds(), new ImmediateUnitOfWork());
+    const create = new CreateTaskHandler();
+    const commands = new TaskCommands(
+      create,
+      new ReplaceTaskHandler(create),
+      new EditTaskHandler(),
+      new CompleteTaskHandler(),
+      new FailTaskHandler(),
+      new PostponeTaskHandler(),
+      new ReopenTaskHandler(),
+      new DropTaskHandler(),
+      new DeleteTaskHandler(),
+    );
+    const inbox = new MemoryInbox();
+    const applier = new ApplyCommandBatch(new ImmediateUnitOfWork(), inbox, clock, commands, sessions, new MemoryPendingWrites());
+    return { repo, sessions, commands, inbox, applier };
+  }
+
+  function delivery(env: CommandEnvelope) {
+    const d = { envelope: env, deliveryCount: 1, ack: jest.fn(async () => undefined), retry: jest.fn(async () => undefined) };
+    return d as typeof d & CommandDelivery;
+  }
+
+  it('is recorded as rejected with invalid_command and acked, not retried; the task is unchanged and the rest of the batch applies', async () => {
+    const w = worker();
+    await w.commands.run(new CreateTaskCommand(ALICE, { id: TASK, title: 'a task' }), w.sessions.now());
+    const before = { state: w.repo.stateOf(TASK), outbox: w.repo.outbox.length };
+
+    const bad = delivery(envelope(TaskCommandTypes.Fail, { id: TASK, reason: 'aliens', note: null }, 1));
+    const good = delivery(envelope(TaskCommandTypes.Complete, { id: TASK }, 2));
+    await expect(w.applier.apply([bad, good])).resolves.toEqual({ applied: 1, rejected: 1, duplicates: 0 });
+
+    expect(await w.inbox.find(bad.envelope.commandId)).toEqual({
+      commandId: bad.envelope.commandId,
+      userId: ALICE,
+      type: TaskCommandTypes.Fail,
+      status: 'rejected',
+      resourceId: TASK,
+      problem: { kind: 'invalid', code: 'invalid_command', detail: expect.stringMatching(/^payload\.reason must be one of /) },
+      processedAt: expect.any(String),
+    });
+    expect(bad.ack).toHaveBeenCalledTimes(1);
+    expect(bad.retry).not.toHaveBeenCalled();
+    // Nothing of the refused command: the only change is the complete that followed it.
+    expect(w.repo.outbox.slice(before.outbox).map((e) => e.type)).toEqual(['task.completed.v1']);
+    expect(w.repo.stateOf(TASK)).toMatchObject({ status: 'done', failure: null, version: before.state!.version + 1 });
+
+    // Redelivered, it is a duplicate: decided once.
+    const again = delivery(bad.envelope);
+    await expect(w.applier.apply([again])).resolves.toEqual({ applied: 0, rejected: 0, duplicates: 1 });
+    expect(again.ack).toHaveBeenCalledTimes(1);
+  });
+});
