@@ -8,9 +8,9 @@ import type { Redis } from 'ioredis';
 import { MemoryAttemptCounter } from './adapters/cache/memory-attempt-counter.adapter';
 import { RedisAttemptCounter } from './adapters/cache/redis-attempt-counter.adapter';
 import { RefreshTokenSchema } from './adapters/persistence/refresh-token.schema';
-import { TypeOrmAccountReader } from './adapters/persistence/typeorm-account.reader';
-import { TypeOrmRefreshTokenStore } from './adapters/persistence/typeorm-refresh-token.store';
-import { TypeOrmUserRepository } from './adapters/persistence/typeorm-user.repository';
+import { TypeOrmAccountReader } from './adapters/persistence/typeorm-account-reader.adapter';
+import { TypeOrmRefreshTokenStore } from './adapters/persistence/typeorm-refresh-token-store.adapter';
+import { TypeOrmUserRepository } from './adapters/persistence/typeorm-user-repository.adapter';
 import { UserSchema } from './adapters/persistence/user.schema';
 import { Argon2PasswordHasher } from './adapters/security/argon2-password-hasher.adapter';
 import { FastJwtAccessTokens } from './adapters/security/fast-jwt-access-tokens.adapter';
@@ -27,7 +27,7 @@ import { REFRESH_TOKENS } from './application/ports/refresh-tokens.port';
 import { USER_REPOSITORY } from './application/ports/user.repository.port';
 import { RefreshSessionHandler } from './application/refresh-session/refresh-session.handler';
 import { RegisterUserHandler } from './application/register-user/register-user.handler';
-import { AUTH_SETTINGS, type AuthSettings, SessionIssuer } from './application/shared/session-issuer';
+import { AUTH_SETTINGS, type AuthSettings, SessionIssuer } from './application/shared/session-issuer.service';
 import { UpdateMeHandler } from './application/update-me/update-me.handler';
 
 /**

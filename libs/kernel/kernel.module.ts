@@ -8,11 +8,11 @@ import { InProcessEventTransport } from './adapters/messaging/in-process-event-t
 import { Metrics } from './adapters/observability/metrics';
 import { openDatabase } from './adapters/persistence/data-source.factory';
 import { Database } from './adapters/persistence/database';
-import { DatabaseReadinessProbe } from './adapters/persistence/database-readiness.probe';
+import { DatabaseReadinessProbe } from './adapters/persistence/database-readiness.adapter';
 import { migrate } from './adapters/persistence/migrate';
-import { TypeOrmEventInbox } from './adapters/persistence/typeorm-event-inbox';
-import { TypeOrmIdempotencyStore } from './adapters/persistence/typeorm-idempotency.store';
-import { TypeOrmUnitOfWork } from './adapters/persistence/typeorm-unit-of-work';
+import { TypeOrmEventInbox } from './adapters/persistence/typeorm-event-inbox.adapter';
+import { TypeOrmIdempotencyStore } from './adapters/persistence/typeorm-idempotency-store.adapter';
+import { TypeOrmUnitOfWork } from './adapters/persistence/typeorm-unit-of-work.adapter';
 import { RedisReadinessProbe, closeRedisClient, createRedisClient, waitForRedisReady } from './adapters/redis/redis-client.factory';
 import { SystemClock } from './adapters/system/system-clock.adapter';
 import { UuidV7IdGenerator } from './adapters/system/uuidv7-id-generator.adapter';

@@ -6,7 +6,7 @@ import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from '@ln/i
 import type { IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
 import type { PasswordHasher } from '@ln/identity/application/ports/password-hasher.port';
 import type { UserRepository } from '@ln/identity/application/ports/user.repository.port';
-import { ConcurrentModification } from '@ln/kernel/application/application-errors';
+import { ConcurrentModification } from '@ln/kernel/application/application.errors';
 import { EmailAlreadyRegistered } from '@ln/identity/domain/user.errors';
 import { User } from '@ln/identity/domain/user.aggregate';
 

@@ -6,7 +6,7 @@ import { LogInHandler } from '@ln/identity/application/log-in/log-in.handler';
 import { LogOutHandler } from '@ln/identity/application/log-out/log-out.handler';
 import { RefreshSessionHandler } from '@ln/identity/application/refresh-session/refresh-session.handler';
 import { RegisterUserHandler } from '@ln/identity/application/register-user/register-user.handler';
-import { SessionIssuer } from '@ln/identity/application/shared/session-issuer';
+import { SessionIssuer } from '@ln/identity/application/shared/session-issuer.service';
 import { FakeAccessTokens, FakeHasher, FixedClock, InMemoryAccounts, InMemoryRefreshTokens, InMemoryUsers, SequentialIds } from './fakes';
 
 /**

@@ -2,9 +2,9 @@ import type { OwnerTimezones } from '@ln/tasks/application/ports/owner-timezones
 import type { ReadCache } from '@ln/tasks/application/ports/read-cache.port';
 import type { StepCounts, TaskIdClaim, TaskRepository } from '@ln/tasks/application/ports/task.repository.port';
 import type { TaskCursor, TaskListQuery, TaskPage, TaskReadModel, TaskSort, TaskView } from '@ln/tasks/application/ports/task-read-model.port';
-import { ConcurrentModification, UserNotFound } from '@ln/kernel/application/application-errors';
+import { ConcurrentModification, UserNotFound } from '@ln/kernel/application/application.errors';
 import { stateToView } from '@ln/tasks/application/shared/task-view.mapper';
-import { type DomainEvent } from '@ln/kernel/domain/domain-event';
+import { type DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { Schedule } from '@ln/tasks/domain/schedule.value-object';
 import { Task, type TaskState } from '@ln/tasks/domain/task.aggregate';
 import { TaskIdConflict } from '@ln/tasks/domain/task.errors';

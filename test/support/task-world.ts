@@ -12,9 +12,9 @@ import { PostponeTaskHandler } from '@ln/tasks/application/postpone-task/postpon
 import { ReopenTaskHandler } from '@ln/tasks/application/reopen-task/reopen-task.handler';
 import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
 import { type TaskView } from '@ln/tasks/application/ports/task-read-model.port';
-import type { TaskCommandHandler } from '@ln/tasks/application/shared/task-command-handler';
-import type { TaskSession } from '@ln/tasks/application/shared/task-session';
-import { TaskSessions } from '@ln/tasks/application/shared/task-sessions';
+import type { TaskCommandHandler } from '@ln/tasks/application/shared/task-command-handler.port';
+import type { TaskSession } from '@ln/tasks/application/shared/task-session.port';
+import { TaskSessions } from '@ln/tasks/application/shared/task-sessions.service';
 import { FixedClock, ImmediateUnitOfWork, SequentialIds } from './fakes';
 import { FakeOwnerTimezones, InMemoryTaskReadModel, InMemoryTaskRepository, RecordingReadCache } from './task-fakes';
 

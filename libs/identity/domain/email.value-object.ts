@@ -1,4 +1,4 @@
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 
 const MAX_LENGTH = 254;
 // Deliberately permissive (RFC 5322 is not a good validator); the mailbox proves itself on use.

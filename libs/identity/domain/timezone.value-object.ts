@@ -1,4 +1,4 @@
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 
 /** An IANA time zone name the runtime knows (Intl is part of the language, not a framework). */
 export class TimeZone {

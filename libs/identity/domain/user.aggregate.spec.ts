@@ -2,7 +2,7 @@ import { Email } from './email.value-object';
 import { TimeZone } from './timezone.value-object';
 import { User } from './user.aggregate';
 import { UserEvents } from './user.events';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 
 function ctx(start = '2026-01-01T10:00:00.000Z') {
   let n = 0;

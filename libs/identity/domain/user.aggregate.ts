@@ -1,4 +1,4 @@
-import { AggregateRoot, type EventContext } from '@ln/kernel/domain/aggregate-root';
+import { AggregateRoot, type EventContext } from '@ln/kernel/domain/aggregate-root.base';
 import type { Email } from './email.value-object';
 import { TimeZone } from './timezone.value-object';
 import { UserEvents } from './user.events';

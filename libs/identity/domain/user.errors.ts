@@ -1,4 +1,4 @@
-import { DomainError } from '@ln/kernel/domain/domain-error';
+import { DomainError } from '@ln/kernel/domain/domain-error.base';
 
 export class EmailAlreadyRegistered extends DomainError {
   readonly kind = 'conflict' as const;

@@ -1,4 +1,4 @@
-import type { EventContext } from '../domain/aggregate-root';
+import type { EventContext } from '../domain/aggregate-root.base';
 import type { Clock } from './ports/clock.port';
 import type { IdGenerator } from './ports/id-generator.port';
 

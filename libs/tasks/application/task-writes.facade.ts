@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Command } from '@nestjs/cqrs';
 import type { TaskView } from './ports/task-read-model.port';
-import { QueuedTaskWrites } from './queued-writes/queued-task-writes';
-import { TaskSessions } from './shared/task-sessions';
-import { TaskCommands } from './task-commands';
+import { QueuedTaskWrites } from './queued-writes/queued-task-writes.service';
+import { TaskSessions } from './shared/task-sessions.service';
+import { TaskCommands } from './task-commands.service';
 
 export const TASK_WRITE_SETTINGS = Symbol('TaskWriteSettings');
 

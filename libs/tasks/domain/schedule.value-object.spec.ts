@@ -1,5 +1,5 @@
 import { Schedule, parseMoment } from './schedule.value-object';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 
 function caught(fn: () => unknown): unknown {
   try {

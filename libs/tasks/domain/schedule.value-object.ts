@@ -1,4 +1,4 @@
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // RFC 3339 with a mandatory offset: a time without a zone means nothing to a server.

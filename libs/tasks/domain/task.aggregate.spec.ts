@@ -1,10 +1,10 @@
 import { Task, type ParentRef, type TaskInput, type TaskState, type TaskStatus } from './task.aggregate';
-import { FAILURE_REASONS, parseFailureReason } from './failure-reason';
-import { DEFAULT_PRIORITY, TASK_LIMITS } from './task-details';
+import { FAILURE_REASONS, parseFailureReason } from './failure-reason.value-object';
+import { DEFAULT_PRIORITY, TASK_LIMITS } from './task-details.value-object';
 import { PostponeMustMoveLater, StepsTooDeep, TaskCannotBeReopened, TaskHasOpenSteps, TaskHasSteps, TaskNotOpen, VersionMismatch } from './task.errors';
 import { TaskEvents } from './task.events';
-import { DomainError, InvalidValue } from '@ln/kernel/domain/domain-error';
-import type { EventContext } from '@ln/kernel/domain/aggregate-root';
+import { DomainError, InvalidValue } from '@ln/kernel/domain/domain-error.base';
+import type { EventContext } from '@ln/kernel/domain/aggregate-root.base';
 
 const START = '2026-01-01T10:00:00.000Z';
 

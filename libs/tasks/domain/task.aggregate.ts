@@ -1,8 +1,8 @@
-import { AggregateRoot, type EventContext } from '@ln/kernel/domain/aggregate-root';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
-import { type Failure, type FailureReason, parseFailureNote, parseFailureReason } from './failure-reason';
+import { AggregateRoot, type EventContext } from '@ln/kernel/domain/aggregate-root.base';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
+import { type Failure, type FailureReason, parseFailureNote, parseFailureReason } from './failure-reason.value-object';
 import { Schedule, parseMoment } from './schedule.value-object';
-import { type Priority, TASK_LIMITS, parseEstimate, parseNotes, parsePriority, parseTags, parseTitle } from './task-details';
+import { type Priority, TASK_LIMITS, parseEstimate, parseNotes, parsePriority, parseTags, parseTitle } from './task-details.value-object';
 import {
   PostponeMustMoveLater,
   StepsTooDeep,

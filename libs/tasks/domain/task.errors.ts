@@ -1,5 +1,5 @@
-import { DomainError } from '@ln/kernel/domain/domain-error';
-import { TASK_LIMITS } from './task-details';
+import { DomainError } from '@ln/kernel/domain/domain-error.base';
+import { TASK_LIMITS } from './task-details.value-object';
 
 /** Completing, failing, postponing or dropping needs an open task. */
 export class TaskNotOpen extends DomainError {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MemoryAttemptCounter } from '@ln/identity/adapters/cache/memory-attempt-counter.adapter';
-import { InvalidCredentials, TooManyAttempts } from '@ln/kernel/application/application-errors';
+import { InvalidCredentials, TooManyAttempts } from '@ln/kernel/application/application.errors';
 import { LogInCommand } from '@ln/identity/application/log-in/log-in.command';
 import { RegisterUserCommand } from '@ln/identity/application/register-user/register-user.command';
 import { BrokenCounter } from '../../support/fakes';

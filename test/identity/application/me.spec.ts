@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { UserNotFound } from '@ln/kernel/application/application-errors';
+import { UserNotFound } from '@ln/kernel/application/application.errors';
 import { GetMeQuery } from '@ln/identity/application/get-me/get-me.query';
 import { UpdateMeCommand } from '@ln/identity/application/update-me/update-me.command';
 import { RegisterUserCommand } from '@ln/identity/application/register-user/register-user.command';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { InvalidRefreshToken, RefreshTokenReused } from '@ln/kernel/application/application-errors';
+import { InvalidRefreshToken, RefreshTokenReused } from '@ln/kernel/application/application.errors';
 import { LogInCommand } from '@ln/identity/application/log-in/log-in.command';
 import { LogOutCommand } from '@ln/identity/application/log-out/log-out.command';
 import { RefreshSessionCommand } from '@ln/identity/application/refresh-session/refresh-session.command';

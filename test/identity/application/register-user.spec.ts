@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EmailAlreadyRegistered } from '@ln/identity/domain/user.errors';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 import { RegisterUserCommand } from '@ln/identity/application/register-user/register-user.command';
 import { world } from '../../support/identity-world';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CacheUnavailable } from '@ln/kernel/application/cache-unavailable';
+import { CacheUnavailable } from '@ln/kernel/application/cache.errors';
 import { type AttemptCounter } from '@ln/identity/application/ports/attempt-counter.port';
 import { MemoryAttemptCounter } from '@ln/identity/adapters/cache/memory-attempt-counter.adapter';
 import { RedisAttemptCounter } from '@ln/identity/adapters/cache/redis-attempt-counter.adapter';

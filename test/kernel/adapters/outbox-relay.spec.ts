@@ -3,13 +3,13 @@ import { type EventTransport } from '@ln/kernel/application/ports/event-transpor
 import { partitionOf } from '@ln/kernel/application/partition';
 import { Email } from '@ln/identity/domain/email.value-object';
 import { User } from '@ln/identity/domain/user.aggregate';
-import { type DomainEvent } from '@ln/kernel/domain/domain-event';
+import { type DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { InProcessEventTransport } from '@ln/kernel/adapters/messaging/in-process-event-transport.adapter';
 import { OutboxRelay } from '@ln/kernel/adapters/messaging/outbox-relay';
 import { RabbitMqEventTransport } from '@ln/kernel/adapters/messaging/rabbitmq-event-transport.adapter';
 import { connect as amqpConnect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { type Database } from '@ln/kernel/adapters/persistence/database';
-import { TypeOrmUserRepository } from '@ln/identity/adapters/persistence/typeorm-user.repository';
+import { TypeOrmUserRepository } from '@ln/identity/adapters/persistence/typeorm-user-repository.adapter';
 import { appendToOutbox } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';

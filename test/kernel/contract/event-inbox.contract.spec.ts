@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type EventTransport, type Subscription } from '@ln/kernel/application/ports/event-transport.port';
 import { oncePerEvent } from '@ln/kernel/application/ports/event-inbox.port';
-import type { DomainEvent } from '@ln/kernel/domain/domain-event';
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { InProcessEventTransport } from '@ln/kernel/adapters/messaging/in-process-event-transport.adapter';
 import { RabbitMqEventTransport } from '@ln/kernel/adapters/messaging/rabbitmq-event-transport.adapter';
 import { type Database } from '@ln/kernel/adapters/persistence/database';
-import { TypeOrmEventInbox } from '@ln/kernel/adapters/persistence/typeorm-event-inbox';
+import { TypeOrmEventInbox } from '@ln/kernel/adapters/persistence/typeorm-event-inbox.adapter';
 import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { connect as amqpConnect } from 'amqplib';

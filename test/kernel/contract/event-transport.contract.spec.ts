@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventHandler, EventTransport, Subscription } from '@ln/kernel/application/ports/event-transport.port';
-import type { DomainEvent } from '@ln/kernel/domain/domain-event';
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { InProcessEventTransport } from '@ln/kernel/adapters/messaging/in-process-event-transport.adapter';
 import { RabbitMqEventTransport, RabbitMqReadinessProbe } from '@ln/kernel/adapters/messaging/rabbitmq-event-transport.adapter';
 import { connect as amqpConnect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';

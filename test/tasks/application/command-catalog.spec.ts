@@ -9,15 +9,15 @@ import { EditTaskHandler } from '@ln/tasks/application/edit-task/edit-task.handl
 import { FailTaskCommand } from '@ln/tasks/application/fail-task/fail-task.command';
 import { FailTaskHandler } from '@ln/tasks/application/fail-task/fail-task.handler';
 import { PostponeTaskHandler } from '@ln/tasks/application/postpone-task/postpone-task.handler';
-import { ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch';
+import { ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch.service';
 import { InvalidCommand, TaskCommandTypes, commandOf, wireOf } from '@ln/tasks/application/queued-writes/command-catalog';
 import type { CommandInbox, ProcessedCommand } from '@ln/tasks/application/queued-writes/ports/command-inbox.port';
 import type { CommandDelivery, CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
 import { ReopenTaskHandler } from '@ln/tasks/application/reopen-task/reopen-task.handler';
 import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
-import { TaskSessions } from '@ln/tasks/application/shared/task-sessions';
-import { TaskCommands } from '@ln/tasks/application/task-commands';
-import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason';
+import { TaskSessions } from '@ln/tasks/application/shared/task-sessions.service';
+import { TaskCommands } from '@ln/tasks/application/task-commands.service';
+import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason.value-object';
 import { FixedClock, ImmediateUnitOfWork, SequentialIds } from '../../support/fakes';
 import { FakeOwnerTimezones, InMemoryTaskRepository, RecordingReadCache } from '../../support/task-fakes';
 

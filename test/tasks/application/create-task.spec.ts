@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { UserNotFound } from '@ln/kernel/application/application-errors';
+import { UserNotFound } from '@ln/kernel/application/application.errors';
 import { CompleteTaskCommand } from '@ln/tasks/application/complete-task/complete-task.command';
 import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
 import { DeleteTaskCommand } from '@ln/tasks/application/delete-task/delete-task.command';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConcurrentModification } from '@ln/kernel/application/application-errors';
+import { ConcurrentModification } from '@ln/kernel/application/application.errors';
 import { CompleteTaskCommand } from '@ln/tasks/application/complete-task/complete-task.command';
 import { DeleteTaskCommand } from '@ln/tasks/application/delete-task/delete-task.command';
 import { DropTaskCommand } from '@ln/tasks/application/drop-task/drop-task.command';

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 import { DropTaskCommand } from '@ln/tasks/application/drop-task/drop-task.command';
 import { FailTaskCommand } from '@ln/tasks/application/fail-task/fail-task.command';
 import { PostponeTaskCommand } from '@ln/tasks/application/postpone-task/postpone-task.command';
-import type { FailureReason } from '@ln/tasks/domain/failure-reason';
+import type { FailureReason } from '@ln/tasks/domain/failure-reason.value-object';
 import { TaskNotOpen } from '@ln/tasks/domain/task.errors';
 import { ALICE, world } from '../../support/task-world';
 

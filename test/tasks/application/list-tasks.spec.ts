@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 import { ListTasksQuery } from '@ln/tasks/application/list-tasks/list-tasks.query';
 import { decodeCursor, encodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
 import type { TaskCursor, TaskListFilter, TaskSort, TaskView } from '@ln/tasks/application/ports/task-read-model.port';

@@ -10,8 +10,8 @@ import { type TaskCursor, type TaskListFilter, type TaskSort, type TaskView } fr
 import { decodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
 import { stateToView } from '@ln/tasks/application/shared/task-view.mapper';
 import { Email } from '@ln/identity/domain/email.value-object';
-import { type EventContext } from '@ln/kernel/domain/aggregate-root';
-import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason';
+import { type EventContext } from '@ln/kernel/domain/aggregate-root.base';
+import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason.value-object';
 import { PostponeMustMoveLater, TaskNotFound } from '@ln/tasks/domain/task.errors';
 import { Schedule } from '@ln/tasks/domain/schedule.value-object';
 import { Task, type TaskInput, type TaskState } from '@ln/tasks/domain/task.aggregate';
@@ -22,11 +22,11 @@ import { type Database } from '@ln/kernel/adapters/persistence/database';
 import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { IdentityFacade } from '@ln/identity/application/identity.facade';
-import { TypeOrmAccountReader } from '@ln/identity/adapters/persistence/typeorm-account.reader';
-import { TypeOrmTaskReadModel } from '@ln/tasks/adapters/persistence/typeorm-task.read-model';
-import { TypeOrmTaskRepository } from '@ln/tasks/adapters/persistence/typeorm-task.repository';
-import { TypeOrmUnitOfWork } from '@ln/kernel/adapters/persistence/typeorm-unit-of-work';
-import { TypeOrmUserRepository } from '@ln/identity/adapters/persistence/typeorm-user.repository';
+import { TypeOrmAccountReader } from '@ln/identity/adapters/persistence/typeorm-account-reader.adapter';
+import { TypeOrmTaskReadModel } from '@ln/tasks/adapters/persistence/typeorm-task-read-model.adapter';
+import { TypeOrmTaskRepository } from '@ln/tasks/adapters/persistence/typeorm-task-repository.adapter';
+import { TypeOrmUnitOfWork } from '@ln/kernel/adapters/persistence/typeorm-unit-of-work.adapter';
+import { TypeOrmUserRepository } from '@ln/identity/adapters/persistence/typeorm-user-repository.adapter';
 import { CONTEXT_ENTITIES } from '@app/server/contexts';
 
 /**

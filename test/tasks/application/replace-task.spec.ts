@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { InvalidValue } from '@ln/kernel/domain/domain-error';
+import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
 import { DeleteTaskCommand } from '@ln/tasks/application/delete-task/delete-task.command';
 import { ReplaceTaskCommand } from '@ln/tasks/application/replace-task/replace-task.command';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { type ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch';
+import { type ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch.service';
 import { type CommandDelivery, type CommandQueue } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
-import { DependencyUnavailable } from '@ln/kernel/application/application-errors';
+import { DependencyUnavailable } from '@ln/kernel/application/application.errors';
 import { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import { CommandMetrics } from '@ln/tasks/adapters/observability/command-metrics';
 import { CommandBatchProcessor } from '../../../apps/worker/src/tasks/command-batch.processor';

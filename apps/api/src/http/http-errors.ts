@@ -1,4 +1,4 @@
-import { DomainError, type FieldIssue } from '@ln/kernel/domain/domain-error';
+import { DomainError, type FieldIssue } from '@ln/kernel/domain/domain-error.base';
 
 /** Refusals made at the edge (before a use case runs) share the domain's error shape. */
 export class RequestValidationFailed extends DomainError {

@@ -5,7 +5,7 @@ import { ApiHeader } from '@nestjs/swagger';
 import type { AccessTokens } from '@ln/identity/application/ports/access-tokens.port';
 import type { Clock } from '@ln/kernel/application/ports/clock.port';
 import type { IdempotencyStore } from '@ln/kernel/application/ports/idempotency.port';
-import { DomainError, type FieldIssue } from '@ln/kernel/domain/domain-error';
+import { DomainError, type FieldIssue } from '@ln/kernel/domain/domain-error.base';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { callerFrom } from './auth.guard';
 import { sendProblem, toProblem } from './problem.filter';

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { DomainError } from '@ln/kernel/domain/domain-error';
-import { CacheUnavailable } from '@ln/kernel/application/cache-unavailable';
+import { DomainError } from '@ln/kernel/domain/domain-error.base';
+import { CacheUnavailable } from '@ln/kernel/application/cache.errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_BY_KIND } from './http-errors';
 import { type Problem, PROBLEM_CONTENT_TYPE, problem } from './problem';

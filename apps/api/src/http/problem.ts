@@ -1,4 +1,4 @@
-import type { FieldIssue } from '@ln/kernel/domain/domain-error';
+import type { FieldIssue } from '@ln/kernel/domain/domain-error.base';
 
 /** RFC 9457 problem details, plus our stable `code` and the request id for support. */
 export interface Problem {

@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, type ParameterDecoratorOptions, StandardSchemaValidationPipe } from '@nestjs/common';
 
 type Schema = NonNullable<ParameterDecoratorOptions['schema']>;
-import type { FieldIssue } from '@ln/kernel/domain/domain-error';
+import type { FieldIssue } from '@ln/kernel/domain/domain-error.base';
 import { RequestValidationFailed } from './http-errors';
 
 interface Issue {

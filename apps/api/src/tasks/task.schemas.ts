@@ -1,6 +1,6 @@
 import type { TaskView } from '@ln/tasks/application/ports/task-read-model.port';
-import { FAILURE_NOTE_MAX, FAILURE_REASONS } from '@ln/tasks/domain/failure-reason';
-import { TASK_LIMITS } from '@ln/tasks/domain/task-details';
+import { FAILURE_NOTE_MAX, FAILURE_REASONS } from '@ln/tasks/domain/failure-reason.value-object';
+import { TASK_LIMITS } from '@ln/tasks/domain/task-details.value-object';
 import { TASK_STATUSES } from '@ln/tasks/domain/task.aggregate';
 import { z } from 'zod';
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandMetrics } from '@ln/tasks/adapters/observability/command-metrics';
-import { ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch';
+import { ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch.service';
 import { COMMAND_QUEUE, type CommandDelivery, type CommandQueue } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
-import { DependencyUnavailable } from '@ln/kernel/application/application-errors';
+import { DependencyUnavailable } from '@ln/kernel/application/application.errors';
 import { type Subscription } from '@ln/kernel/application/ports/event-transport.port';
 
 export const COMMAND_BATCH_OPTIONS = Symbol('CommandBatchOptions');

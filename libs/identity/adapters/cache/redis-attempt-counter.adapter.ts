@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { CacheUnavailable } from '@ln/kernel/application/cache-unavailable';
+import { CacheUnavailable } from '@ln/kernel/application/cache.errors';
 import { type AttemptCount, type AttemptCounter } from '../../application/ports/attempt-counter.port';
 
 const INCREMENT_COMMAND = 'lnAttemptIncrement';

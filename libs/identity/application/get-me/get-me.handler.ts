@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { UserNotFound } from '@ln/kernel/application/application-errors';
+import { UserNotFound } from '@ln/kernel/application/application.errors';
 import { ACCOUNT_READER, type AccountReader, type AccountView } from '../ports/account-reader.port';
 import { GetMeQuery } from './get-me.query';
 

@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { Session } from '../shared/session-issuer';
+import type { Session } from '../shared/session-issuer.service';
 
 export class LogInCommand extends Command<Session> {
   constructor(

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { InvalidCredentials, TooManyAttempts } from '@ln/kernel/application/application-errors';
+import { InvalidCredentials, TooManyAttempts } from '@ln/kernel/application/application.errors';
 import { ATTEMPT_COUNTER, type AttemptCount, type AttemptCounter } from '../ports/attempt-counter.port';
 import { PASSWORD_HASHER, type PasswordHasher } from '../ports/password-hasher.port';
 import { USER_REPOSITORY, type UserRepository } from '../ports/user.repository.port';
-import { AUTH_SETTINGS, type AuthSettings, type Session, SessionIssuer } from '../shared/session-issuer';
+import { AUTH_SETTINGS, type AuthSettings, type Session, SessionIssuer } from '../shared/session-issuer.service';
 import { LogInCommand } from './log-in.command';
 
 /** One client address may fail this many times more than one account, so a shared NAT is not locked out at once. */

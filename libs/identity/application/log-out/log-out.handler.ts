@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { REFRESH_TOKENS, type RefreshTokenStore } from '../ports/refresh-tokens.port';
-import { hashRefreshToken } from '../shared/session-issuer';
+import { hashRefreshToken } from '../shared/session-issuer.service';
 import { LogOutCommand } from './log-out.command';
 
 /**

@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { InvalidRefreshToken, RefreshTokenReused } from '@ln/kernel/application/application-errors';
+import { InvalidRefreshToken, RefreshTokenReused } from '@ln/kernel/application/application.errors';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { REFRESH_TOKENS, type RefreshTokenStore } from '../ports/refresh-tokens.port';
-import { hashRefreshToken, type Session, SessionIssuer } from '../shared/session-issuer';
+import { hashRefreshToken, type Session, SessionIssuer } from '../shared/session-issuer.service';
 import { RefreshSessionCommand } from './refresh-session.command';
 
 /**

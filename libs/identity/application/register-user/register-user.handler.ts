@@ -10,7 +10,7 @@ import { ID_GENERATOR, type IdGenerator } from '@ln/kernel/application/ports/id-
 import { PASSWORD_HASHER, type PasswordHasher } from '../ports/password-hasher.port';
 import { USER_REPOSITORY, type UserRepository } from '../ports/user.repository.port';
 import { eventContext } from '@ln/kernel/application/event-context';
-import { toAccountView } from '../shared/account-view';
+import { toAccountView } from '../shared/account-view.mapper';
 import { RegisterUserCommand } from './register-user.command';
 
 @CommandHandler(RegisterUserCommand)

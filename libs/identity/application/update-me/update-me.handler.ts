@@ -1,12 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { TimeZone } from '../../domain/timezone.value-object';
-import { UserNotFound } from '@ln/kernel/application/application-errors';
+import { UserNotFound } from '@ln/kernel/application/application.errors';
 import type { AccountView } from '../ports/account-reader.port';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { ID_GENERATOR, type IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
 import { USER_REPOSITORY, type UserRepository } from '../ports/user.repository.port';
-import { toAccountView } from '../shared/account-view';
+import { toAccountView } from '../shared/account-view.mapper';
 import { eventContext } from '@ln/kernel/application/event-context';
 import { UpdateMeCommand } from './update-me.command';
 

@@ -1,5 +1,5 @@
 import type { EventHandler, EventTransport, Subscription } from '../../application/ports/event-transport.port';
-import type { DomainEvent } from '../../domain/domain-event';
+import type { DomainEvent } from '../../domain/domain-event.base';
 import { topicMatchesAny } from './topic-pattern';
 
 export interface DeadLetter {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventTransport } from '../../application/ports/event-transport.port';
-import type { DomainEvent } from '../../domain/domain-event';
+import type { DomainEvent } from '../../domain/domain-event.base';
 import type { Database } from '../persistence/database';
 import { type NotificationListener, listenForNotifications } from '../persistence/notifications';
 import { OUTBOX_CHANNEL } from '../persistence/outbox.writer';

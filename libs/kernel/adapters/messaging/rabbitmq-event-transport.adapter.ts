@@ -1,6 +1,6 @@
 import type { EventHandler, EventTransport, Subscription } from '../../application/ports/event-transport.port';
 import type { ReadinessProbe } from '../../application/ports/readiness.port';
-import type { DomainEvent } from '../../domain/domain-event';
+import type { DomainEvent } from '../../domain/domain-event.base';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DependencyUnavailable } from '../../application/application-errors';
+import { DependencyUnavailable } from '../../application/application.errors';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from './pg-errors';
 

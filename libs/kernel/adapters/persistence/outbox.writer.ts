@@ -1,5 +1,5 @@
 import { partitionOf } from '../../application/partition';
-import type { DomainEvent } from '../../domain/domain-event';
+import type { DomainEvent } from '../../domain/domain-event.base';
 import type { EntityManager } from 'typeorm';
 
 /** The channel a committed outbox write is announced on (payload: the owner's partition key). */

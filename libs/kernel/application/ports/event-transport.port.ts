@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../domain/domain-event';
+import type { DomainEvent } from '../../domain/domain-event.base';
 
 export const EVENT_TRANSPORT = Symbol('EventTransport');
 

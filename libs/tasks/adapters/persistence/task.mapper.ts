@@ -1,6 +1,6 @@
-import type { Failure } from '../../domain/failure-reason';
+import type { Failure } from '../../domain/failure-reason.value-object';
 import { Schedule } from '../../domain/schedule.value-object';
-import type { Priority } from '../../domain/task-details';
+import type { Priority } from '../../domain/task-details.value-object';
 import type { TaskState, TaskStatus } from '../../domain/task.aggregate';
 
 /**

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DEFAULT_PRIORITY } from '../../domain/task-details';
+import { DEFAULT_PRIORITY } from '../../domain/task-details.value-object';
 import { type ParentRef, Task } from '../../domain/task.aggregate';
 import { TaskIdConflict, UnknownTaskReference } from '../../domain/task.errors';
 import { toTaskView } from '../shared/task-view.mapper';
 import { fingerprint } from '../shared/fingerprint';
-import type { TaskCommandHandler } from '../shared/task-command-handler';
-import { type TaskSession, saveTask } from '../shared/task-session';
+import type { TaskCommandHandler } from '../shared/task-command-handler.port';
+import { type TaskSession, saveTask } from '../shared/task-session.port';
 import { CreateTaskCommand, type CreateTaskInput, type CreateTaskResult } from './create-task.command';
 
 @Injectable()

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TaskView } from '../ports/task-read-model.port';
-import type { TaskCommandHandler } from '../shared/task-command-handler';
-import { type TaskSession, loadTask, saveTask } from '../shared/task-session';
+import type { TaskCommandHandler } from '../shared/task-command-handler.port';
+import { type TaskSession, loadTask, saveTask } from '../shared/task-session.port';
 import { EditTaskCommand } from './edit-task.command';
 
 @Injectable()

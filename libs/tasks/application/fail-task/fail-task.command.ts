@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { FailureReason } from '../../domain/failure-reason';
+import type { FailureReason } from '../../domain/failure-reason.value-object';
 import type { TaskView } from '../ports/task-read-model.port';
 
 /** A reason from the taxonomy: whoever builds the command has parsed it (the HTTP schema, the queued-command decoder). */

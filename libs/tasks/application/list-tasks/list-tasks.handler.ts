@@ -8,7 +8,7 @@ import { READ_CACHE, type ReadCache } from '../ports/read-cache.port';
 import { TASK_READ_MODEL, type TaskListFilter, type TaskReadModel, type TaskView } from '../ports/task-read-model.port';
 import { readStoredTask, storedVersionOf } from '../get-task/get-task.handler';
 import { OWNER_TIMEZONES, type OwnerTimezones } from '../ports/owner-timezones.port';
-import { ownerTimezone } from '../shared/task-sessions';
+import { ownerTimezone } from '../shared/task-sessions.service';
 import { ListTasksQuery } from './list-tasks.query';
 import { decodeCursor, encodeCursor } from './task-cursor';
 

@@ -1,4 +1,4 @@
-import type { Failure } from '../../domain/failure-reason';
+import type { Failure } from '../../domain/failure-reason.value-object';
 import type { TaskStatus } from '../../domain/task.aggregate';
 
 export const TASK_READ_MODEL = Symbol('TaskReadModel');

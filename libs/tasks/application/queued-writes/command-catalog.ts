@@ -1,6 +1,6 @@
 import type { Command } from '@nestjs/cqrs';
-import { DomainError, InvalidValue } from '@ln/kernel/domain/domain-error';
-import { type FailureReason, parseFailureReason } from '../../domain/failure-reason';
+import { DomainError, InvalidValue } from '@ln/kernel/domain/domain-error.base';
+import { type FailureReason, parseFailureReason } from '../../domain/failure-reason.value-object';
 import { type TaskInput } from '../../domain/task.aggregate';
 import type { CommandEnvelope } from './ports/command-queue.port';
 import type { TaskView } from '../ports/task-read-model.port';

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { TaskIdConflict, TaskNotFound } from '../../domain/task.errors';
 import { CreateTaskCommand } from '../create-task/create-task.command';
 import { CreateTaskHandler } from '../create-task/create-task.handler';
-import type { TaskCommandHandler } from '../shared/task-command-handler';
-import { type TaskSession, saveTask } from '../shared/task-session';
+import type { TaskCommandHandler } from '../shared/task-command-handler.port';
+import { type TaskSession, saveTask } from '../shared/task-session.port';
 import { ReplaceTaskCommand, type ReplaceTaskResult } from './replace-task.command';
 
 /**

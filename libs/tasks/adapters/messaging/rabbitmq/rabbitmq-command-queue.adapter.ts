@@ -8,7 +8,7 @@ import { checkBatchOptions } from '../batch-window';
 import { type BatchHandler, checkQueueOptions } from '../command-batch';
 import { CommandTopology, publishOptions } from './command-topology';
 import { type DeadCommandLetter, DeadCommandLetters } from './dead-command-letters';
-import { RabbitMqCommandConsumer } from './rabbitmq-command-consumer';
+import { RabbitMqCommandConsumer } from './rabbitmq-command-consumer.adapter';
 
 export type { DeadCommandLetter };
 

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DomainError } from '@ln/kernel/domain/domain-error';
+import { DomainError } from '@ln/kernel/domain/domain-error.base';
 import { COMMAND_INBOX, type CommandInbox } from '../ports/command-inbox.port';
 import { PENDING_WRITES, type PendingWrites } from '../ports/pending-writes.port';
 import { type CommandStatus, GetCommandQuery } from './get-command.query';

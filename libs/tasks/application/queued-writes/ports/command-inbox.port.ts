@@ -1,4 +1,4 @@
-import type { DomainError, FieldIssue } from '@ln/kernel/domain/domain-error';
+import type { DomainError, FieldIssue } from '@ln/kernel/domain/domain-error.base';
 
 export const COMMAND_INBOX = Symbol('CommandInbox');
 

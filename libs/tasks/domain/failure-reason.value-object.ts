@@ -1,4 +1,4 @@
-import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error';
+import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error.base';
 
 /** Why a task failed: the fixed taxonomy the coach learns from. */
 export const FAILURE_REASONS = [

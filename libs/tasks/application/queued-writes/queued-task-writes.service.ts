@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Command } from '@nestjs/cqrs';
-import { DomainError } from '@ln/kernel/domain/domain-error';
-import { DependencyUnavailable } from '@ln/kernel/application/application-errors';
+import { DomainError } from '@ln/kernel/domain/domain-error.base';
+import { DependencyUnavailable } from '@ln/kernel/application/application.errors';
 import { v5 as uuidv5 } from 'uuid';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { COMMAND_QUEUE, type CommandEnvelope, type CommandQueue } from './ports/command-queue.port';
@@ -11,11 +11,11 @@ import { PENDING_WRITES, type PendingWrite, type PendingWrites } from './ports/p
 import type { TaskView } from '../ports/task-read-model.port';
 import { CreateTaskCommand } from '../create-task/create-task.command';
 import { stateToView, toTaskView } from '../shared/task-view.mapper';
-import { TaskSessions } from '../shared/task-sessions';
-import { TaskCommands } from '../task-commands';
+import { TaskSessions } from '../shared/task-sessions.service';
+import { TaskCommands } from '../task-commands.service';
 import { wireOf } from './command-catalog';
 import { PendingOverlay } from './pending-overlay';
-import { TaskPlan } from './task-plan';
+import { TaskPlan } from './task-plan.repository';
 
 /** The broker did not take the command (down, or no confirm in time): nothing was promised, nothing remains. */
 export class CommandQueueUnavailable extends DomainError {

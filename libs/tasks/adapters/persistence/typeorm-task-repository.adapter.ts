@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { ConcurrentModification, DependencyUnavailable, UserNotFound } from '@ln/kernel/application/application-errors';
+import { ConcurrentModification, DependencyUnavailable, UserNotFound } from '@ln/kernel/application/application.errors';
 import { type StepCounts, type TaskIdClaim, type TaskRepository } from '../../application/ports/task.repository.port';
-import { type DomainEvent } from '@ln/kernel/domain/domain-event';
+import { type DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { Task } from '../../domain/task.aggregate';
 import { TaskIdConflict } from '../../domain/task.errors';
 import type { Database } from '@ln/kernel/adapters/persistence/database';

@@ -18,8 +18,8 @@ import { ReopenTaskCommand } from './reopen-task/reopen-task.command';
 import { ReopenTaskHandler } from './reopen-task/reopen-task.handler';
 import { ReplaceTaskCommand } from './replace-task/replace-task.command';
 import { ReplaceTaskHandler } from './replace-task/replace-task.handler';
-import type { TaskCommandHandler } from './shared/task-command-handler';
-import type { TaskSession } from './shared/task-session';
+import type { TaskCommandHandler } from './shared/task-command-handler.port';
+import type { TaskSession } from './shared/task-session.port';
 
 /**
  * The task write use cases, by command. Like a command bus, but the session the command runs in is

@@ -1,4 +1,4 @@
-import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error';
+import { InvalidValue, rejectNul } from '@ln/kernel/domain/domain-error.base';
 
 /** The limits of a task's details: the domain enforces them, the HTTP schemas and the API docs repeat them from here. */
 export const TASK_LIMITS = {

@@ -1,4 +1,4 @@
-import { ConcurrentModification } from '@ln/kernel/application/application-errors';
+import { ConcurrentModification } from '@ln/kernel/application/application.errors';
 import { type UserRepository } from '../../application/ports/user.repository.port';
 import { EmailAlreadyRegistered } from '../../domain/user.errors';
 import { User } from '../../domain/user.aggregate';

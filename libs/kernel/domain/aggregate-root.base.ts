@@ -1,4 +1,4 @@
-import type { DomainEvent } from './domain-event';
+import type { DomainEvent } from './domain-event.base';
 
 /** What an aggregate needs from the outside world to record events. */
 export interface EventContext {

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UserNotFound } from '@ln/kernel/application/application-errors';
+import { UserNotFound } from '@ln/kernel/application/application.errors';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { ID_GENERATOR, type IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit-of-work.port';
 import { OWNER_TIMEZONES, type OwnerTimezones } from '../ports/owner-timezones.port';
 import { READ_CACHE, type ReadCache } from '../ports/read-cache.port';
 import { TASK_REPOSITORY, type TaskRepository } from '../ports/task.repository.port';
-import type { PlanSources, TaskPlan } from '../queued-writes/task-plan';
-import { StoredTasks } from './stored-tasks';
-import type { TaskSession } from './task-session';
+import type { PlanSources, TaskPlan } from '../queued-writes/task-plan.repository';
+import { StoredTasks } from './stored-tasks.repository';
+import type { TaskSession } from './task-session.port';
 
 /** The owner's timezone as identity has it; UserNotFound when there is no account. */
 export async function ownerTimezone(owners: OwnerTimezones, userId: string): Promise<string> {

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '@ln/kernel/domain/domain-error';
+import { DomainError } from '@ln/kernel/domain/domain-error.base';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { PENDING_WRITES, type PendingWrites } from './ports/pending-writes.port';
 import { COMMAND_INBOX, type CommandInbox, type CommandProblem, type ProcessedCommand } from './ports/command-inbox.port';
 import type { CommandDelivery, CommandEnvelope } from './ports/command-queue.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit-of-work.port';
 import { commandOf, resourceOf, versionOf } from './command-catalog';
-import { TaskSessions } from '../shared/task-sessions';
-import { TaskCommands } from '../task-commands';
+import { TaskSessions } from '../shared/task-sessions.service';
+import { TaskCommands } from '../task-commands.service';
 
 /** The refusal as recorded: its kind (the HTTP edge maps kinds to statuses), code, detail and fields. */
 export function problemOf(error: DomainError): CommandProblem {

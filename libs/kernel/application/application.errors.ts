@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/domain-error';
+import { DomainError } from '../domain/domain-error.base';
 
 /** The aggregate changed between load and save; the caller may reload and retry. */
 export class ConcurrentModification extends DomainError {

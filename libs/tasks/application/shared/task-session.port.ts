@@ -1,5 +1,5 @@
-import type { EventContext } from '@ln/kernel/domain/aggregate-root';
-import { ConcurrentModification } from '@ln/kernel/application/application-errors';
+import type { EventContext } from '@ln/kernel/domain/aggregate-root.base';
+import { ConcurrentModification } from '@ln/kernel/application/application.errors';
 import type { Task } from '../../domain/task.aggregate';
 import { TaskNotFound } from '../../domain/task.errors';
 import type { TaskView } from '../ports/task-read-model.port';
