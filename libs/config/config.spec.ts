@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     });
     expect(c.database).toMatchObject({ kind: 'postgres', url: 'postgres://u@db:5432/ln' });
     expect(c.cache).toEqual({ kind: 'redis', url: 'redis://cache:6379', keyPrefix: 'ln:' });
-    expect(c.transport).toEqual({ kind: 'rabbitmq', url: 'amqp://mq', reconnectSeconds: 1 });
+    expect(c.transport).toEqual({ kind: 'rabbitmq', url: 'amqp://mq', reconnectSeconds: 1, exchange: 'ln.events' });
   });
 
   it.each([

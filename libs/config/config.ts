@@ -33,6 +33,7 @@ const EnvSchema = z
     REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('ln:'),
     AMQP_URL: url(['amqp:', 'amqps:']).optional(),
     AMQP_RECONNECT_SECONDS: z.coerce.number().min(0.1).max(60).default(1),
+    EVENT_EXCHANGE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - only').default('ln.events'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional(),
     JWT_ISSUER: z.string().min(1).default('life-navigation'),
     JWT_AUDIENCE: z.string().min(1).default('life-navigation-api'),
@@ -82,8 +83,11 @@ export interface AppConfig {
   readonly cache: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
   readonly transport:
     | { readonly kind: 'in-process' }
-    /** reconnectSeconds: the wait between a lost connection and each attempt to open a new one. */
-    | { readonly kind: 'rabbitmq'; readonly url: string; readonly reconnectSeconds: number };
+    /**
+     * reconnectSeconds: the wait between a lost connection and each attempt to open a new one.
+     * exchange: the topic exchange events are published to, and the prefix of its subscription queues.
+     */
+    | { readonly kind: 'rabbitmq'; readonly url: string; readonly reconnectSeconds: number; readonly exchange: string };
   readonly dataDir: string;
   readonly auth: {
     /** Undefined only in embedded mode, where the server generates one and keeps it in DATA_DIR. */
@@ -136,7 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: e.DATA_DIR },
     cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' },
-    transport: e.AMQP_URL ? { kind: 'rabbitmq', url: e.AMQP_URL, reconnectSeconds: e.AMQP_RECONNECT_SECONDS } : { kind: 'in-process' },
+    transport: e.AMQP_URL ? { kind: 'rabbitmq', url: e.AMQP_URL, reconnectSeconds: e.AMQP_RECONNECT_SECONDS, exchange: e.EVENT_EXCHANGE_NAME } : { kind: 'in-process' },
     dataDir: e.DATA_DIR,
     auth: {
       jwtSecret: e.JWT_SECRET,

@@ -118,9 +118,19 @@ export class KernelModule {
       {
         provide: EVENT_TRANSPORT,
         useFactory: () => {
-          if (config.transport.kind !== 'rabbitmq') return new InProcessEventTransport();
+          if (config.transport.kind !== 'rabbitmq') {
+            const log = new Logger('Events');
+            return new InProcessEventTransport({
+              onDeadLetter: (d) => log.error(`event ${d.event.type} ${d.event.eventId} dead-lettered from ${d.subscription} after ${d.attempts} attempts: ${d.error instanceof Error ? d.error.message : String(d.error)}`),
+            });
+          }
           const log = new Logger('RabbitMQ');
-          return new RabbitMqEventTransport({ url: config.transport.url, reconnectTimeInSeconds: config.transport.reconnectSeconds, onError: (message: string) => log.warn(`rabbitmq: ${message}`) });
+          return new RabbitMqEventTransport({
+            url: config.transport.url,
+            exchange: config.transport.exchange,
+            reconnectTimeInSeconds: config.transport.reconnectSeconds,
+            onError: (message: string) => log.warn(`rabbitmq: ${message}`),
+          });
         },
       },
       {

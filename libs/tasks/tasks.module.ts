@@ -8,9 +8,9 @@ import { closeRedisClient, createRedisClient, waitForRedisReady } from '@ln/kern
 import { APP_CONFIG, type BoundedContext, REDIS_CLIENT } from '@ln/kernel/kernel.module';
 import type { Redis } from 'ioredis';
 import { MemoryPendingWrites } from './adapters/cache/memory-pending-writes.adapter';
-import { MemoryReadCache } from './adapters/cache/memory-read-cache.adapter';
+import { MemoryReadCache } from '../kernel/adapters/cache/memory-read-cache.adapter';
 import { RedisPendingWrites } from './adapters/cache/redis-pending-writes.adapter';
-import { RedisReadCache } from './adapters/cache/redis-read-cache.adapter';
+import { RedisReadCache } from '../kernel/adapters/cache/redis-read-cache.adapter';
 import { InProcessCommandQueue } from './adapters/messaging/in-process-command-queue.adapter';
 import { RabbitMqCommandQueue } from './adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { CommandMetrics } from './adapters/observability/command-metrics';
@@ -20,7 +20,7 @@ import { TypeOrmTaskRepository } from './adapters/persistence/typeorm-task-repos
 import { GetTaskHandler } from './application/get-task/get-task.handler';
 import { ListTasksHandler } from './application/list-tasks/list-tasks.handler';
 import { OWNER_TIMEZONES } from './application/ports/owner-timezones.port';
-import { READ_CACHE } from './application/ports/read-cache.port';
+import { READ_CACHE } from '../kernel/application/ports/read-cache.port';
 import { TASK_READ_MODEL } from './application/ports/task-read-model.port';
 import { TASK_REPOSITORY } from './application/ports/task.repository.port';
 import { ApplyCommandBatch } from './application/queued-writes/apply-command-batch.service';
@@ -32,6 +32,7 @@ import { PENDING_WRITES } from './application/queued-writes/ports/pending-writes
 import { QUEUED_WRITES_SETTINGS, QueuedTaskWrites, type QueuedWritesSettings } from './application/queued-writes/queued-task-writes.service';
 import { TaskSessions } from './application/shared/task-sessions.service';
 import { TASK_COMMAND_HANDLERS, TaskCommands } from './application/task-commands.service';
+import { TaskHistory } from './application/task-history.facade';
 import { TASK_WRITE_SETTINGS, TaskWrites, type TaskWriteSettings } from './application/task-writes.facade';
 
 /** The pending overlay's own connection (queued writes only): a write's plan waits longer than a cached read. */
@@ -55,7 +56,8 @@ class TaskConnectionCloser implements OnApplicationShutdown {
 /**
  * Tasks: the task lifecycle, its reads (Redis cache-aside over the SQL read model) and both write
  * paths (synchronous, and queued: api plan -> RabbitMQ -> worker batches). Binds its ports for both
- * run modes; reads owners' timezones through identity's facade.
+ * run modes; reads owners' timezones through identity's facade. Publishes TaskWrites (the way in)
+ * and TaskHistory (the tasks' current state, for other contexts' projections).
  */
 @Module({
   imports: [IdentityModule],
@@ -132,6 +134,7 @@ class TaskConnectionCloser implements OnApplicationShutdown {
     TaskCommands,
     TaskSessions,
     TaskWrites,
+    TaskHistory,
     GetTaskHandler,
     ListTasksHandler,
     GetCommandHandler,
@@ -139,7 +142,7 @@ class TaskConnectionCloser implements OnApplicationShutdown {
     ApplyCommandBatch,
     TaskConnectionCloser,
   ],
-  exports: [TaskWrites, ApplyCommandBatch, COMMAND_QUEUE, COMMAND_QUEUE_STATS, CommandMetrics],
+  exports: [TaskWrites, TaskHistory, ApplyCommandBatch, COMMAND_QUEUE, COMMAND_QUEUE_STATS, CommandMetrics],
 })
 export class TasksModule {}
 

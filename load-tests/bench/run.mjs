@@ -169,6 +169,8 @@ function appEnv(overrides) {
     REDIS_KEY_PREFIX: run.redisPrefix,
     AMQP_URL: AMQP,
     COMMAND_QUEUE_NAME: run.queueFor('default'),
+    // The run's own event exchange (and so its own projection queues), removed by cleanup().
+    EVENT_EXCHANGE_NAME: run.queueFor('events'),
     COMMAND_PARTITIONS: String(PARTITIONS),
     JWT_SECRET: run.jwtSecret,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
@@ -588,6 +590,9 @@ async function cleanup() {
       await ch.deleteQueue(`${queue}.dead`);
       // The ceiling case publishes to a plain queue of that name.
       await ch.deleteQueue(queue);
+      // The event exchange's subscription queues (the learning projection's).
+      await ch.deleteQueue(`${queue}.learning.history`);
+      await ch.deleteQueue(`${queue}.learning.history.dead`);
       await ch.deleteExchange(queue);
       await ch.deleteExchange(`${queue}.dlx`);
     }

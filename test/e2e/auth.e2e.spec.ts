@@ -257,6 +257,7 @@ function authSuite(mode: Mode) {
         '/v1/auth/refresh',
         '/v1/auth/register',
         '/v1/commands/{id}',
+        '/v1/insights',
         '/v1/me',
         '/v1/tasks',
         '/v1/tasks/{id}',

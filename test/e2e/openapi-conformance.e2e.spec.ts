@@ -85,6 +85,26 @@ describe('responses match the OpenAPI document [embedded]', () => {
       expect(Object.keys(res.json()).every((k) => k in doc.components.schemas.Problem.properties)).toBe(true);
     }
   });
+
+  it('complete documents its optional body (actualMinutes 1-1440) and answers it as documented', async () => {
+    const operation = doc.paths['/v1/tasks/{id}/complete'].post as unknown as { requestBody: { content: Record<string, { schema: { $ref: string } }> } };
+    expect(operation.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CompleteTaskRequest');
+    expect(doc.components.schemas.CompleteTaskRequest).toMatchObject({
+      type: 'object',
+      properties: { actualMinutes: { type: 'integer', minimum: 1, maximum: 1440 } },
+      additionalProperties: false,
+    });
+    expect(doc.components.schemas.CompleteTaskRequest.required ?? []).toEqual([]);
+    expect(doc.components.schemas.Task.properties.actualMinutes).toMatchObject({ type: 'integer', nullable: true });
+    const task = (await call('POST', '/v1/tasks', { title: 'timed' })).json();
+    const res = await call('POST', `/v1/tasks/${task.id}/complete`, { actualMinutes: 25 });
+    documents('/v1/tasks/{id}/complete', 'post', res.statusCode);
+    conforms(TaskResponse, 'Task', res.json());
+    expect(res.json().actualMinutes).toBe(25);
+    const bad = await call('POST', `/v1/tasks/${task.id}/complete`, { actualMinutes: 0 });
+    expect(bad.statusCode).toBe(400);
+    documents('/v1/tasks/{id}/complete', 'post', 400);
+  });
 });
 
 describe('text PostgreSQL cannot store is a 400, not a 500 [embedded]', () => {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createScratchDatabase, deleteCommandQueues } from '../support/app';
+import { createScratchDatabase, deleteCommandQueues, deleteEventTopology } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 
 /**
@@ -143,6 +143,7 @@ describeWithService('postgres', 'the worker role (services)', () => {
       AMQP_URL: SERVICES.rabbitmq,
       JWT_SECRET: randomBytes(32).toString('base64url'),
       COMMAND_QUEUE_NAME: queueName,
+      EVENT_EXCHANGE_NAME: `${queueName}.events`,
     });
     try {
       expect(await run.ready).toContain(`worker health on http://127.0.0.1:${port}/health/ready`);
@@ -156,6 +157,7 @@ describeWithService('postgres', 'the worker role (services)', () => {
       await stop(run.child);
       await db.drop();
       await deleteCommandQueues(queueName, 4);
+      await deleteEventTopology(`${queueName}.events`);
     }
   }, 60_000);
 });

@@ -187,6 +187,7 @@ function tasksSuite(mode: Mode) {
         scheduledFor: null,
         dueAt: null,
         estimateMinutes: null,
+        actualMinutes: null,
         priority: 4,
         tags: ['Work', 'home'],
         parentId: null,
@@ -593,6 +594,41 @@ function tasksSuite(mode: Mode) {
       expectProblem(await as(alice).post(`/v1/tasks/${task.id}/complete`), 409, 'task_not_open');
       expectProblem(await as(alice).post(`/v1/tasks/${task.id}/fail`, { reason: 'other' }), 409, 'task_not_open');
       expectProblem(await as(alice).post(`/v1/tasks/${task.id}/drop`), 409, 'task_not_open');
+    });
+
+    it('complete {actualMinutes} keeps how long it took: answered, read back, listed; reopen clears it', async () => {
+      const tag = `timed-${randomUUID().slice(0, 8)}`;
+      const task = await create(alice, { title: 'timed', estimateMinutes: 30, tags: [tag] });
+      expect(task.actualMinutes).toBeNull();
+      const res = await as(alice).post(`/v1/tasks/${task.id}/complete`, { actualMinutes: 45 });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers.etag).toBe('"2"');
+      expect(res.json()).toMatchObject({ id: task.id, status: 'done', actualMinutes: 45, estimateMinutes: 30, version: 2 });
+      expect((await getTask(alice, task.id)).json()).toEqual(res.json());
+      expect(await listAll(alice, `tag=${tag}`)).toEqual([res.json()]);
+      const reopened = await as(alice).post(`/v1/tasks/${task.id}/reopen`);
+      expect(reopened.json()).toMatchObject({ status: 'open', actualMinutes: null, closedAt: null, version: 3 });
+      expect((await getTask(alice, task.id)).json()).toEqual(reopened.json());
+      // The limits themselves; and without a body it stays null.
+      for (const minutes of [1, 1440]) {
+        const limit = await create(alice, { title: `limit ${minutes}` });
+        expect((await as(alice).post(`/v1/tasks/${limit.id}/complete`, { actualMinutes: minutes })).json()).toMatchObject({ status: 'done', actualMinutes: minutes });
+        expect((await getTask(alice, limit.id)).json().actualMinutes).toBe(minutes);
+      }
+      expect((await as(alice).post(`/v1/tasks/${task.id}/complete`)).json()).toMatchObject({ status: 'done', actualMinutes: null, version: 4 });
+    });
+
+    it.each([
+      ['0', 0],
+      ['1441', 1441],
+      ['1.5', 1.5],
+      ['"30"', '30'],
+      ['null', null],
+      ['-5', -5],
+    ])('complete {actualMinutes: %s} -> 400 validation_failed naming actualMinutes; the task stays open', async (_, actualMinutes) => {
+      const task = await create(alice, { title: 'badly timed' });
+      expectProblem(await as(alice).post(`/v1/tasks/${task.id}/complete`, { actualMinutes }), 400, 'validation_failed', ['actualMinutes']);
+      expect((await getTask(alice, task.id)).json()).toEqual(task);
     });
 
     it('a stale If-Match on an action -> 412, the current one works', async () => {

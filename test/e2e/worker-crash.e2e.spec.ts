@@ -1,3 +1,4 @@
+import { deleteEventTopology } from '../support/app';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -84,6 +85,7 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
     await ch.deleteExchange(prefix).catch(() => undefined);
     await ch.deleteExchange(`${prefix}.dlx`).catch(() => undefined);
     await conn.close();
+    await deleteEventTopology(`${prefix}.events`);
   });
 
   it('SIGKILL during the batches: every command applied exactly once, in per-user order', async () => {
@@ -98,6 +100,7 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
       AMQP_URL: SERVICES.rabbitmq,
       JWT_SECRET: randomBytes(32).toString('base64url'),
       COMMAND_QUEUE_NAME: prefix,
+      EVENT_EXCHANGE_NAME: `${prefix}.events`,
       WORKER_BATCH_SIZE: '10',
       WORKER_BATCH_WAIT_MS: '5',
       LOG_LEVEL: 'warn',

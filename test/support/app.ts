@@ -34,6 +34,23 @@ export async function deleteCommandQueues(prefix: string, partitions: number): P
   }
 }
 
+/** Removes a test's event exchange and its subscription queues (today: the learning projection's) from the shared broker. */
+export async function deleteEventTopology(exchange: string): Promise<void> {
+  const conn = await amqp.connect(SERVICES.rabbitmq);
+  try {
+    const ch = await conn.createChannel();
+    for (const consumer of ['learning.history']) {
+      await ch.deleteQueue(`${exchange}.${consumer}`);
+      await ch.deleteQueue(`${exchange}.${consumer}.dead`);
+    }
+    await ch.deleteExchange(exchange);
+    await ch.deleteExchange(`${exchange}.dlx`);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
 /** A database of its own for one suite, so suites never see each other's rows. */
 export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `ln_test_${randomBytes(6).toString('hex')}`;
@@ -73,6 +90,8 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
       REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
       // Each suite its own command queues, deleted on close: nothing shared with other runs.
       COMMAND_QUEUE_NAME: `ln.test.app.${randomBytes(6).toString('hex')}`,
+      // And its own event exchange, so its projections consume only its own events.
+      EVENT_EXCHANGE_NAME: `ln.test.events.${randomBytes(6).toString('hex')}`,
       AMQP_URL: SERVICES.rabbitmq,
       JWT_SECRET: randomBytes(32).toString('base64url'),
       ...(mode === 'queued' ? { WRITE_PATH: 'queued' } : {}),
@@ -89,6 +108,7 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
     async close() {
       await app.close();
       if (env.COMMAND_QUEUE_NAME) await deleteCommandQueues(env.COMMAND_QUEUE_NAME, Number(env.COMMAND_PARTITIONS ?? 4));
+      if (env.EVENT_EXCHANGE_NAME) await deleteEventTopology(env.EVENT_EXCHANGE_NAME);
       await dropDatabase?.();
       rmSync(dataDir, { recursive: true, force: true });
     },

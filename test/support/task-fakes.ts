@@ -1,7 +1,7 @@
 import type { OwnerTimezones } from '@ln/tasks/application/ports/owner-timezones.port';
-import type { ReadCache } from '@ln/tasks/application/ports/read-cache.port';
+import type { ReadCache } from '@ln/kernel/application/ports/read-cache.port';
 import type { StepCounts, TaskIdClaim, TaskRepository } from '@ln/tasks/application/ports/task.repository.port';
-import type { TaskCursor, TaskListQuery, TaskPage, TaskReadModel, TaskSort, TaskView } from '@ln/tasks/application/ports/task-read-model.port';
+import type { TaskCursor, TaskHistoryQuery, TaskListQuery, TaskPage, TaskReadModel, TaskSort, TaskStatePage, TaskView } from '@ln/tasks/application/ports/task-read-model.port';
 import { ConcurrentModification, UserNotFound } from '@ln/kernel/application/application.errors';
 import { stateToView } from '@ln/tasks/application/shared/task-view.mapper';
 import { type DomainEvent } from '@ln/kernel/domain/domain-event.base';
@@ -121,6 +121,7 @@ function compare(a: { key: string; id: string }, b: { key: string; id: string })
 export class InMemoryTaskReadModel implements TaskReadModel {
   readonly gets: { ownerId: string; id: string }[] = [];
   readonly lists: TaskListQuery[] = [];
+  readonly histories: TaskHistoryQuery[] = [];
 
   constructor(private readonly store: InMemoryTaskRepository) {}
 
@@ -161,6 +162,17 @@ export class InMemoryTaskReadModel implements TaskReadModel {
     const last = page[page.length - 1];
     const next: TaskCursor | null = more && last ? { sort: q.sort, ...position(last) } : null;
     return { items: page.map(viewOf), next };
+  }
+
+  /** Live tasks in id order (ids compare as storage compares uuids: lower-case hex, bytewise), keyset on id. */
+  async history(q: TaskHistoryQuery): Promise<TaskStatePage> {
+    this.histories.push(q);
+    const rest = [...this.store.rows.values()]
+      .map((r) => r.state)
+      .filter((s) => s.deletedAt === null && (q.ownerId === undefined || s.ownerId === q.ownerId) && (q.after === undefined || s.id > q.after))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const page = rest.slice(0, q.limit);
+    return { items: page.map(copy), next: rest.length > q.limit ? page[page.length - 1].id : null };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { IdentityModule } from '@ln/identity/identity.module';
+import { LearningModule } from '@ln/learning/learning.module';
 import { TasksModule } from '@ln/tasks/tasks.module';
 import { AuthController } from './identity/auth.controller';
 import { CommandsController } from './tasks/commands.controller';
@@ -8,13 +9,14 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { AccessTokenGuard } from './http/auth.guard';
 import { ProblemFilter } from './http/problem.filter';
+import { InsightsController } from './learning/insights.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { MeController } from './identity/me.controller';
 
 /** The HTTP edge: controllers (each input validated on its parameter: `validated`), one authentication guard, one error filter. */
 @Module({
-  imports: [IdentityModule, TasksModule],
-  controllers: [AuthController, MeController, TasksController, CommandsController, HealthController, MetricsController],
+  imports: [IdentityModule, TasksModule, LearningModule],
+  controllers: [AuthController, MeController, TasksController, CommandsController, InsightsController, HealthController, MetricsController],
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { LearningModule } from '@ln/learning/learning.module';
 import { TasksModule } from '@ln/tasks/tasks.module';
+import { LearningProjectionService } from './learning/learning-projection.service';
 import { APP_CONFIG } from '@ln/kernel/kernel.module';
 import type { AppConfig } from '@ln/config/config';
 import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './tasks/command-batch.processor';
@@ -11,9 +13,10 @@ import { OutboxRelayService } from './outbox-relay.service';
  * public HTTP, only health on the metrics port.
  */
 @Module({
-  imports: [TasksModule],
+  imports: [TasksModule, LearningModule],
   providers: [
     OutboxRelayService,
+    LearningProjectionService,
     CommandBatchProcessor,
     {
       provide: COMMAND_BATCH_OPTIONS,

@@ -8,6 +8,9 @@ export const TASK_LIMITS = {
   tagMax: 50,
   estimateMin: 1,
   estimateMax: 1440,
+  /** The minutes a completed task actually took, as its owner reports them: the same day-long range as the estimate. */
+  actualMinutesMin: 1,
+  actualMinutesMax: 1440,
   priorityMin: 1,
   priorityMax: 4,
   maxDepth: 2,
@@ -62,6 +65,19 @@ export function parseEstimate(raw: number | null | undefined): number | null {
   if (raw === null || raw === undefined) return null;
   if (!Number.isInteger(raw) || raw < TASK_LIMITS.estimateMin || raw > TASK_LIMITS.estimateMax) {
     throw new InvalidValue('invalid_estimate', 'estimateMinutes', `must be a whole number of minutes from ${TASK_LIMITS.estimateMin} to ${TASK_LIMITS.estimateMax}`);
+  }
+  return raw;
+}
+
+/** The minutes a task actually took (given on completion); absent is null. */
+export function parseActualMinutes(raw: number | null | undefined): number | null {
+  if (raw === null || raw === undefined) return null;
+  if (!Number.isInteger(raw) || raw < TASK_LIMITS.actualMinutesMin || raw > TASK_LIMITS.actualMinutesMax) {
+    throw new InvalidValue(
+      'invalid_actual_minutes',
+      'actualMinutes',
+      `must be a whole number of minutes from ${TASK_LIMITS.actualMinutesMin} to ${TASK_LIMITS.actualMinutesMax}`,
+    );
   }
   return raw;
 }

@@ -90,6 +90,7 @@ describe('Task.create', () => {
       scheduledAt: null,
       dueAt: null,
       estimateMinutes: null,
+      actualMinutes: null,
       priority: 4,
       tags: [],
       parentId: null,
@@ -535,9 +536,90 @@ describe('Task.complete', () => {
         userId: 'u1',
         version: 2,
         occurredAt: tick(2),
-        payload: { scheduledDate: '2026-11-27', estimateMinutes: 30, tags: ['home'] },
+        payload: { actualMinutes: null, scheduledDate: '2026-11-27', estimateMinutes: 30, tags: ['home'] },
       },
     ]);
+  });
+
+  it('keeps the minutes it actually took in the state and in task.completed.v1', () => {
+    const c = ctx();
+    const task = fresh(c, { scheduledFor: '2026-11-27', estimateMinutes: 30, tags: ['home'] });
+    task.complete(c, 0, 45);
+    expect(task.state).toMatchObject({ status: 'done', actualMinutes: 45, closedAt: tick(2) });
+    expect(task.pullEvents()).toEqual([
+      expect.objectContaining({
+        type: 'task.completed.v1',
+        version: 2,
+        payload: { actualMinutes: 45, scheduledDate: '2026-11-27', estimateMinutes: 30, tags: ['home'] },
+      }),
+    ]);
+  });
+
+  it.each([
+    [TASK_LIMITS.actualMinutesMin, 1],
+    [TASK_LIMITS.actualMinutesMax, 1440],
+  ])('actualMinutes at the limit %i is accepted', (minutes, limit) => {
+    expect(minutes).toBe(limit);
+    const c = ctx();
+    const task = fresh(c);
+    task.complete(c, 0, minutes);
+    expect(task.state.actualMinutes).toBe(minutes);
+  });
+
+  it('no actualMinutes (undefined or null) is null in the state and in the event', () => {
+    for (const given of [undefined, null]) {
+      const c = ctx();
+      const task = fresh(c);
+      task.complete(c, 0, given);
+      expect(task.state.actualMinutes).toBeNull();
+      expect(task.pullEvents()[0].payload).toMatchObject({ actualMinutes: null });
+    }
+  });
+
+  it.each([0, -5, 1441, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '30' as unknown as number])(
+    'actualMinutes %p is refused with invalid_actual_minutes on actualMinutes, and changes nothing',
+    (minutes) => {
+      const c = ctx();
+      const task = fresh(c);
+      const before = task.state;
+      expectInvalid(() => task.complete(c, 0, minutes), 'invalid_actual_minutes', 'actualMinutes');
+      expectUntouched(task, before);
+    },
+  );
+
+  it('reopening clears actualMinutes; completing again records the new value', () => {
+    const c = ctx();
+    const task = fresh(c);
+    task.complete(c, 0, 90);
+    task.reopen(c);
+    expect(task.state).toMatchObject({ status: 'open', actualMinutes: null, closedAt: null });
+    task.complete(c, 0);
+    expect(task.state.actualMinutes).toBeNull();
+    task.reopen(c);
+    task.complete(c, 0, 20);
+    expect(task.state.actualMinutes).toBe(20);
+    expect(task.pullEvents().map((e) => [e.type, e.type === 'task.completed.v1' ? e.payload.actualMinutes : undefined])).toEqual([
+      ['task.completed.v1', 90],
+      ['task.reopened.v1', undefined],
+      ['task.completed.v1', null],
+      ['task.reopened.v1', undefined],
+      ['task.completed.v1', 20],
+    ]);
+  });
+
+  it('failing or dropping leaves actualMinutes null', () => {
+    const c = ctx();
+    const failed = fresh(c);
+    failed.fail(c, 'no_time', null);
+    const dropped = fresh(c, {}, { id: 't2' });
+    dropped.drop(c);
+    expect([failed.state.actualMinutes, dropped.state.actualMinutes]).toEqual([null, null]);
+  });
+
+  it('a state recorded before actualMinutes existed restores with null', () => {
+    const c = ctx();
+    const { actualMinutes: _, ...old } = fresh(c).state;
+    expect(Task.restore(old as TaskState).state.actualMinutes).toBeNull();
   });
 
   it('with open steps it is refused with TaskHasOpenSteps', () => {

@@ -2,7 +2,7 @@ import { AggregateRoot, type EventContext } from '@ln/kernel/domain/aggregate-ro
 import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 import { type Failure, type FailureReason, parseFailureNote, parseFailureReason } from './failure-reason.value-object';
 import { Schedule, parseMoment } from './schedule.value-object';
-import { type Priority, TASK_LIMITS, parseEstimate, parseNotes, parsePriority, parseTags, parseTitle } from './task-details.value-object';
+import { type Priority, TASK_LIMITS, parseActualMinutes, parseEstimate, parseNotes, parsePriority, parseTags, parseTitle } from './task-details.value-object';
 import {
   PostponeMustMoveLater,
   StepsTooDeep,
@@ -52,6 +52,8 @@ export interface TaskState {
   readonly scheduledAt: string | null;
   readonly dueAt: string | null;
   readonly estimateMinutes: number | null;
+  /** The minutes a done task took, as reported when it was completed; null when not given or not done. */
+  readonly actualMinutes: number | null;
   readonly priority: Priority;
   readonly tags: readonly string[];
   readonly parentId: string | null;
@@ -143,6 +145,7 @@ export class Task extends AggregateRoot {
       ...d,
       parentId: props.parent?.id ?? null,
       depth,
+      actualMinutes: null,
       status: 'open',
       failure: null,
       deferrals: 0,
@@ -158,7 +161,8 @@ export class Task extends AggregateRoot {
   }
 
   static restore(state: TaskState): Task {
-    return new Task(state);
+    // A state recorded before actualMinutes existed (a pending write, a cached plan) has none.
+    return new Task({ ...state, actualMinutes: state.actualMinutes ?? null });
   }
 
   /**
@@ -227,10 +231,14 @@ export class Task extends AggregateRoot {
     );
   }
 
-  complete(ctx: EventContext, openSteps: number): void {
+  /** `actualMinutes`: how long it really took, when the owner says (1-1440); kept until a reopen. */
+  complete(ctx: EventContext, openSteps: number, actualMinutes?: number | null): void {
+    // A value typed as a number may still come from JSON: the limit is the aggregate's to guard.
+    const actual = parseActualMinutes(actualMinutes);
     this.requireOpen('completed');
     if (openSteps > 0) throw new TaskHasOpenSteps(openSteps);
-    this.close(ctx, 'done', TaskEvents.Completed, {});
+    this.s = { ...this.s, actualMinutes: actual };
+    this.close(ctx, 'done', TaskEvents.Completed, { actualMinutes: actual });
   }
 
   fail(ctx: EventContext, reason: FailureReason, note: string | null | undefined): void {
@@ -260,7 +268,7 @@ export class Task extends AggregateRoot {
     if (this.s.status !== 'done' && this.s.status !== 'failed') throw new TaskCannotBeReopened(this.s.status);
     const at = ctx.now();
     const previous = this.s.status;
-    this.s = { ...this.s, status: 'open', failure: null, closedAt: null, updatedAt: at.toISOString() };
+    this.s = { ...this.s, status: 'open', failure: null, actualMinutes: null, closedAt: null, updatedAt: at.toISOString() };
     this.record(ctx, TaskEvents.Reopened, { previousStatus: previous }, at);
   }
 

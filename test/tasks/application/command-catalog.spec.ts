@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MemoryPendingWrites } from '@ln/tasks/adapters/cache/memory-pending-writes.adapter';
+import { CompleteTaskCommand } from '@ln/tasks/application/complete-task/complete-task.command';
 import { CompleteTaskHandler } from '@ln/tasks/application/complete-task/complete-task.handler';
 import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
 import { CreateTaskHandler } from '@ln/tasks/application/create-task/create-task.handler';
@@ -60,6 +61,31 @@ describe('commandOf: task.fail.v1', () => {
     const decoded = commandOf(envelope(TaskCommandTypes.Fail, wireOf(command).payload));
     expect(decoded).toBeInstanceOf(FailTaskCommand);
     expect(decoded).toEqual(command);
+  });
+});
+
+describe('commandOf: task.complete.v1 with actualMinutes', () => {
+  it('carries actualMinutes both ways; without it the payload is as before', () => {
+    const timed = new CompleteTaskCommand(ALICE, TASK, 2, 45);
+    expect(wireOf(timed)).toEqual({ type: TaskCommandTypes.Complete, payload: { id: TASK, expectedVersion: 2, actualMinutes: 45 } });
+    expect(commandOf(envelope(TaskCommandTypes.Complete, wireOf(timed).payload))).toEqual(timed);
+    const plain = new CompleteTaskCommand(ALICE, TASK);
+    expect(wireOf(plain)).toEqual({ type: TaskCommandTypes.Complete, payload: { id: TASK } });
+    const decoded = commandOf(envelope(TaskCommandTypes.Complete, { id: TASK })) as CompleteTaskCommand;
+    expect(decoded).toBeInstanceOf(CompleteTaskCommand);
+    expect(decoded.actualMinutes).toBeUndefined();
+    expect((commandOf(envelope(TaskCommandTypes.Complete, { id: TASK, actualMinutes: null })) as CompleteTaskCommand).actualMinutes).toBeUndefined();
+  });
+
+  it.each(['45', 1.5, true, [45], { m: 45 }, Number.NaN])('actualMinutes that is not an integer (%p) -> InvalidCommand invalid_command', (actualMinutes) => {
+    const e = refusal(() => commandOf(envelope(TaskCommandTypes.Complete, { id: TASK, actualMinutes })));
+    expect(e).toBeInstanceOf(InvalidCommand);
+    expect(e).toMatchObject({ kind: 'invalid', code: 'invalid_command', message: 'payload.actualMinutes must be an integer' });
+  });
+
+  it('an integer out of range decodes; the domain refuses it (invalid_actual_minutes)', () => {
+    const decoded = commandOf(envelope(TaskCommandTypes.Complete, { id: TASK, actualMinutes: 5000 })) as CompleteTaskCommand;
+    expect(decoded.actualMinutes).toBe(5000);
   });
 });
 

@@ -5,7 +5,7 @@ import { ListTasksHandler, atStoragePrecision } from '@ln/tasks/application/list
 import { ListTasksQuery } from '@ln/tasks/application/list-tasks/list-tasks.query';
 import { type PageQuery, PendingOverlay, overlayPage, sortKeyOf } from '@ln/tasks/application/queued-writes/pending-overlay';
 import { type PendingWrite } from '@ln/tasks/application/queued-writes/ports/pending-writes.port';
-import { type ReadCache } from '@ln/tasks/application/ports/read-cache.port';
+import { type ReadCache } from '@ln/kernel/application/ports/read-cache.port';
 import { type TaskCursor, type TaskListFilter, type TaskSort, type TaskView } from '@ln/tasks/application/ports/task-read-model.port';
 import { decodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
 import { stateToView } from '@ln/tasks/application/shared/task-view.mapper';
@@ -57,6 +57,7 @@ function state(n: number, overrides: Partial<TaskState> = {}): TaskState {
     scheduledAt: null,
     dueAt: null,
     estimateMinutes: null,
+    actualMinutes: null,
     priority: 4,
     tags: [],
     parentId: null,

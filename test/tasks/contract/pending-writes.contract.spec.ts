@@ -59,6 +59,7 @@ function taskState(overrides: Partial<TaskState> = {}): TaskState {
     scheduledAt: '2026-03-10T14:45:12.345Z',
     dueAt: '2026-03-12T17:00:00.456Z',
     estimateMinutes: 90,
+    actualMinutes: null,
     priority: 2,
     tags: ['Deep Work', 'home'],
     parentId: null,

@@ -14,6 +14,7 @@ import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { TypeOrmIdempotencyStore } from '@ln/kernel/adapters/persistence/typeorm-idempotency-store.adapter';
 import { TypeOrmTaskReadModel } from '@ln/tasks/adapters/persistence/typeorm-task-read-model.adapter';
+import { TaskHistory, type TaskHistoryItem } from '@ln/tasks/application/task-history.facade';
 import { TypeOrmTaskRepository } from '@ln/tasks/adapters/persistence/typeorm-task-repository.adapter';
 import { TypeOrmUnitOfWork } from '@ln/kernel/adapters/persistence/typeorm-unit-of-work.adapter';
 import { TypeOrmUserRepository } from '@ln/identity/adapters/persistence/typeorm-user-repository.adapter';
@@ -272,6 +273,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
           scheduledAt: '2026-03-10T14:45:12.345Z',
           dueAt: '2026-03-12T17:00:00.456Z',
           estimateMinutes: 90,
+          actualMinutes: null,
           priority: 2,
           tags: ['Deep Work', 'home', 'q1'],
           parentId: parent.id,
@@ -347,6 +349,30 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
           createdAt: NOW,
           version: 2,
         });
+      });
+
+      it('round-trips actualMinutes: kept on completion, in the view and the outbox event; cleared by a reopen', async () => {
+        const clock = new FixedClock();
+        const ctx = eventContext(clock);
+        const task = await saved(newTask(ctx, owner, { title: 'Timed', estimateMinutes: 30 }));
+        const loaded = await load(owner, task.id);
+        clock.advance(MINUTE);
+        loaded.complete(ctx, 0, 45);
+        await tasks.save(loaded);
+
+        const done = await load(owner, task.id);
+        expect(done.state).toEqual(loaded.state);
+        expect(done.state).toMatchObject({ status: 'done', actualMinutes: 45, estimateMinutes: 30, version: 2 });
+        expect((await readModel.get(owner, task.id))?.actualMinutes).toBe(45);
+        const [, completed] = await outboxFor(task.id);
+        expect(completed).toMatchObject({ event_type: TaskEvents.Completed, aggregate_version: 2, event: { payload: { actualMinutes: 45 } } });
+        const [column] = await db.run((m) => m.query(`SELECT actual_minutes FROM tasks WHERE id = $1`, [task.id]));
+        expect(column).toEqual({ actual_minutes: 45 });
+
+        done.reopen(ctx);
+        await tasks.save(done);
+        expect((await load(owner, task.id)).state).toMatchObject({ status: 'open', actualMinutes: null, version: 3 });
+        expect((await readModel.get(owner, task.id))?.actualMinutes).toBeNull();
       });
 
       it('writes task.created.v1 to the outbox with the task, and drains it from the aggregate', async () => {
@@ -715,6 +741,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
           scheduledFor: '2026-03-09T23:30:00.000Z',
           dueAt: '2026-03-10T00:00:00.999Z',
           estimateMinutes: 45,
+          actualMinutes: null,
           priority: 1,
           tags: ['Health', 'errand'],
           parentId: parent.id,
@@ -736,6 +763,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
             'scheduledFor',
             'dueAt',
             'estimateMinutes',
+            'actualMinutes',
             'priority',
             'tags',
             'parentId',
@@ -763,6 +791,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
           scheduledFor: '2026-03-10',
           dueAt: null,
           estimateMinutes: null,
+          actualMinutes: null,
           priority: 4,
           tags: [],
           parentId: null,
@@ -1140,6 +1169,171 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         for (const sort of SORTS) expect(await shape(sort)).toEqual({ sizes: [10, 1], last: null, nexts: [true, false] });
         await add(9);
         for (const sort of SORTS) expect(await shape(sort)).toEqual({ sizes: [10, 10], last: null, nexts: [true, false] });
+      });
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('TaskReadModel.history and the TaskHistory facade', () => {
+      let history: TaskHistory;
+
+      beforeAll(() => {
+        history = new TaskHistory(readModel);
+      });
+
+      /** Every page from the start, following `next`. */
+      async function allPages(options: { ownerId?: string; limit: number }): Promise<TaskHistoryItem[][]> {
+        const pages: TaskHistoryItem[][] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await history.page({ ...options, ...(after ? { after } : {}) });
+          expect(page.items.length).toBeLessThanOrEqual(options.limit);
+          pages.push(page.items);
+          if (page.next === null) break;
+          expect(page.next).toBe(page.items.at(-1)?.id);
+          after = page.next;
+          if (pages.length > 10_000) throw new Error('history paging does not end');
+        }
+        return pages;
+      }
+
+      /** The ground truth, straight from the table: live task ids in uuid order. */
+      async function liveIds(ownerId?: string): Promise<string[]> {
+        const rows: { id: string }[] = await db.run((m) =>
+          ownerId
+            ? m.query(`SELECT id FROM tasks WHERE deleted_at IS NULL AND owner_id = $1 ORDER BY id`, [ownerId])
+            : m.query(`SELECT id FROM tasks WHERE deleted_at IS NULL ORDER BY id`),
+        );
+        return rows.map((r) => r.id);
+      }
+
+      /** What the facade must say of a stored task: its state, as published. */
+      function expectedItem(id: string, state: Task['state']): TaskHistoryItem {
+        return {
+          id,
+          ownerId: state.ownerId,
+          status: state.status,
+          parentId: state.parentId,
+          scheduledDate: state.scheduledDate,
+          scheduledAt: state.scheduledAt,
+          dueAt: state.dueAt,
+          estimateMinutes: state.estimateMinutes,
+          actualMinutes: state.actualMinutes,
+          tags: [...state.tags],
+          deferrals: state.deferrals,
+          failureReason: state.failure?.reason ?? null,
+          createdAt: state.createdAt,
+          closedAt: state.closedAt,
+          version: state.version,
+        };
+      }
+
+      it('pages every live task of every owner exactly once, in id order; deleted tasks are absent', async () => {
+        const ctx = eventContext();
+        const [a, b] = [await registeredUser(), await registeredUser()];
+        const mine = [];
+        for (let i = 0; i < 7; i++) mine.push(await saved(newTask(ctx, i % 2 ? a : b, { title: `h${i}` })));
+        await softDelete(ctx, a, mine[1].id);
+        await softDelete(ctx, b, mine[4].id);
+
+        const truth = await liveIds();
+        for (const limit of [1, 3, 7, 50, 1000]) {
+          const pages = await allPages({ limit });
+          const ids = pages.flat().map((t) => t.id);
+          expect({ limit, duplicates: duplicatesIn(ids) }).toEqual({ limit, duplicates: [] });
+          expect(ids).toEqual(truth);
+          // Every page but the last is full.
+          expect(pages.slice(0, -1).every((p) => p.length === limit)).toBe(true);
+        }
+        const ids = (await allPages({ limit: 5 })).flat().map((t) => t.id);
+        expect(ids).toEqual(expect.arrayContaining([mine[0], mine[2], mine[3], mine[5], mine[6]].map((t) => t.id)));
+        expect(ids).not.toContain(mine[1].id);
+        expect(ids).not.toContain(mine[4].id);
+      });
+
+      it('the owner filter gives exactly that owner’s live tasks; next is null exactly on the last page', async () => {
+        const ctx = eventContext();
+        const [owner, other, idle] = [await registeredUser(), await registeredUser(), await registeredUser()];
+        const first = reserve(6);
+        // Created out of id order: the pages follow the ids, not the creation order.
+        for (const n of [first + 3, first + 0, first + 5, first + 1]) await saved(newTask(ctx, owner, { title: `o${n}` }, { id: idOf(n) }));
+        await saved(newTask(ctx, other, { title: 'not mine' }, { id: idOf(first + 2) }));
+        await saved(newTask(ctx, owner, { title: 'gone' }, { id: idOf(first + 4) }));
+        await softDelete(ctx, owner, idOf(first + 4));
+
+        const expected = [first + 0, first + 1, first + 3, first + 5].map(idOf);
+        expect(await liveIds(owner)).toEqual(expected);
+        expect((await allPages({ ownerId: owner, limit: 2 })).map((p) => p.map((t) => t.id))).toEqual([expected.slice(0, 2), expected.slice(2)]);
+        expect((await allPages({ ownerId: owner, limit: 3 })).map((p) => p.map((t) => t.id))).toEqual([expected.slice(0, 3), expected.slice(3)]);
+        expect(await history.page({ ownerId: owner, limit: 4 })).toMatchObject({ next: null });
+        expect(await history.page({ ownerId: owner, limit: 3 })).toMatchObject({ next: expected[2] });
+        expect(await history.page({ ownerId: owner, after: expected[3], limit: 3 })).toEqual({ items: [], next: null });
+        expect((await history.page({ ownerId: owner, after: expected[1], limit: 10 })).items.map((t) => t.id)).toEqual(expected.slice(2));
+        expect((await history.page({ ownerId: other, limit: 10 })).items.map((t) => t.id)).toEqual([idOf(first + 2)]);
+        expect(await history.page({ ownerId: idle, limit: 10 })).toEqual({ items: [], next: null });
+        expect(await history.page({ ownerId: nextId(), limit: 10 })).toEqual({ items: [], next: null });
+        // An id given in upper case is the same id; an owner id that is no uuid has no tasks; a cursor that is none is refused.
+        expect((await history.page({ ownerId: owner.toUpperCase(), after: expected[0].toUpperCase(), limit: 1 })).items.map((t) => t.id)).toEqual([expected[1]]);
+        expect(await history.page({ ownerId: "x' OR 1=1 --", limit: 10 })).toEqual({ items: [], next: null });
+        await expect(history.page({ after: 'not-an-id', limit: 10 })).rejects.toThrow(RangeError);
+      });
+
+      it('each item is the stored state as published: failure reason, closedAt, actualMinutes, schedule, steps, deferrals', async () => {
+        const clock = new FixedClock();
+        const ctx = eventContext(clock);
+        const owner = await registeredUser();
+        const apply = async (id: string, change: (t: Task) => void) => {
+          const task = await load(owner, id);
+          clock.advance(MINUTE + 7);
+          change(task);
+          await tasks.save(task);
+        };
+        const failed = await saved(newTask(ctx, owner, { title: 'failed', scheduledFor: '2026-03-10', estimateMinutes: 60, tags: ['Run', 'outside'] }));
+        await apply(failed.id, (t) => t.postpone(ctx, '2026-03-12', 'UTC'));
+        await apply(failed.id, (t) => t.fail(ctx, 'low_energy', 'tired'));
+        const timed = await saved(newTask(ctx, owner, { title: 'timed', estimateMinutes: 30 }, { timezone: 'Asia/Seoul' }));
+        await apply(timed.id, (t) => t.complete(ctx, 0, 45));
+        const untimed = await saved(newTask(ctx, owner, { title: 'untimed', scheduledFor: '2026-03-10T23:45:00+09:00', dueAt: '2026-03-11T00:00:00.250Z' }, { timezone: 'Asia/Seoul' }));
+        await apply(untimed.id, (t) => t.complete(ctx, 0));
+        const reopened = await saved(newTask(ctx, owner, { title: 'reopened' }));
+        await apply(reopened.id, (t) => t.complete(ctx, 0, 90));
+        await apply(reopened.id, (t) => t.reopen(ctx));
+        const parent = await saved(newTask(ctx, owner, { title: 'parent' }));
+        const step = await saved(newTask(ctx, owner, { title: 'step' }, { parent }));
+        await apply(step.id, (t) => t.drop(ctx));
+
+        const items = (await history.page({ ownerId: owner, limit: 100 })).items;
+        const stored = await Promise.all([failed, timed, untimed, reopened, parent, step].map(async (t) => expectedItem(t.id, (await load(owner, t.id)).state)));
+        expect(items).toEqual(stored);
+        const byId = new Map(items.map((i) => [i.id, i]));
+        expect(byId.get(failed.id)).toMatchObject({
+          status: 'failed',
+          failureReason: 'low_energy',
+          closedAt: new Date(T0.getTime() + 2 * (MINUTE + 7)).toISOString(),
+          deferrals: 1,
+          scheduledDate: '2026-03-12',
+          scheduledAt: null,
+          estimateMinutes: 60,
+          actualMinutes: null,
+          tags: ['Run', 'outside'],
+          version: 3,
+          createdAt: NOW,
+        });
+        expect(byId.get(timed.id)).toMatchObject({ status: 'done', actualMinutes: 45, estimateMinutes: 30, failureReason: null, closedAt: expect.any(String), version: 2 });
+        expect(byId.get(untimed.id)).toMatchObject({
+          status: 'done',
+          actualMinutes: null,
+          scheduledDate: '2026-03-10',
+          scheduledAt: '2026-03-10T14:45:00.000Z',
+          dueAt: '2026-03-11T00:00:00.250Z',
+        });
+        expect(byId.get(reopened.id)).toMatchObject({ status: 'open', actualMinutes: null, closedAt: null, version: 3 });
+        expect(byId.get(step.id)).toMatchObject({ status: 'dropped', parentId: parent.id, closedAt: expect.any(String) });
+        expect(byId.get(parent.id)).toMatchObject({ status: 'open', parentId: null, scheduledDate: null, closedAt: null, tags: [] });
+        // Plain data: it survives JSON unchanged, and only the published fields are there.
+        expect(JSON.parse(JSON.stringify(items))).toEqual(items);
+        expect(Object.keys(items[0]).sort()).toEqual(
+          ['id', 'ownerId', 'status', 'parentId', 'scheduledDate', 'scheduledAt', 'dueAt', 'estimateMinutes', 'actualMinutes', 'tags', 'deferrals', 'failureReason', 'createdAt', 'closedAt', 'version'].sort(),
+        );
       });
     });
 

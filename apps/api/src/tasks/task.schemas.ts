@@ -54,7 +54,20 @@ export const FailTaskRequest = z
 
 export const PostponeTaskRequest = z.strictObject({ scheduledFor }).meta({ id: 'PostponeTaskRequest' });
 
-/** complete, reopen, drop take no body; an empty object is accepted too. */
+/** complete may say how long the task really took; no body or an empty object is accepted too. */
+export const CompleteTaskRequest = z
+  .strictObject({
+    actualMinutes: z
+      .int()
+      .min(TASK_LIMITS.actualMinutesMin)
+      .max(TASK_LIMITS.actualMinutesMax)
+      .optional()
+      .meta({ description: `How many minutes the task actually took (${TASK_LIMITS.actualMinutesMin}-${TASK_LIMITS.actualMinutesMax}); kept until the task is reopened`, example: 45 }),
+  })
+  .optional()
+  .meta({ id: 'CompleteTaskRequest' });
+
+/** reopen and drop take no body; an empty object is accepted too. */
 export const EmptyRequest = z.strictObject({}).optional().meta({ id: 'EmptyRequest' });
 
 export const TaskIdParam = z.uuid().toLowerCase();
@@ -93,6 +106,7 @@ export const TaskResponse = z
     scheduledFor: z.string().nullable(),
     dueAt: z.string().nullable(),
     estimateMinutes: z.int().nullable(),
+    actualMinutes: z.int().nullable(),
     priority: z.int(),
     tags: z.array(z.string()),
     parentId: z.uuid().nullable(),
@@ -123,6 +137,7 @@ export const TaskPageResponse = z
 export type CreateTaskRequest = z.infer<typeof CreateTaskRequest>;
 export type ReplaceTaskRequest = z.infer<typeof ReplaceTaskRequest>;
 export type EditTaskRequest = z.infer<typeof EditTaskRequest>;
+export type CompleteTaskRequest = z.infer<typeof CompleteTaskRequest>;
 export type FailTaskRequest = z.infer<typeof FailTaskRequest>;
 export type PostponeTaskRequest = z.infer<typeof PostponeTaskRequest>;
 export type ListTasksQueryParams = z.infer<typeof ListTasksQueryParams>;

@@ -22,6 +22,7 @@ import { IdempotencyKey } from '../http/idempotency';
 import { ApiProblems } from '../http/openapi';
 import { expectedVersion } from '../http/preconditions';
 import {
+  CompleteTaskRequest,
   CreateTaskRequest,
   EditTaskRequest,
   EmptyRequest,
@@ -178,19 +179,22 @@ export class TasksController {
   @IdParam
   @IfMatch
   @IdempotencyKey
-  @ApiOperation({ summary: 'Mark done (a parent needs its steps closed first)' })
+  @ApiOperation({
+    summary: 'Mark done (a parent needs its steps closed first)',
+    description: 'Optionally with `actualMinutes`, how long it really took (kept until the task is reopened). No body or `{}` is fine.',
+  })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
   @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
   async complete(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
-    @Body(validated(EmptyRequest)) _body: unknown,
+    @Body(validated(CompleteTaskRequest)) body: CompleteTaskRequest,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.write(new CompleteTaskCommand(caller.userId, id, expectedVersion(ifMatch)), caller, request, reply);
+    return this.write(new CompleteTaskCommand(caller.userId, id, expectedVersion(ifMatch), body?.actualMinutes), caller, request, reply);
   }
 
   @Post(':id/fail')

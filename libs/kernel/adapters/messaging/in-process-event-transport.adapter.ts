@@ -1,4 +1,5 @@
-import type { EventHandler, EventTransport, Subscription } from '../../application/ports/event-transport.port';
+import { AsyncResource } from 'node:async_hooks';
+import type { EventHandler, EventTransport, Subscription, SubscribeOptions } from '../../application/ports/event-transport.port';
 import type { DomainEvent } from '../../domain/domain-event.base';
 import { topicMatchesAny } from './topic-pattern';
 
@@ -81,7 +82,8 @@ export class InProcessEventTransport implements EventTransport {
     for (const queue of touched) this.startDraining(queue);
   }
 
-  async subscribe(name: string, patterns: readonly string[], handler: EventHandler): Promise<Subscription> {
+  /** One process, one consumer per name: `ordered` always holds here. */
+  async subscribe(name: string, patterns: readonly string[], handler: EventHandler, _options?: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new Error('InProcessEventTransport is closed');
     if (name.trim() === '') throw new Error('Subscription name must not be empty');
     if (patterns.length === 0) throw new Error(`Subscription ${name} needs at least one pattern`);
@@ -96,7 +98,10 @@ export class InProcessEventTransport implements EventTransport {
       throw new Error(`Subscription ${name} already has a consumer in this process`);
     }
     for (const pattern of patterns) queue.patterns.add(pattern);
-    const consumer: Consumer = { handler, stopped: false };
+    // Deliveries run in the subscriber's async context, never the publisher's: a handler must not
+    // find itself inside the relay's (finished) database transaction, as it never would on RabbitMQ.
+    const context = new AsyncResource('InProcessEventDelivery');
+    const consumer: Consumer = { handler: (event) => context.runInAsyncScope(handler, null, event), stopped: false };
     queue.consumer = consumer;
     // Events that queued up while nobody listened are delivered now, as a durable queue would.
     this.startDraining(queue);

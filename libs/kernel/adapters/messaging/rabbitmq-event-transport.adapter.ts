@@ -1,4 +1,4 @@
-import type { EventHandler, EventTransport, Subscription } from '../../application/ports/event-transport.port';
+import type { EventHandler, EventTransport, Subscription, SubscribeOptions } from '../../application/ports/event-transport.port';
 import type { ReadinessProbe } from '../../application/ports/readiness.port';
 import type { DomainEvent } from '../../domain/domain-event.base';
 import type { ChannelWrapper } from 'amqp-connection-manager';
@@ -99,7 +99,7 @@ export class RabbitMqEventTransport implements EventTransport {
     });
   }
 
-  async subscribe(name: string, patterns: readonly string[], handler: EventHandler): Promise<Subscription> {
+  async subscribe(name: string, patterns: readonly string[], handler: EventHandler, options: SubscribeOptions = {}): Promise<Subscription> {
     if (this.closing) throw new Error('RabbitMqEventTransport is closed');
     if (name.trim() === '') throw new Error('Subscription name must not be empty');
     if (patterns.length === 0) throw new Error(`Subscription ${name} needs at least one pattern`);
@@ -112,7 +112,7 @@ export class RabbitMqEventTransport implements EventTransport {
         handler,
         maxDeliveries: this.maxDeliveries,
         report: this.report,
-        assertTopology: (channel, queue) => this.assertQueueTopology(channel, queue, bound),
+        assertTopology: (channel, queue) => this.assertQueueTopology(channel, queue, bound, options.ordered === true),
         prefetch: this.prefetch,
       },
       this.link,
@@ -130,7 +130,7 @@ export class RabbitMqEventTransport implements EventTransport {
     return this.closing;
   }
 
-  private async assertQueueTopology(channel: Channel, queue: string, patterns: readonly string[]): Promise<void> {
+  private async assertQueueTopology(channel: Channel, queue: string, patterns: readonly string[], ordered: boolean): Promise<void> {
     await channel.assertExchange(this.exchange, 'topic', { durable: true });
     // Direct, keyed by source queue name: one shared DLX, yet each subscription's dead letters
     // land only in its own `.dead` queue.
@@ -140,6 +140,7 @@ export class RabbitMqEventTransport implements EventTransport {
       deliveries: this.maxDeliveries,
       deadLetterExchange: this.deadLetterExchange,
       deadLetterRoutingKey: queue,
+      singleActiveConsumer: ordered,
     });
     for (const pattern of patterns) await channel.bindQueue(queue, this.exchange, pattern);
   }

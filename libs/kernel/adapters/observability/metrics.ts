@@ -75,6 +75,14 @@ export class Metrics {
   });
   // ---- end of outbox relay metrics ----
 
+  readonly projectionLag = new Histogram({
+    name: 'ln_projection_lag_seconds',
+    help: 'Per event a projection consumed, from the event (its commit) to the projection having applied it',
+    labelNames: ['consumer'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ln_' });
   }

@@ -4,6 +4,16 @@ export const EVENT_TRANSPORT = Symbol('EventTransport');
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * One consumer at a time across every process subscribed under this name (the others stand by
+   * and take over when it goes), so events are handled in publish order everywhere: for
+   * projections that need a user's events in order. Fixed when the subscription's queue is first
+   * declared.
+   */
+  readonly ordered?: boolean;
+}
+
 export interface Subscription {
   close(): Promise<void>;
 }
@@ -20,6 +30,6 @@ export interface EventTransport {
    * `#` any number) to the handler, in publish order per queue. A handler that throws gets
    * the event again later (bounded), then it is dead-lettered.
    */
-  subscribe(name: string, patterns: readonly string[], handler: EventHandler): Promise<Subscription>;
+  subscribe(name: string, patterns: readonly string[], handler: EventHandler, options?: SubscribeOptions): Promise<Subscription>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Task, type TaskState } from '../../domain/task.aggregate';
-import { INSERT_COLUMNS, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, UNSCHEDULED, UPDATE_ASSIGNMENTS, rowToState, stateToParams } from './task.mapper';
+import { INSERT_COLUMNS, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, UNSCHEDULED, UPDATE_ASSIGNMENTS, WRITE_PARAMS, rowToState, stateToParams } from './task.mapper';
 
 /** The mapper's pieces agree: every positional parameter lands in the column of its name, and reads back as it was. */
 
@@ -61,5 +61,26 @@ describe('task persistence mapper', () => {
     expect(plain.scheduled_sort).toBe(UNSCHEDULED);
     expect(full.scheduled_sort).toBe('2026-03-04|');
     expect((full as unknown as { tag_keys: string[] }).tag_keys).toEqual(['home', 'x']);
+  });
+
+  it('actual_minutes: written at its own parameter as an int, read back; null when not given or reopened', () => {
+    let n = 0;
+    const ctx = { eventId: () => `a${++n}`, now: () => new Date(Date.UTC(2026, 0, 2, 10, 0, n)) };
+    const done = Task.create(ctx, { id: 'a1', ownerId: 'u1', timezone: null, input: { title: 'timed', estimateMinutes: 30 } });
+    done.complete(ctx, 0, 45);
+    const reopened = Task.create(ctx, { id: 'a2', ownerId: 'u1', timezone: null, input: { title: 'again' } });
+    reopened.complete(ctx, 0, 10);
+    reopened.reopen(ctx);
+    const column = WRITTEN.indexOf('actual_minutes');
+    expect(INSERT_COLUMN_TYPES[column]).toBe('int');
+    expect(UPDATE_ASSIGNMENTS).toContain(`actual_minutes=$${column + 1}`);
+    expect(WRITE_PARAMS).toBe(WRITTEN.length);
+    expect(stateToParams(done.state)[column]).toBe(45);
+    expect(storedRow(done.state).actual_minutes).toBe(45);
+    expect(rowToState(storedRow(done.state))).toEqual(done.state);
+    expect(rowToState(storedRow(done.state)).actualMinutes).toBe(45);
+    expect(stateToParams(reopened.state)[column]).toBeNull();
+    expect(rowToState(storedRow(reopened.state))).toEqual(reopened.state);
+    expect(names(TASK_COLUMNS)).toContain('actual_minutes');
   });
 });

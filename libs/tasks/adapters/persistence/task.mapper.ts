@@ -22,6 +22,7 @@ export interface TaskRow {
   scheduled_sort: string;
   due_at: Date | string | null;
   estimate_minutes: number | null;
+  actual_minutes: number | null;
   priority: number;
   tags: string[];
   parent_id: string | null;
@@ -47,26 +48,29 @@ export const UNSCHEDULED = '~';
 export const TASK_COLUMNS = `
   id, owner_id, title, notes, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, scheduled_at,
   scheduled_sort,
-  due_at, estimate_minutes, priority, tags, parent_id, depth, status, failure, deferrals, replan_of,
+  due_at, estimate_minutes, actual_minutes, priority, tags, parent_id, depth, status, failure, deferrals, replan_of,
   version, created_at, updated_at, closed_at, deleted_at`;
 
-/** The columns written, in parameter order: `stateToParams` gives $1-$23, then create_fingerprint. */
+/** The columns written, in parameter order: `stateToParams` gives $1-$24, then create_fingerprint. */
 export const INSERT_COLUMNS = `id, owner_id, title, notes, scheduled_date, scheduled_at, scheduled_sort, due_at, estimate_minutes,
   priority, tags, tag_keys, parent_id, depth, status, failure, deferrals, replan_of, version,
-  created_at, updated_at, closed_at, deleted_at, create_fingerprint`;
+  created_at, updated_at, closed_at, deleted_at, actual_minutes, create_fingerprint`;
 
 /** The types of INSERT_COLUMNS, in order, for the coalesced INSERT's unnest (tags as JSON). */
 export const INSERT_COLUMN_TYPES = [
   'uuid', 'uuid', 'text', 'text', 'date', 'timestamptz', 'text', 'timestamptz', 'int',
   'smallint', 'jsonb', 'jsonb', 'uuid', 'smallint', 'text', 'jsonb', 'int', 'uuid', 'int',
-  'timestamptz', 'timestamptz', 'timestamptz', 'timestamptz', 'text',
+  'timestamptz', 'timestamptz', 'timestamptz', 'timestamptz', 'int', 'text',
 ];
+
+/** How many parameters a write of one task takes: its columns ($1-$24) and create_fingerprint ($25). */
+export const WRITE_PARAMS = INSERT_COLUMN_TYPES.length;
 
 /** An UPDATE's SET list: every written column but the key (id $1, owner_id $2) and create_fingerprint, at its parameter. */
 export const UPDATE_ASSIGNMENTS = `title=$3, notes=$4, scheduled_date=$5, scheduled_at=$6, scheduled_sort=$7, due_at=$8,
                     estimate_minutes=$9, priority=$10, tags=$11, tag_keys=$12, parent_id=$13, depth=$14, status=$15,
                     failure=$16, deferrals=$17, replan_of=$18, version=$19, created_at=$20, updated_at=$21,
-                    closed_at=$22, deleted_at=$23`;
+                    closed_at=$22, deleted_at=$23, actual_minutes=$24`;
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
@@ -80,6 +84,7 @@ export function rowToState(r: TaskRow): TaskState {
     scheduledAt: iso(r.scheduled_at),
     dueAt: iso(r.due_at),
     estimateMinutes: r.estimate_minutes,
+    actualMinutes: r.actual_minutes,
     priority: r.priority as Priority,
     tags: r.tags,
     parentId: r.parent_id,
@@ -96,7 +101,7 @@ export function rowToState(r: TaskRow): TaskState {
   };
 }
 
-/** The task's columns in INSERT_COLUMNS order, without create_fingerprint ($1-$23). */
+/** The task's columns in INSERT_COLUMNS order, without create_fingerprint ($1-$24). */
 export function stateToParams(s: TaskState): unknown[] {
   return [
     s.id,
@@ -122,5 +127,6 @@ export function stateToParams(s: TaskState): unknown[] {
     s.updatedAt,
     s.closedAt,
     s.deletedAt,
+    s.actualMinutes,
   ];
 }

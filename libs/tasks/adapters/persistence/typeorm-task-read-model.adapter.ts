@@ -1,4 +1,4 @@
-import type { TaskListQuery, TaskPage, TaskReadModel, TaskView } from '../../application/ports/task-read-model.port';
+import type { TaskHistoryQuery, TaskListQuery, TaskPage, TaskReadModel, TaskStatePage, TaskView } from '../../application/ports/task-read-model.port';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import { stateToView } from '../../application/shared/task-view.mapper';
@@ -7,6 +7,8 @@ import { TASK_COLUMNS, type TaskRow, rowToState } from './task.mapper';
 /** A row as the client sees it: the row's state, through the application's one view mapping. */
 const rowToView = (r: TaskRow): TaskView => stateToView(rowToState(r));
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const ORDER = {
   createdAt: { column: 'created_at', dir: 'ASC', op: '>' },
   '-createdAt': { column: 'created_at', dir: 'DESC', op: '<' },
@@ -14,7 +16,10 @@ const ORDER = {
   '-scheduledFor': { column: 'scheduled_sort', dir: 'DESC', op: '<' },
 } as const;
 
-/** The query side of tasks: SQL straight to views, no aggregates. Every statement is scoped by owner. */
+/**
+ * The query side of tasks: SQL straight to views, no aggregates. Every statement a request makes is
+ * scoped by owner; `history` (projection rebuilds, through the TaskHistory facade) may span owners.
+ */
 export class TypeOrmTaskReadModel implements TaskReadModel {
   constructor(private readonly db: Database) {}
 
@@ -65,5 +70,25 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
           ? { sort: q.sort, key: order.column === 'created_at' ? last.created_key! : last.scheduled_sort, id: last.id }
           : null,
     };
+  }
+
+  async history(q: TaskHistoryQuery): Promise<TaskStatePage> {
+    // Ids are uuids: an owner that is not one has no tasks; a cursor that is not one is a caller's mistake.
+    if (q.ownerId !== undefined && !UUID.test(q.ownerId)) return { items: [], next: null };
+    if (q.after !== undefined && !UUID.test(q.after)) throw new RangeError('after must be a task id, as a page gave it in `next`');
+    const where: string[] = ['deleted_at IS NULL'];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (q.ownerId !== undefined) where.push(`owner_id = ${p(q.ownerId)}::uuid`);
+    if (q.after !== undefined) where.push(`id > ${p(q.after)}::uuid`);
+    // The primary key's order (uuids compare bytewise; ids are UUIDv7, so roughly creation order).
+    const sql = `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p(q.limit + 1)}`;
+    const rows = rowsOf<TaskRow>(await this.db.run((m) => m.query(sql, params)));
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    return { items: page.map(rowToState), next: more ? page[page.length - 1].id : null };
   }
 }

@@ -8,7 +8,10 @@ import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { isForeignKeyViolation } from '@ln/kernel/adapters/persistence/pg-errors';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
-import { INSERT_COLUMNS, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, UPDATE_ASSIGNMENTS, rowToState, stateToParams } from './task.mapper';
+import { INSERT_COLUMNS, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, UPDATE_ASSIGNMENTS, WRITE_PARAMS, rowToState, stateToParams } from './task.mapper';
+
+/** One task's INSERT parameters, $1..$WRITE_PARAMS. */
+const VALUES = Array.from({ length: WRITE_PARAMS }, (_, i) => `$${i + 1}`).join(',');
 
 export class TypeOrmTaskRepository implements TaskRepository {
   constructor(private readonly db: Database) {}
@@ -60,13 +63,14 @@ export class TypeOrmTaskRepository implements TaskRepository {
     // One statement, so one round trip and no explicit transaction: the task write and its
     // outbox rows (and the relay's NOTIFY) commit together or not at all. Inside a worker's batch
     // it simply joins the batch's transaction.
-    const outbox = outboxStatement(events, 25, 'EXISTS (SELECT 1 FROM task_written)');
+    // The task's columns are $1..$(WRITE_PARAMS - 1); the version loaded takes create_fingerprint's place.
+    const outbox = outboxStatement(events, WRITE_PARAMS + 1, 'EXISTS (SELECT 1 FROM task_written)');
     const rows = rowsOf<{ written: number }>(
       await this.db.run((m) =>
         m.query(
           `WITH task_written AS (
              UPDATE tasks SET ${UPDATE_ASSIGNMENTS}
-              WHERE id=$1 AND owner_id=$2 AND version=$24 RETURNING id), ${outbox.ctes}
+              WHERE id=$1 AND owner_id=$2 AND version=$${WRITE_PARAMS} RETURNING id), ${outbox.ctes}
            SELECT (SELECT count(*) FROM task_written)::int AS written, (SELECT n FROM outbox_notified) AS notified`,
           [...row, loadedVersion, ...outbox.params],
         ),
@@ -118,13 +122,13 @@ export class TypeOrmTaskRepository implements TaskRepository {
   }
 
   private async insertOne({ row, events, createFingerprint }: NewTask): Promise<boolean> {
-    const outbox = outboxStatement(events, 25, 'EXISTS (SELECT 1 FROM task_written)');
+    const outbox = outboxStatement(events, WRITE_PARAMS + 1, 'EXISTS (SELECT 1 FROM task_written)');
     try {
       const rows = rowsOf<{ written: number }>(
         await this.db.run((m) =>
           m.query(
             `WITH task_written AS (
-               INSERT INTO tasks (${INSERT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
+               INSERT INTO tasks (${INSERT_COLUMNS}) VALUES (${VALUES})
                ON CONFLICT (id) DO NOTHING RETURNING id), ${outbox.ctes}
              SELECT (SELECT count(*) FROM task_written)::int AS written, (SELECT n FROM outbox_notified) AS notified`,
             [...row, createFingerprint ?? null, ...outbox.params],

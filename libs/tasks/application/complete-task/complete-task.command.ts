@@ -6,6 +6,8 @@ export class CompleteTaskCommand extends Command<TaskView> {
     readonly ownerId: string,
     readonly id: string,
     readonly expectedVersion?: number,
+    /** How long the task really took (1-1440), when the owner says. */
+    readonly actualMinutes?: number,
   ) {
     super();
   }

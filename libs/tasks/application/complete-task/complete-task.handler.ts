@@ -9,7 +9,7 @@ export class CompleteTaskHandler implements TaskCommandHandler<CompleteTaskComma
   async execute(command: CompleteTaskCommand, session: TaskSession): Promise<TaskView> {
     const task = await loadTask(session, command.ownerId, command.id, command.expectedVersion);
     const steps = await session.tasks.countSteps(command.ownerId, task.id);
-    task.complete(session.events, steps.open);
+    task.complete(session.events, steps.open, command.actualMinutes);
     return saveTask(session, task, { expectedVersion: command.expectedVersion });
   }
 }

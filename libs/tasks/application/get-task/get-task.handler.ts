@@ -3,7 +3,7 @@ import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TaskNotFound } from '../../domain/task.errors';
 import { PendingOverlay } from '../queued-writes/pending-overlay';
 import { PENDING_WRITES, type PendingWrites } from '../queued-writes/ports/pending-writes.port';
-import { READ_CACHE, type ReadCache } from '../ports/read-cache.port';
+import { READ_CACHE, type ReadCache } from '../../../kernel/application/ports/read-cache.port';
 import { TASK_READ_MODEL, type TaskReadModel } from '../ports/task-read-model.port';
 import { stateToView } from '../shared/task-view.mapper';
 import { type CachedTask, GetTaskQuery } from './get-task.query';

@@ -4,7 +4,7 @@ import { Schedule } from '../../domain/schedule.value-object';
 import { PendingOverlay, overlayPage, sortKeyOf } from '../queued-writes/pending-overlay';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { PENDING_WRITES, type PendingWrites } from '../queued-writes/ports/pending-writes.port';
-import { READ_CACHE, type ReadCache } from '../ports/read-cache.port';
+import { READ_CACHE, type ReadCache } from '../../../kernel/application/ports/read-cache.port';
 import { TASK_READ_MODEL, type TaskListFilter, type TaskReadModel, type TaskView } from '../ports/task-read-model.port';
 import { readStoredTask, storedVersionOf } from '../get-task/get-task.handler';
 import { OWNER_TIMEZONES, type OwnerTimezones } from '../ports/owner-timezones.port';

@@ -1,5 +1,5 @@
 import type { Failure } from '../../domain/failure-reason.value-object';
-import type { TaskStatus } from '../../domain/task.aggregate';
+import type { TaskState, TaskStatus } from '../../domain/task.aggregate';
 
 export const TASK_READ_MODEL = Symbol('TaskReadModel');
 
@@ -14,6 +14,8 @@ export interface TaskView {
   readonly scheduledFor: string | null;
   readonly dueAt: string | null;
   readonly estimateMinutes: number | null;
+  /** The minutes a done task took, when its owner said on completion. */
+  readonly actualMinutes: number | null;
   readonly priority: number;
   readonly tags: readonly string[];
   readonly parentId: string | null;
@@ -68,8 +70,25 @@ export interface TaskPage {
   readonly keys?: Readonly<Record<string, string>>;
 }
 
+/** Every task not deleted, of every owner or one, in id order: what a projection is rebuilt from. */
+export interface TaskHistoryQuery {
+  /** Only this owner's tasks (none for an id that names no owner); every owner's when absent. */
+  readonly ownerId?: string;
+  /** Keyset position: the id of the last task of the previous page (exclusive); an id that cannot be a task id is a RangeError. */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export interface TaskStatePage {
+  readonly items: readonly TaskState[];
+  /** The id to pass as `after` for the next page; null on the last page. */
+  readonly next: string | null;
+}
+
 /** Reads tasks without loading aggregates (the query side). */
 export interface TaskReadModel {
   get(ownerId: string, id: string): Promise<TaskView | null>;
   list(query: TaskListQuery): Promise<TaskPage>;
+  /** Stored states (plain data, never aggregates), keyset-paged on id; not scoped to one owner unless asked. */
+  history(query: TaskHistoryQuery): Promise<TaskStatePage>;
 }

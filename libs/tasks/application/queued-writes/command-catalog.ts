@@ -63,6 +63,13 @@ const optVersion = (p: Payload): number | undefined => {
   if (!Number.isInteger(v)) throw new InvalidCommand('payload.expectedVersion must be an integer');
   return v as number;
 };
+/** An optional whole number; its range is the domain's to judge (a refusal the worker records as the domain's). */
+const optInt = (p: Payload, k: string): number | undefined => {
+  const v = p[k];
+  if (v === undefined || v === null) return undefined;
+  if (!Number.isInteger(v)) throw new InvalidCommand(`payload.${k} must be an integer`);
+  return v as number;
+};
 const obj = (p: Payload, k: string): Payload => {
   const v = p[k];
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidCommand(`payload.${k} must be an object`);
@@ -81,7 +88,7 @@ export function commandOf(envelope: CommandEnvelope): Command<QueuedResult> {
     case TaskCommandTypes.Edit:
       return new EditTaskCommand(user, str(p, 'id'), obj(p, 'changes') as Partial<TaskInput>, optVersion(p));
     case TaskCommandTypes.Complete:
-      return new CompleteTaskCommand(user, str(p, 'id'), optVersion(p));
+      return new CompleteTaskCommand(user, str(p, 'id'), optVersion(p), optInt(p, 'actualMinutes'));
     case TaskCommandTypes.Fail:
       return new FailTaskCommand(user, str(p, 'id'), reason(p), (p.note as string | null | undefined) ?? null, optVersion(p));
     case TaskCommandTypes.Postpone:
@@ -103,7 +110,10 @@ export function wireOf(command: Command<unknown>): { type: string; payload: Payl
   if (command instanceof CreateTaskCommand) return { type: TaskCommandTypes.Create, payload: { input: command.input } };
   if (command instanceof ReplaceTaskCommand) return { type: TaskCommandTypes.Replace, payload: { id: command.id, input: command.input, ...v(command) } };
   if (command instanceof EditTaskCommand) return { type: TaskCommandTypes.Edit, payload: { id: command.id, changes: command.changes, ...v(command) } };
-  if (command instanceof CompleteTaskCommand) return { type: TaskCommandTypes.Complete, payload: { id: command.id, ...v(command) } };
+  if (command instanceof CompleteTaskCommand) {
+    const actual = command.actualMinutes === undefined ? {} : { actualMinutes: command.actualMinutes };
+    return { type: TaskCommandTypes.Complete, payload: { id: command.id, ...v(command), ...actual } };
+  }
   if (command instanceof FailTaskCommand) {
     return { type: TaskCommandTypes.Fail, payload: { id: command.id, reason: command.reason, note: command.note ?? null, ...v(command) } };
   }

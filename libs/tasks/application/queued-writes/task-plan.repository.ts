@@ -1,5 +1,5 @@
 import { Task, type TaskState } from '../../domain/task.aggregate';
-import type { ReadCache } from '../ports/read-cache.port';
+import type { ReadCache } from '../../../kernel/application/ports/read-cache.port';
 import type { StepCounts, TaskIdClaim, TaskRepository } from '../ports/task.repository.port';
 import type { PendingOverlay } from './pending-overlay';
 

@@ -1,5 +1,5 @@
 import type { Task } from '../../domain/task.aggregate';
-import type { ReadCache } from '../ports/read-cache.port';
+import type { ReadCache } from '../../../kernel/application/ports/read-cache.port';
 import type { StepCounts, TaskIdClaim, TaskRepository } from '../ports/task.repository.port';
 import type { UnitOfWork } from '@ln/kernel/application/ports/unit-of-work.port';
 

@@ -4,7 +4,7 @@ import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { ID_GENERATOR, type IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit-of-work.port';
 import { OWNER_TIMEZONES, type OwnerTimezones } from '../ports/owner-timezones.port';
-import { READ_CACHE, type ReadCache } from '../ports/read-cache.port';
+import { READ_CACHE, type ReadCache } from '../../../kernel/application/ports/read-cache.port';
 import { TASK_REPOSITORY, type TaskRepository } from '../ports/task.repository.port';
 import type { PlanSources, TaskPlan } from '../queued-writes/task-plan.repository';
 import { StoredTasks } from './stored-tasks.repository';

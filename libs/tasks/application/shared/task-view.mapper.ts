@@ -10,6 +10,8 @@ export function stateToView(s: TaskState): TaskView {
     scheduledFor: s.scheduledAt ?? s.scheduledDate,
     dueAt: s.dueAt,
     estimateMinutes: s.estimateMinutes,
+    // A state recorded before the field existed (a pending write in Redis) has none.
+    actualMinutes: s.actualMinutes ?? null,
     priority: s.priority,
     tags: [...s.tags],
     parentId: s.parentId,

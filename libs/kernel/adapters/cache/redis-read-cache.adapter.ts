@@ -9,6 +9,11 @@ export interface RedisReadCacheOptions {
   readonly now?: () => number;
   /** Entries this process keeps decoded (validated against Redis' version on every read). */
   readonly nearEntries?: number;
+  /**
+   * Key space (`rc` by default): each context's cache has its own per-user versions, so one
+   * context invalidating a user's reads leaves another's alone.
+   */
+  readonly namespace?: string;
 }
 
 const NOW_MICROS = `local t = redis.call('TIME')
@@ -89,13 +94,13 @@ export class RedisReadCache implements ReadCache {
     this.client = client as unknown as Reader;
   }
 
-  private static versionKey(userId: string): string {
-    return `rc:{${userId}}:v`;
+  private versionKey(userId: string): string {
+    return `${this.options.namespace ?? 'rc'}:{${userId}}:v`;
   }
 
   async read(userId: string, key: string, load: () => Promise<string>): Promise<string> {
     if (!this.usable()) return this.bypass(userId, key, load);
-    const versionKey = RedisReadCache.versionKey(userId);
+    const versionKey = this.versionKey(userId);
     const nearKey = `${userId}\u0000${key}`;
     const held = this.near.get(nearKey);
     const heldVersion = held && held.expiresAt > this.now() ? held.version : '';
@@ -168,7 +173,7 @@ export class RedisReadCache implements ReadCache {
 
   private async bump(userId: string): Promise<void> {
     // Versions have no TTL (one small key per user): an expiring version would restart its count.
-    await this.client.lnBumpVersion(RedisReadCache.versionKey(userId));
+    await this.client.lnBumpVersion(this.versionKey(userId));
   }
 
   private usable(): boolean {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import type { ReadCache } from '@ln/tasks/application/ports/read-cache.port';
-import { MemoryReadCache } from '@ln/tasks/adapters/cache/memory-read-cache.adapter';
-import { RedisReadCache } from '@ln/tasks/adapters/cache/redis-read-cache.adapter';
+import type { ReadCache } from '@ln/kernel/application/ports/read-cache.port';
+import { MemoryReadCache } from '@ln/kernel/adapters/cache/memory-read-cache.adapter';
+import { RedisReadCache } from '@ln/kernel/adapters/cache/redis-read-cache.adapter';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '@ln/kernel/adapters/redis/redis-client.factory';
 import { describeWithService, SERVICES } from '../../support/services';
 import { RedisServer, REDIS_SERVER_BIN, redisServerAvailable } from '../../support/redis-server';
@@ -318,6 +318,24 @@ describeWithService('redis', 'RedisReadCache', () => {
         await closeRedisClient(client);
       },
     };
+  });
+
+  it("namespaces keep contexts apart: invalidating a user's entries in one leaves the other's served", async () => {
+    const client = createRedisClient(SERVICES.redis, { keyPrefix: `${runPrefix}ns:`, commandTimeoutMs: 2_000 });
+    await waitForRedisReady(client, 5_000);
+    const tasks = new RedisReadCache(client);
+    const insights = new RedisReadCache(client, { namespace: 'lc' });
+    try {
+      await tasks.read('u1', 'k', async () => 'tasks-v1');
+      await insights.read('u1', 'k', async () => 'insights-v1');
+      await insights.invalidate('u1');
+      await expect(tasks.read('u1', 'k', async () => 'tasks-v2')).resolves.toBe('tasks-v1');
+      await expect(insights.read('u1', 'k', async () => 'insights-v2')).resolves.toBe('insights-v2');
+    } finally {
+      tasks.close();
+      insights.close();
+      await closeRedisClient(client);
+    }
   });
 });
 

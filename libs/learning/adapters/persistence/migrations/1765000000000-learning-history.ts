@@ -1,0 +1,39 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** The learning context's projection: tasks as tracked, and grouped counts per user and day. */
+export class LearningHistory1765000000000 implements MigrationInterface {
+  name = 'LearningHistory1765000000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE learning_tasks (
+        task_id uuid PRIMARY KEY,
+        user_id uuid NOT NULL,
+        version integer NOT NULL,
+        tracked jsonb NULL
+      )`);
+    await runner.query(`CREATE INDEX learning_tasks_user ON learning_tasks (user_id, task_id)`);
+    await runner.query(`
+      CREATE TABLE learning_cells (
+        user_id uuid NOT NULL,
+        day date NOT NULL,
+        dimension text NOT NULL,
+        key text NOT NULL,
+        n integer NOT NULL DEFAULT 0,
+        done integer NOT NULL DEFAULT 0,
+        failed integer NOT NULL DEFAULT 0,
+        dropped integer NOT NULL DEFAULT 0,
+        calibrated integer NOT NULL DEFAULT 0,
+        estimate_sum bigint NOT NULL DEFAULT 0,
+        actual_sum bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, day, dimension, key)
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE learning_cells`);
+    await runner.query(`DROP TABLE learning_tasks`);
+  }
+}
+
+export const LEARNING_MIGRATIONS = [LearningHistory1765000000000];

@@ -1,0 +1,151 @@
+import type { Database } from '@ln/kernel/adapters/persistence/database';
+import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
+import type { LearningHistory, TrackedVersion } from '../../application/ports/learning-history.port';
+import { type Cell, type Dimension } from '../../domain/tracked-task.value-object';
+
+/** The population's cells live under this user id, on one day: they are all-time sums. */
+export const POPULATION = '00000000-0000-0000-0000-000000000000';
+const POPULATION_DAY = '1970-01-01';
+/** Per-day and per-tag cells say nothing about other users. */
+const NOT_POPULATION: ReadonlySet<Dimension> = new Set(['plan', 'tag']);
+
+interface CellRow {
+  day: string | Date;
+  dimension: Dimension;
+  key: string;
+  n: number | string;
+  done: number | string;
+  failed: number | string;
+  dropped: number | string;
+  calibrated: number | string;
+  estimate_sum: number | string;
+  actual_sum: number | string;
+}
+
+const dayOf = (d: string | Date) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
+
+function cellOf(r: CellRow): Cell {
+  return {
+    day: dayOf(r.day),
+    dimension: r.dimension,
+    key: r.key,
+    n: Number(r.n),
+    done: Number(r.done),
+    failed: Number(r.failed),
+    dropped: Number(r.dropped),
+    calibrated: Number(r.calibrated),
+    estimateSum: Number(r.estimate_sum),
+    actualSum: Number(r.actual_sum),
+  };
+}
+
+/** The owner's change, plus the population's (summed over the day, without per-day and per-tag cells). */
+function withPopulation(userId: string, change: readonly Cell[]): { userId: string; cell: Cell }[] {
+  const population = new Map<string, Cell>();
+  for (const c of change) {
+    if (NOT_POPULATION.has(c.dimension)) continue;
+    const k = `${c.dimension}|${c.key}`;
+    const p = population.get(k);
+    population.set(
+      k,
+      p
+        ? {
+            ...p,
+            n: p.n + c.n,
+            done: p.done + c.done,
+            failed: p.failed + c.failed,
+            dropped: p.dropped + c.dropped,
+            calibrated: p.calibrated + c.calibrated,
+            estimateSum: p.estimateSum + c.estimateSum,
+            actualSum: p.actualSum + c.actualSum,
+          }
+        : { ...c, day: POPULATION_DAY },
+    );
+  }
+  return [...change.map((cell) => ({ userId, cell })), ...[...population.values()].map((cell) => ({ userId: POPULATION, cell }))];
+}
+
+/**
+ * Plain SQL on either engine. One event is two statements: the task's tracked state, and every
+ * changed cell (the owner's and the population's) added in one upsert.
+ */
+export class TypeOrmLearningHistory implements LearningHistory {
+  constructor(private readonly db: Database) {}
+
+  async tracked(taskId: string): Promise<TrackedVersion | null> {
+    const rows = rowsOf<{ version: number; tracked: unknown }>(await this.db.run((m) => m.query(`SELECT version, tracked FROM learning_tasks WHERE task_id = $1`, [taskId])));
+    const row = rows[0];
+    return row ? { version: row.version, task: (typeof row.tracked === 'string' ? JSON.parse(row.tracked) : row.tracked) as TrackedVersion['task'] } : null;
+  }
+
+  async record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[]): Promise<void> {
+    await this.db.run(async (m) => {
+      await m.query(
+        `INSERT INTO learning_tasks (task_id, user_id, version, tracked) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (task_id) DO UPDATE SET version = EXCLUDED.version, tracked = EXCLUDED.tracked`,
+        [taskId, userId, next.version, next.task ? JSON.stringify(next.task) : null],
+      );
+      const rows = withPopulation(userId, change);
+      if (rows.length === 0) return;
+      const col = <T>(f: (r: { userId: string; cell: Cell }) => T) => rows.map(f);
+      await m.query(
+        `INSERT INTO learning_cells (user_id, day, dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum)
+         SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::bigint[], $11::bigint[])
+         ON CONFLICT (user_id, day, dimension, key) DO UPDATE SET
+           n = learning_cells.n + EXCLUDED.n,
+           done = learning_cells.done + EXCLUDED.done,
+           failed = learning_cells.failed + EXCLUDED.failed,
+           dropped = learning_cells.dropped + EXCLUDED.dropped,
+           calibrated = learning_cells.calibrated + EXCLUDED.calibrated,
+           estimate_sum = learning_cells.estimate_sum + EXCLUDED.estimate_sum,
+           actual_sum = learning_cells.actual_sum + EXCLUDED.actual_sum`,
+        [
+          col((r) => r.userId),
+          col((r) => r.cell.day),
+          col((r) => r.cell.dimension),
+          col((r) => r.cell.key),
+          col((r) => r.cell.n),
+          col((r) => r.cell.done),
+          col((r) => r.cell.failed),
+          col((r) => r.cell.dropped),
+          col((r) => r.cell.calibrated),
+          col((r) => r.cell.estimateSum),
+          col((r) => r.cell.actualSum),
+        ],
+      );
+    });
+  }
+
+  async cells(userId: string, range: { readonly from?: string; readonly to?: string }): Promise<Cell[]> {
+    const rows = rowsOf<CellRow>(
+      await this.db.run((m) =>
+        m.query(
+          `SELECT day::text AS day, dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum FROM learning_cells
+           WHERE user_id = $1 AND ($2::date IS NULL OR day >= $2::date) AND ($3::date IS NULL OR day <= $3::date)
+             AND (n <> 0 OR done <> 0 OR failed <> 0 OR dropped <> 0 OR calibrated <> 0)
+           ORDER BY day, dimension, key`,
+          [userId, range.from ?? null, range.to ?? null],
+        ),
+      ),
+    );
+    return rows.map(cellOf);
+  }
+
+  async population(): Promise<Cell[]> {
+    return this.cells(POPULATION, {});
+  }
+
+  async trackedOf(userId: string): Promise<{ taskId: string; tracked: TrackedVersion }[]> {
+    const rows = rowsOf<{ task_id: string; version: number; tracked: unknown }>(
+      await this.db.run((m) => m.query(`SELECT task_id, version, tracked FROM learning_tasks WHERE user_id = $1 ORDER BY task_id`, [userId])),
+    );
+    return rows.map((r) => ({ taskId: r.task_id, tracked: { version: r.version, task: (typeof r.tracked === 'string' ? JSON.parse(r.tracked) : r.tracked) as TrackedVersion['task'] } }));
+  }
+
+  async forgetAll(): Promise<void> {
+    await this.db.run(async (m) => {
+      await m.query(`DELETE FROM learning_cells`);
+      await m.query(`DELETE FROM learning_tasks`);
+    });
+  }
+}

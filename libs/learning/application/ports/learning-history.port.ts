@@ -1,0 +1,31 @@
+import type { Cell, TrackedTask } from '../../domain/tracked-task.value-object';
+
+export const LEARNING_HISTORY = Symbol('LearningHistory');
+
+/** What the projection keeps of a task: its tracked state (null once deleted) at an event version. */
+export interface TrackedVersion {
+  readonly task: TrackedTask | null;
+  /** The version of the last task event applied; older events are replays and change nothing. */
+  readonly version: number;
+}
+
+/**
+ * The learning context's storage: tasks as tracked, and grouped counts per user and day (plus the
+ * population's, the prior for users with little history). Writes join the caller's unit of work.
+ */
+export interface LearningHistory {
+  tracked(taskId: string): Promise<TrackedVersion | null>;
+  /**
+   * Stores the task's new tracked state and adds `change` (the new contribution minus the old)
+   * to the owner's cells and, except per-day and per-tag cells, to the population's.
+   */
+  record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[]): Promise<void>;
+  /** The user's cells, by day; outcome cells by the day closed, `plan` cells by the day scheduled; days inclusive. */
+  cells(userId: string, range: { readonly from?: string; readonly to?: string }): Promise<Cell[]>;
+  /** The population's cells (all time, summed over users). */
+  population(): Promise<Cell[]>;
+  /** Every task tracked for a user (for a rebuild), in task id order. */
+  trackedOf(userId: string): Promise<{ taskId: string; tracked: TrackedVersion }[]>;
+  /** Forgets everything (a full rebuild starts from nothing). */
+  forgetAll(): Promise<void>;
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { MemoryReadCache } from '@ln/kernel/adapters/cache/memory-read-cache.adapter';
+import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
+import type { Database } from '@ln/kernel/adapters/persistence/database';
+import { migrate } from '@ln/kernel/adapters/persistence/migrate';
+import { TypeOrmEventInbox } from '@ln/kernel/adapters/persistence/typeorm-event-inbox.adapter';
+import { TypeOrmUnitOfWork } from '@ln/kernel/adapters/persistence/typeorm-unit-of-work.adapter';
+import { oncePerEvent } from '@ln/kernel/application/ports/event-inbox.port';
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
+import { POPULATION, TypeOrmLearningHistory } from '@ln/learning/adapters/persistence/typeorm-learning-history.adapter';
+import { ProjectTaskEvents } from '@ln/learning/application/project-task-events/project-task-events.service';
+import type { Cell } from '@ln/learning/domain/tracked-task.value-object';
+import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '@app/server/contexts';
+import { createScratchDatabase } from '../../support/app';
+import { describeWithService } from '../../support/services';
+
+/** The history projection on a real database: events in, grouped counts out. */
+function historyContract(name: string, open: () => Promise<{ db: Database; cleanup(): Promise<void> }>) {
+  describe(`learning history projection [${name}]`, () => {
+    let db: Database;
+    let cleanup: () => Promise<void>;
+    let history: TypeOrmLearningHistory;
+    let handle: (event: DomainEvent) => Promise<void>;
+    const zones = new Map<string, string>();
+
+    beforeAll(async () => {
+      ({ db, cleanup } = await open());
+      await migrate(db);
+      history = new TypeOrmLearningHistory(db);
+      const projection = new ProjectTaskEvents(history, { timezoneOf: async (u) => zones.get(u) ?? 'UTC' }, new MemoryReadCache(), new TypeOrmUnitOfWork(db));
+      handle = oncePerEvent(new TypeOrmEventInbox(db), 'learning.history', async (e) => {
+        await projection.project(e);
+      });
+    }, 60_000);
+    afterAll(async () => cleanup?.());
+
+    const event = (userId: string, taskId: string, version: number, type: string, payload: Record<string, unknown>, at = '2026-03-02T10:00:00.000Z'): DomainEvent => ({
+      eventId: randomUUID(),
+      type,
+      aggregateType: 'task',
+      aggregateId: taskId,
+      userId,
+      version,
+      occurredAt: at,
+      payload,
+    });
+    const created = (u: string, t: string, extra: Record<string, unknown> = {}) =>
+      event(u, t, 1, 'task.created.v1', { title: 'x', notes: null, scheduledDate: '2026-03-02', scheduledAt: '2026-03-02T20:30:00.000Z', dueAt: null, estimateMinutes: 150, priority: 4, tags: ['Deep'], parentId: null, replanOf: null, ...extra });
+    const failed = (u: string, t: string, version = 2, reason = 'too_big') =>
+      event(u, t, version, 'task.failed.v1', { reason, note: null, deferrals: 0, scheduledDate: '2026-03-02', estimateMinutes: 150, tags: ['Deep'] });
+    const completed = (u: string, t: string, version = 2, actualMinutes: number | null = null) =>
+      event(u, t, version, 'task.completed.v1', { scheduledDate: '2026-03-02', estimateMinutes: 150, tags: ['Deep'], actualMinutes });
+
+    const totals = (cells: Cell[], dimension: string, key = '') =>
+      cells.filter((c) => c.dimension === dimension && c.key === key).reduce((a, c) => ({ done: a.done + c.done, failed: a.failed + c.failed, n: a.n + c.n }), { done: 0, failed: 0, n: 0 });
+
+    it('an outcome counts in its groups, in the owner\'s timezone, for the owner and the population', async () => {
+      const u = randomUUID();
+      zones.set(u, 'Asia/Seoul');
+      const t = randomUUID();
+      await handle(created(u, t));
+      await handle(failed(u, t));
+      const cells = await history.cells(u, {});
+      expect(totals(cells, 'all')).toEqual({ done: 0, failed: 1, n: 1 });
+      // 20:30 UTC is 05:30 the next day in Seoul; the outcome closed at 10:00 UTC = 19:00 Seoul, 2 March.
+      expect(totals(cells, 'hour', '5')).toMatchObject({ failed: 1 });
+      expect(totals(cells, 'tag', 'deep')).toMatchObject({ failed: 1 });
+      expect(totals(cells, 'reason', 'too_big')).toMatchObject({ failed: 1 });
+      expect(cells.find((c) => c.dimension === 'all')?.day).toBe('2026-03-02');
+      expect(totals(await history.population(), 'reason', 'too_big').failed).toBeGreaterThanOrEqual(1);
+      // Other users see nothing of it.
+      expect(await history.cells(randomUUID(), {})).toEqual([]);
+    });
+
+    it('a duplicate event and an older replay change nothing; a reopen undoes the outcome; a delete removes the task', async () => {
+      const u = randomUUID();
+      const t = randomUUID();
+      const c = created(u, t);
+      const f = failed(u, t);
+      await handle(c);
+      await handle(f);
+      const once = await history.cells(u, {});
+      await handle(f); // the same event again (inbox)
+      await handle({ ...c, eventId: randomUUID() }); // an older version, republished under another id
+      expect(await history.cells(u, {})).toEqual(once);
+      await handle(event(u, t, 3, 'task.reopened.v1', { previousStatus: 'failed' }));
+      expect(totals(await history.cells(u, {}), 'all')).toEqual({ done: 0, failed: 0, n: 0 });
+      await handle(completed(u, t, 4, 200));
+      const done = await history.cells(u, {});
+      expect(totals(done, 'all')).toEqual({ done: 1, failed: 0, n: 1 });
+      expect(done.find((x) => x.dimension === 'all')).toMatchObject({ calibrated: 1, estimateSum: 150, actualSum: 200 });
+      await handle(event(u, t, 5, 'task.deleted.v1', { status: 'done' }));
+      expect(await history.cells(u, {})).toEqual([]);
+      // A late, older event for the deleted task cannot bring it back.
+      await handle({ ...failed(u, t, 2), eventId: randomUUID() });
+      expect(await history.cells(u, {})).toEqual([]);
+    });
+
+    it('an outcome for a task never seen is tracked from what its event carries', async () => {
+      const u = randomUUID();
+      await handle(completed(u, randomUUID(), 7, 90));
+      const cells = await history.cells(u, {});
+      expect(totals(cells, 'all')).toEqual({ done: 1, failed: 0, n: 1 });
+      expect(totals(cells, 'size', 'gt120')).toMatchObject({ done: 1 });
+      expect(cells.filter((c) => c.dimension === 'hour')).toEqual([]);
+    });
+
+    it('ranges select outcomes by the day they closed', async () => {
+      const u = randomUUID();
+      const a = randomUUID();
+      const b = randomUUID();
+      await handle(created(u, a));
+      await handle({ ...failed(u, a), occurredAt: '2026-03-01T12:00:00.000Z' });
+      await handle(created(u, b));
+      await handle({ ...completed(u, b), occurredAt: '2026-03-05T12:00:00.000Z' });
+      expect(totals(await history.cells(u, { from: '2026-03-02' }), 'all')).toEqual({ done: 1, failed: 0, n: 1 });
+      expect(totals(await history.cells(u, { to: '2026-03-04' }), 'all')).toEqual({ done: 0, failed: 1, n: 1 });
+      expect(totals(await history.cells(u, { from: '2026-03-01', to: '2026-03-05' }), 'all')).toEqual({ done: 1, failed: 1, n: 2 });
+    });
+
+    it('keeps the population apart from any user id', async () => {
+      expect(await history.cells(POPULATION, {})).toEqual(await history.population());
+    });
+  });
+}
+
+historyContract('pglite', async () => {
+  const db = await openDatabase({ kind: 'pglite', entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS });
+  return { db, cleanup: () => db.close() };
+});
+
+describeWithService('postgres', 'learning history on PostgreSQL', () =>
+  historyContract('postgresql', async () => {
+    const scratch = await createScratchDatabase();
+    const db = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 4, entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS });
+    return {
+      db,
+      cleanup: async () => {
+        await db.close();
+        await scratch.drop();
+      },
+    };
+  }),
+);
