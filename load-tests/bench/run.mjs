@@ -13,6 +13,8 @@
 //   ceiling       (not in the default set) the yardsticks the write targets were set against:
 //                 a minimal Nest + JWT app doing one INSERT (CEILING=insert) or one confirmed
 //                 publish (CEILING=publish) per POST, vs bare Fastify POST (load-tests/bench/ceiling)
+//   insights      (not in the default set) GET /v1/insights of a user with 60 outcomes vs the cached
+//                 GET /v1/tasks, each against bare Fastify in the same run; the p95 of the two compared
 //   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
 //                 latency of the requests issued during the stall, sync path vs queued path
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,7 +48,7 @@ const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -268,6 +270,46 @@ async function readCase(ctx) {
       await stop(bare.child);
     }
   } finally {
+    await stop(api.child);
+  }
+}
+
+/**
+ * GET /v1/insights against the cached task list, same user, same run: the issue's bar is an insights
+ * p95 within 2x of the list's. A worker projects the user's history first (60 outcomes).
+ */
+async function insightsCase(ctx) {
+  const api = await startApi();
+  const worker = await startWorker();
+  try {
+    const { token } = await userToken(api.base, 'bench-insights@example.com');
+    const auth = { authorization: `Bearer ${token}` };
+    for (let i = 0; i < 60; i++) {
+      const created = await (await post(api.base, '/v1/tasks', { title: `Task ${i}`, scheduledFor: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T${String(8 + (i % 14)).padStart(2, '0')}:00:00Z`, estimateMinutes: 15 * (1 + (i % 8)), tags: [i % 2 ? 'work' : 'home'] }, token)).json();
+      await post(api.base, `/v1/tasks/${created.id}/${i % 3 ? 'complete' : 'fail'}`, i % 3 ? { actualMinutes: 20 } : { reason: 'too_big' }, token);
+    }
+    for (let waited = 0; ; waited += 200) {
+      const i = await (await fetch(`${api.base}/v1/insights`, { headers: auth })).json();
+      if (i.completion.overall.samples === 60) break;
+      if (waited > 60_000) throw new Error(`the projection did not catch up: ${i.completion.overall.samples} of 60`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const out = {};
+    for (const [name, url] of [['tasks', '/v1/tasks'], ['insights', '/v1/insights']]) {
+      const body = await (await fetch(`${api.base}${url}`, { headers: auth })).text();
+      const bare = await ctx.bare(Buffer.byteLength(body));
+      try {
+        out[name] = { bodyBytes: Buffer.byteLength(body), ...(await compare(`cached GET ${url}`, [bare.child.pid, `${bare.base}${url}`], [api.child.pid, `${api.base}${url}`], { headers: auth })) };
+      } finally {
+        await stop(bare.child);
+      }
+    }
+    const p95 = (r) => median(r.rounds.map((x) => x.product.p95));
+    const ratio = +(p95(out.insights) / p95(out.tasks)).toFixed(2);
+    log(`insights p95 / task list p95 (medians of rounds): ${ratio}x (target <= 2x)`);
+    return { ...out, p95Ratio: ratio, target: 2 };
+  } finally {
+    await stop(worker.child);
     await stop(api.child);
   }
 }
@@ -635,6 +677,7 @@ async function main() {
     if (CASES.includes('sync-write')) result.syncWrite = await writeCase(ctx, 'sync');
     if (CASES.includes('queued-write')) result.queuedWrite = await writeCase(ctx, 'queued');
     if (CASES.includes('ceiling')) result.ceiling = await ceilingCase(ctx);
+    if (CASES.includes('insights')) result.insights = await insightsCase(ctx);
     if (CASES.includes('worker-rate')) result.workerRate = await workerRateCase();
     if (CASES.includes('brownout')) {
       const paths = (process.env.BENCH_BROWNOUT_PATHS ?? 'sync,queued').split(',');
