@@ -17,6 +17,7 @@ import { LEARNING_OWNERS } from './application/ports/owner-clock.port';
 import { TASK_HISTORY_SOURCE } from './application/ports/task-history-source.port';
 import { ProjectTaskEvents } from './application/project-task-events/project-task-events.service';
 import { RebuildHistory } from './application/rebuild-history/rebuild-history.service';
+import { ScoreOpenTasks } from './application/score-open-tasks/score-open-tasks.service';
 
 /**
  * Learning: each user's history of outcomes, grouped (the projection of the task context's
@@ -39,6 +40,7 @@ import { RebuildHistory } from './application/rebuild-history/rebuild-history.se
       },
       inject: [REDIS_CLIENT],
     },
+    ScoreOpenTasks,
     ProjectTaskEvents,
     GetInsightsHandler,
     RebuildHistory,

@@ -13,6 +13,9 @@ export function sizeBucket(estimateMinutes: number | null): SizeBucket | null {
   return 'gt120';
 }
 
+/** Where the size buckets meet (minutes): bucket i holds estimates over SIZE_EDGES[i - 1] up to SIZE_EDGES[i]. */
+export const SIZE_EDGES = [15, 30, 60, 90, 120] as const;
+
 export const SIZE_LABELS: Record<SizeBucket, string> = {
   le15: '15 min or less',
   le30: '16-30 min',
@@ -31,6 +34,11 @@ export function dayPartOf(hour: number): DayPart {
   if (hour < 12) return 'morning';
   if (hour < 17) return 'afternoon';
   return 'evening';
+}
+
+/** An hour counted from 05:00 (0-4 become 24-28): the night after midnight is later than the evening. */
+export function lateHour(hour: number): number {
+  return hour < 5 ? hour + 24 : hour;
 }
 
 export const DAY_PART_LABELS: Record<DayPart, string> = {

@@ -64,6 +64,28 @@ describe('computeInsights', () => {
     expect(insights.failureReasons).toEqual([{ reason: 'no_time', count: 12, share: 1 }]);
   });
 
+  it('a habit over a threshold is one group, however the buckets cut it; the same outcomes are said once', () => {
+    // Tasks over 60 min fail, spread over three buckets too small to say anything alone.
+    const cells = [
+      ...outcomes(20, 18, { estimateMinutes: 20 }),
+      ...outcomes(4, 0, { estimateMinutes: 75 }),
+      ...outcomes(4, 1, { estimateMinutes: 105 }),
+      ...outcomes(5, 0, { estimateMinutes: 150 }),
+    ];
+    const patterns = computeInsights({ cells, population: [], today: '2026-03-02' }).patterns.filter((p) => p.dimension === 'size');
+    expect(patterns.map((p) => p.key)).toEqual(['gt60', 'le30']);
+    expect(patterns[0]!.statement).toBe('estimated over 60 min: 1 of 13 done; other tasks: 18 of 20 done');
+    // Only long tasks over 120 min: the bucket says it, no tail repeats it.
+    const only = computeInsights({ cells: [...outcomes(20, 18, { estimateMinutes: 20 }), ...outcomes(12, 2, { estimateMinutes: 150 })], population: [], today: '2026-03-02' });
+    expect(only.patterns.filter((p) => p.dimension === 'size').map((p) => p.key)).toEqual(['gt120', 'le30']);
+  });
+
+  it('late tails: "at 20:00 or later" is one group across the evening and the night', () => {
+    const cells = [...outcomes(24, 21, { localHour: 10 }), ...outcomes(8, 2, { localHour: 18 }), ...outcomes(6, 0, { localHour: 20 }), ...outcomes(6, 1, { localHour: 22 })];
+    const patterns = computeInsights({ cells, population: [], today: '2026-03-02' }).patterns;
+    expect(patterns.find((p) => p.dimension === 'hour')).toMatchObject({ key: '18+', statement: 'scheduled at 18:00 or later: 3 of 20 done; other tasks: 21 of 24 done' });
+  });
+
   it('claims nothing for a user without a pattern', () => {
     const cells = [...outcomes(16, 11, { estimateMinutes: 20, localHour: 9 }), ...outcomes(16, 11, { estimateMinutes: 150, localHour: 22 })];
     expect(computeInsights({ cells, population: [], today: '2026-03-02' }).patterns).toEqual([]);

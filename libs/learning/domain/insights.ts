@@ -1,5 +1,5 @@
 import { type Counts, EVIDENCE, isEvidence, smoothedRate } from './evidence';
-import { DAY_PART_LABELS, type DayPart, SIZE_BUCKETS, SIZE_LABELS, type SizeBucket, WEEKDAYS, loadBucket } from './features';
+import { DAY_PART_LABELS, type DayPart, SIZE_BUCKETS, SIZE_EDGES, SIZE_LABELS, type SizeBucket, WEEKDAYS, dayPartOf, lateHour, loadBucket } from './features';
 import type { Cell, Dimension } from './tracked-task.value-object';
 
 /** A group of a user's outcomes: raw counts, the raw rate, and the rate smoothed toward the population's. */
@@ -57,10 +57,23 @@ export interface Insights {
   readonly patterns: readonly Pattern[];
 }
 
-type Totals = Counts & { n: number; dropped: number; calibrated: number; estimateSum: number; actualSum: number };
-const EMPTY: Totals = { n: 0, done: 0, failed: 0, dropped: 0, calibrated: 0, estimateSum: 0, actualSum: 0 };
+/**
+ * Patterns over a threshold of an ordered dimension, besides its buckets: a habit like "fails what
+ * is over an hour" or "fails late" is one group, however the buckets cut it (docs/learning.md).
+ */
+export const PATTERN_TAILS: { readonly sizeOver: readonly number[]; readonly hourFrom: readonly number[] } = {
+  /** "estimated over N min", N among `SIZE_EDGES` (over 15 and over 120 are the buckets le15 and gt120 already). */
+  sizeOver: [30, 60, 90],
+  /** "scheduled at H:00 or later" (the night to 05:00 counts as later than the evening), from 06:00 to 23:00. */
+  hourFrom: Array.from({ length: 18 }, (_, i) => 6 + i),
+};
 
-function sum(cells: Iterable<Cell>, into: Map<string, Totals> = new Map(), keyOf: (c: Cell) => string = (c) => `${c.dimension}|${c.key}`): Map<string, Totals> {
+/** Summed cells: outcomes, the count of tasks (`n`), calibration sums. */
+export type Totals = Counts & { n: number; dropped: number; calibrated: number; estimateSum: number; actualSum: number };
+export const EMPTY: Totals = { n: 0, done: 0, failed: 0, dropped: 0, calibrated: 0, estimateSum: 0, actualSum: 0 };
+
+/** Sums cells into `into`, grouped by `keyOf` (by default `dimension|key`). */
+export function sum(cells: Iterable<Cell>, into: Map<string, Totals> = new Map(), keyOf: (c: Cell) => string = (c) => `${c.dimension}|${c.key}`): Map<string, Totals> {
   for (const c of cells) {
     const k = keyOf(c);
     const t = into.get(k) ?? EMPTY;
@@ -87,6 +100,18 @@ export function priorFor(population: ReadonlyMap<string, Counts>, dimension: Dim
   const group = population.get(`${dimension}|${key}`);
   if (group && group.done + group.failed >= EVIDENCE.populationMinSamples) return group.done / (group.done + group.failed);
   return base;
+}
+
+/** Tasks scheduled per day (`plan` cells, by the day scheduled) with the outcomes of those that closed. */
+export function planByDay(cells: readonly Cell[]): Map<string, Totals> {
+  return sum(cells.filter((c) => c.dimension === 'plan'), new Map(), (c) => c.day);
+}
+
+/** Outcomes by the load of the day they were scheduled on (`loadBucket` of that day's count of tasks). */
+export function outcomesByLoad(plan: ReadonlyMap<string, Totals>): Map<string, Totals> {
+  const loads = new Map<string, Totals>();
+  for (const [, t] of plan) sum([{ ...t, day: '', dimension: 'plan', key: loadBucket(t.n) }], loads, (c) => c.key);
+  return loads;
 }
 
 function rateOf(key: string, label: string, c: Counts, prior: number): GroupRate {
@@ -160,10 +185,9 @@ export function computeInsights(input: { cells: readonly Cell[]; population: rea
     .map((d) => rateOf(d, d === '0' ? 'never postponed' : `postponed ${d} time${d === '1' ? '' : 's'}`, group('deferrals', d), prior('deferrals', d)));
 
   // Days: what was scheduled on each (plan cells, by scheduled day) and what was finished (all cells, by closing day).
-  const plan = sum(input.cells.filter((c) => c.dimension === 'plan'), new Map(), (c) => c.day);
+  const plan = planByDay(input.cells);
   const finished = sum(input.cells.filter((c) => c.dimension === 'all'), new Map(), (c) => c.day);
-  const loads = new Map<string, Totals>();
-  for (const [, t] of plan) sum([{ ...t, day: '', dimension: 'plan', key: loadBucket(t.n) }], loads, (c) => c.key);
+  const loads = outcomesByLoad(plan);
   const planOutcomes = [...loads.values()].reduce<Counts>((a, t) => ({ done: a.done + t.done, failed: a.failed + t.failed }), { done: 0, failed: 0 });
   const byLoad = ['1-2', '3-4', '5-6', '7+']
     .filter((l) => (loads.get(l)?.done ?? 0) + (loads.get(l)?.failed ?? 0) > 0)
@@ -188,11 +212,11 @@ export function computeInsights(input: { cells: readonly Cell[]; population: rea
     .sort((a, b) => (a.tag < b.tag ? -1 : 1));
 
   const patterns: Pattern[] = [];
-  const consider = (dimension: Dimension | 'load', key: string, label: string, g: Counts, against: Counts, p: number) => {
+  const evidenceOf = (dimension: Dimension | 'load', key: string, label: string, g: Counts, against: Counts, p: number): Pattern | null => {
     const e = isEvidence(g, against, p);
-    if (!e.stated) return;
+    if (!e.stated) return null;
     const others = { done: against.done - g.done, failed: against.failed - g.failed };
-    patterns.push({
+    return {
       dimension,
       key,
       statement: `${label}: ${described(g.done, g.done + g.failed)}; other tasks: ${described(others.done, others.done + others.failed)}`,
@@ -201,12 +225,58 @@ export function computeInsights(input: { cells: readonly Cell[]; population: rea
       samples: g.done + g.failed,
       otherSamples: others.done + others.failed,
       z: e.z,
-    });
+    };
+  };
+  // A group of buckets (hours, sizes) is known by the buckets in it that hold outcomes: the same outcomes are said once.
+  const said = new Set<string>();
+  const consider = (dimension: Dimension | 'load', key: string, label: string, g: Counts, against: Counts, p: number, members?: string) => {
+    const pattern = evidenceOf(dimension, key, label, g, against, p);
+    if (!pattern || (members !== undefined && said.has(members))) return;
+    if (members !== undefined) said.add(members);
+    patterns.push(pattern);
+  };
+  /**
+   * Of one dimension's tails (lowest threshold first) only the strongest stated one is said, the
+   * narrowest of equally strong ones (the same outcomes), unless a bucket said the same outcomes.
+   */
+  const considerTails = (tails: readonly { key: string; label: string; g: Counts; members: string }[], dimension: Dimension, against: Counts, p: number) => {
+    const best = [...tails]
+      .reverse()
+      .map((t) => ({ t, pattern: evidenceOf(dimension, t.key, t.label, t.g, against, p) }))
+      .filter((x): x is { t: (typeof tails)[number]; pattern: Pattern } => x.pattern !== null)
+      .sort((x, y) => Math.abs(y.pattern.z) - Math.abs(x.pattern.z))[0];
+    if (!best || said.has(best.t.members)) return;
+    said.add(best.t.members);
+    patterns.push(best.pattern);
   };
   const basePrior = prior('all', '');
-  for (const part of Object.keys(DAY_PART_LABELS) as DayPart[]) consider('daypart', part, `scheduled ${DAY_PART_LABELS[part]}`, group('daypart', part), all, basePrior);
+  const hoursWith = (keep: (hour: number) => boolean) => Array.from({ length: 24 }, (_, h) => h).filter((h) => keep(h) && group('hour', String(h)).done + group('hour', String(h)).failed > 0);
+  const sizesWith = (keep: (i: number) => boolean) => SIZE_BUCKETS.filter((b, i) => keep(i) && group('size', b).done + group('size', b).failed > 0);
+  const summed = (dimension: Dimension, keys: readonly (string | number)[]) => keys.map((k) => group(dimension, String(k))).reduce<Counts>((a, t) => ({ done: a.done + t.done, failed: a.failed + t.failed }), { done: 0, failed: 0 });
+  for (const part of Object.keys(DAY_PART_LABELS) as DayPart[]) {
+    consider('daypart', part, `scheduled ${DAY_PART_LABELS[part]}`, group('daypart', part), all, basePrior, `hour:${hoursWith((h) => dayPartOf(h) === part).join(',')}`);
+  }
   WEEKDAYS.forEach((name, i) => consider('weekday', String(i), `scheduled on ${name}`, group('weekday', String(i)), all, basePrior));
-  for (const b of SIZE_BUCKETS) consider('size', b, `estimated ${SIZE_LABELS[b as SizeBucket]}`, group('size', b), all, basePrior);
+  for (const b of SIZE_BUCKETS) consider('size', b, `estimated ${SIZE_LABELS[b as SizeBucket]}`, group('size', b), all, basePrior, `size:${sizesWith((i) => SIZE_BUCKETS[i] === b).join(',')}`);
+  // Tails of the ordered dimensions: "at 20:00 or later", "over 60 min" are one group however the buckets cut them.
+  considerTails(
+    PATTERN_TAILS.hourFrom.map((from) => {
+      const hours = hoursWith((h) => lateHour(h) >= from);
+      return { key: `${from}+`, label: `scheduled at ${String(from).padStart(2, '0')}:00 or later`, g: summed('hour', hours), members: `hour:${hours.join(',')}` };
+    }),
+    'hour',
+    all,
+    basePrior,
+  );
+  considerTails(
+    PATTERN_TAILS.sizeOver.map((edge) => {
+      const sizes = sizesWith((i) => i > SIZE_EDGES.indexOf(edge as (typeof SIZE_EDGES)[number]));
+      return { key: `gt${edge}`, label: `estimated over ${edge} min`, g: summed('size', sizes), members: `size:${sizes.join(',')}` };
+    }),
+    'size',
+    all,
+    basePrior,
+  );
   for (const t of keysOf('tag')) consider('tag', t, `tagged #${t}`, group('tag', t), all, basePrior);
   for (const d of ['2', '3+']) consider('deferrals', d, `postponed ${d} times`, group('deferrals', d), all, basePrior);
   for (const l of ['5-6', '7+']) consider('load', l, `on days with ${l} tasks scheduled`, loads.get(l) ?? EMPTY, planOutcomes, basePrior);

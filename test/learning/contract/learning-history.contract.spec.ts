@@ -9,6 +9,7 @@ import { oncePerEvent } from '@ln/kernel/application/ports/event-inbox.port';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { POPULATION, TypeOrmLearningHistory } from '@ln/learning/adapters/persistence/typeorm-learning-history.adapter';
 import { ProjectTaskEvents } from '@ln/learning/application/project-task-events/project-task-events.service';
+import { ScoreOpenTasks } from '@ln/learning/application/score-open-tasks/score-open-tasks.service';
 import type { Cell } from '@ln/learning/domain/tracked-task.value-object';
 import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '@app/server/contexts';
 import { createScratchDatabase } from '../../support/app';
@@ -27,7 +28,7 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       ({ db, cleanup } = await open());
       await migrate(db);
       history = new TypeOrmLearningHistory(db);
-      const projection = new ProjectTaskEvents(history, { timezoneOf: async (u) => zones.get(u) ?? 'UTC' }, new MemoryReadCache(), new TypeOrmUnitOfWork(db));
+      const projection = new ProjectTaskEvents(history, { timezoneOf: async (u) => zones.get(u) ?? 'UTC' }, new MemoryReadCache(), new TypeOrmUnitOfWork(db), new ScoreOpenTasks(history));
       handle = oncePerEvent(new TypeOrmEventInbox(db), 'learning.history', async (e) => {
         await projection.project(e);
       });
@@ -117,6 +118,38 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       expect(totals(await history.cells(u, { to: '2026-03-04' }), 'all')).toEqual({ done: 0, failed: 1, n: 1 });
       expect(totals(await history.cells(u, { from: '2026-03-01', to: '2026-03-05' }), 'all')).toEqual({ done: 1, failed: 1, n: 2 });
     });
+
+    it('every open task has a stored prediction; closing it removes it; an outcome re-scores the others', async () => {
+      const u = randomUUID();
+      const open = [randomUUID(), randomUUID()];
+      for (const t of open) await handle(created(u, t));
+      let scores = await history.scoresOf(u);
+      expect([...scores.keys()].sort()).toEqual([...open].sort());
+      for (const s of scores.values()) expect(s.probability).toBeGreaterThan(0);
+      const before = scores.get(open[1]!)!.probability;
+      // Long late tasks keep failing: the open long late task's chance goes down.
+      for (let i = 0; i < 6; i++) {
+        const t = randomUUID();
+        await handle(created(u, t));
+        await handle(failed(u, t));
+      }
+      await handle(failed(u, open[0]!));
+      scores = await history.scoresOf(u);
+      expect([...scores.keys()]).toEqual([open[1]]);
+      expect(scores.get(open[1]!)!.probability).toBeLessThan(before);
+    });
+
+    it('a user with 1,000 open tasks: an outcome re-scores all of them in one pass (duration logged, not asserted)', async () => {
+      const u = randomUUID();
+      for (let i = 0; i < 1000; i++) await handle(created(u, randomUUID(), { estimateMinutes: 10 + (i % 200), tags: [`t${i % 7}`] }));
+      const t = randomUUID();
+      await handle(created(u, t));
+      const started = performance.now();
+      await handle(failed(u, t));
+      const ms = performance.now() - started;
+      process.stdout.write(`[${name}] re-scoring 1000 open tasks after an outcome: ${ms.toFixed(0)} ms\n`);
+      expect((await history.scoresOf(u)).size).toBe(1000);
+    }, 120_000);
 
     it('keeps the population apart from any user id', async () => {
       expect(await history.cells(POPULATION, {})).toEqual(await history.population());

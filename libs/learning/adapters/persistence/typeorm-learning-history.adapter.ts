@@ -1,7 +1,7 @@
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
-import type { LearningHistory, TrackedVersion } from '../../application/ports/learning-history.port';
-import { type Cell, type Dimension } from '../../domain/tracked-task.value-object';
+import type { LearningHistory, TaskScore, TrackedVersion } from '../../application/ports/learning-history.port';
+import { type Cell, type Dimension, type TrackedTask } from '../../domain/tracked-task.value-object';
 
 /** The population's cells live under this user id, on one day: they are all-time sums. */
 export const POPULATION = '00000000-0000-0000-0000-000000000000';
@@ -146,6 +146,39 @@ export class TypeOrmLearningHistory implements LearningHistory {
     await this.db.run(async (m) => {
       await m.query(`DELETE FROM learning_cells`);
       await m.query(`DELETE FROM learning_tasks`);
+      await m.query(`DELETE FROM learning_scores`);
     });
+  }
+
+  async openTasks(userId: string): Promise<TrackedTask[]> {
+    const rows = rowsOf<{ tracked: unknown }>(
+      await this.db.run((m) => m.query(`SELECT tracked FROM learning_tasks WHERE user_id = $1 AND tracked->>'status' = 'open' ORDER BY task_id`, [userId])),
+    );
+    return rows.map((r) => (typeof r.tracked === 'string' ? JSON.parse(r.tracked) : r.tracked) as TrackedTask);
+  }
+
+  async saveScores(userId: string, scores: readonly TaskScore[], removed: readonly string[]): Promise<void> {
+    await this.db.run(async (m) => {
+      if (removed.length > 0) await m.query(`DELETE FROM learning_scores WHERE user_id = $1 AND task_id = ANY($2::uuid[])`, [userId, removed]);
+      if (scores.length === 0) return;
+      await m.query(
+        `INSERT INTO learning_scores (task_id, user_id, probability, factors)
+         SELECT t, $1::uuid, p, f FROM unnest($2::uuid[], $3::real[], $4::jsonb[]) AS s(t, p, f)
+         ON CONFLICT (task_id) DO UPDATE SET probability = EXCLUDED.probability, factors = EXCLUDED.factors`,
+        [userId, scores.map((s) => s.taskId), scores.map((s) => s.probability), scores.map((s) => JSON.stringify(s.factors))],
+      );
+    });
+  }
+
+  async scoresOf(userId: string): Promise<Map<string, TaskScore>> {
+    const rows = rowsOf<{ task_id: string; probability: number | string; factors: unknown }>(
+      await this.db.run((m) => m.query(`SELECT task_id, probability, factors FROM learning_scores WHERE user_id = $1`, [userId])),
+    );
+    return new Map(
+      rows.map((r) => [
+        r.task_id,
+        { taskId: r.task_id, probability: Number(r.probability), factors: (typeof r.factors === 'string' ? JSON.parse(r.factors) : r.factors) as TaskScore['factors'] },
+      ]),
+    );
   }
 }

@@ -28,4 +28,17 @@ export interface LearningHistory {
   trackedOf(userId: string): Promise<{ taskId: string; tracked: TrackedVersion }[]>;
   /** Forgets everything (a full rebuild starts from nothing). */
   forgetAll(): Promise<void>;
+  /** The user's open tasks as tracked. */
+  openTasks(userId: string): Promise<TrackedTask[]>;
+  /** Stores these predictions (replacing earlier ones) and forgets those of `removed` tasks. */
+  saveScores(userId: string, scores: readonly TaskScore[], removed: readonly string[]): Promise<void>;
+  /** The user's stored predictions, by task id. */
+  scoresOf(userId: string): Promise<Map<string, TaskScore>>;
+}
+
+/** A stored prediction for an open task. */
+export interface TaskScore {
+  readonly taskId: string;
+  readonly probability: number;
+  readonly factors: readonly { readonly text: string; readonly effect: number }[];
 }

@@ -6,6 +6,7 @@ import { LEARNING_HISTORY, type LearningHistory } from '../ports/learning-histor
 import { LEARNING_OWNERS, type LearningOwners } from '../ports/owner-clock.port';
 import { TASK_HISTORY_SOURCE, type TaskHistorySource } from '../ports/task-history-source.port';
 import { trackedFromState } from '../project-task-events/tracked-from-events';
+import { ScoreOpenTasks } from '../score-open-tasks/score-open-tasks.service';
 
 /**
  * Rebuilds the projection from the tasks' current state, read through the task context's
@@ -22,6 +23,7 @@ export class RebuildHistory {
     @Inject(TASK_HISTORY_SOURCE) private readonly tasks: TaskHistorySource,
     @Inject(READ_CACHE) private readonly cache: ReadCache,
     @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
+    private readonly scoring: ScoreOpenTasks,
   ) {}
 
   async rebuildAll(pageSize = 500): Promise<{ tasks: number; users: number }> {
@@ -48,7 +50,10 @@ export class RebuildHistory {
       if (!page.next) break;
       after = page.next;
     }
-    for (const user of users) await this.cache.invalidate(user);
+    for (const user of users) {
+      await this.uow.run(() => this.scoring.rescore(user));
+      await this.cache.invalidate(user);
+    }
     return { tasks: count, users: users.size };
   }
 }

@@ -36,4 +36,24 @@ export class LearningHistory1765000000000 implements MigrationInterface {
   }
 }
 
-export const LEARNING_MIGRATIONS = [LearningHistory1765000000000];
+/** A prediction per open task, kept current by the projection (never computed per read). */
+export class LearningScores1765000100000 implements MigrationInterface {
+  name = 'LearningScores1765000100000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE learning_scores (
+        task_id uuid PRIMARY KEY,
+        user_id uuid NOT NULL,
+        probability real NOT NULL,
+        factors jsonb NOT NULL
+      )`);
+    await runner.query(`CREATE INDEX learning_scores_user ON learning_scores (user_id)`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE learning_scores`);
+  }
+}
+
+export const LEARNING_MIGRATIONS = [LearningHistory1765000000000, LearningScores1765000100000];
