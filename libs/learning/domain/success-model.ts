@@ -49,7 +49,7 @@ export const SUCCESS_MODEL = {
   maxFactors: 3,
   minProbability: 0.01,
   maxProbability: 0.99,
-};
+} as const;
 
 const logit = (p: number) => {
   const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
