@@ -78,23 +78,27 @@ export function cellsOf(task: TrackedTask | null): Cell[] {
   return cells;
 }
 
+/** `total` plus `sign` times `c`'s counts (keeps `total`'s day, dimension and key). */
+export function addCounts(total: Cell, c: Cell, sign: 1 | -1 = 1): Cell {
+  return {
+    ...total,
+    n: total.n + sign * c.n,
+    done: total.done + sign * c.done,
+    failed: total.failed + sign * c.failed,
+    dropped: total.dropped + sign * c.dropped,
+    calibrated: total.calibrated + sign * c.calibrated,
+    estimateSum: total.estimateSum + sign * c.estimateSum,
+    actualSum: total.actualSum + sign * c.actualSum,
+  };
+}
+
 /** `after` minus `before`, cell by cell; cells that net to nothing are left out. */
 export function contributionChange(before: TrackedTask | null, after: TrackedTask | null): Cell[] {
   const sums = new Map<string, Cell>();
   const fold = (cells: Cell[], sign: 1 | -1) => {
     for (const c of cells) {
       const k = `${c.day}|${c.dimension}|${c.key}`;
-      const s = sums.get(k) ?? { ...ZERO, day: c.day, dimension: c.dimension, key: c.key };
-      sums.set(k, {
-        ...s,
-        n: s.n + sign * c.n,
-        done: s.done + sign * c.done,
-        failed: s.failed + sign * c.failed,
-        dropped: s.dropped + sign * c.dropped,
-        calibrated: s.calibrated + sign * c.calibrated,
-        estimateSum: s.estimateSum + sign * c.estimateSum,
-        actualSum: s.actualSum + sign * c.actualSum,
-      });
+      sums.set(k, addCounts(sums.get(k) ?? { ...ZERO, day: c.day, dimension: c.dimension, key: c.key }, c, sign));
     }
   };
   fold(cellsOf(before), -1);

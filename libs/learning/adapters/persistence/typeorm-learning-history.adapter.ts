@@ -1,7 +1,7 @@
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import type { LearningHistory, TaskScore, TrackedVersion } from '../../application/ports/learning-history.port';
-import { type Cell, type Dimension, type TrackedTask } from '../../domain/tracked-task.value-object';
+import { type Cell, type Dimension, type TrackedTask, addCounts } from '../../domain/tracked-task.value-object';
 
 /** The population's cells live under this user id, on one day: they are all-time sums. */
 export const POPULATION = '00000000-0000-0000-0000-000000000000';
@@ -21,6 +21,9 @@ interface CellRow {
   estimate_sum: number | string;
   actual_sum: number | string;
 }
+
+/** jsonb as the drivers return it: parsed (pg) or as text (PGlite through some paths). */
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 const dayOf = (d: string | Date) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 
@@ -46,21 +49,7 @@ function withPopulation(userId: string, change: readonly Cell[]): { userId: stri
     if (NOT_POPULATION.has(c.dimension)) continue;
     const k = `${c.dimension}|${c.key}`;
     const p = population.get(k);
-    population.set(
-      k,
-      p
-        ? {
-            ...p,
-            n: p.n + c.n,
-            done: p.done + c.done,
-            failed: p.failed + c.failed,
-            dropped: p.dropped + c.dropped,
-            calibrated: p.calibrated + c.calibrated,
-            estimateSum: p.estimateSum + c.estimateSum,
-            actualSum: p.actualSum + c.actualSum,
-          }
-        : { ...c, day: POPULATION_DAY },
-    );
+    population.set(k, p ? addCounts(p, c) : { ...c, day: POPULATION_DAY });
   }
   return [...change.map((cell) => ({ userId, cell })), ...[...population.values()].map((cell) => ({ userId: POPULATION, cell }))];
 }
@@ -75,7 +64,7 @@ export class TypeOrmLearningHistory implements LearningHistory {
   async tracked(taskId: string): Promise<TrackedVersion | null> {
     const rows = rowsOf<{ version: number; tracked: unknown }>(await this.db.run((m) => m.query(`SELECT version, tracked FROM learning_tasks WHERE task_id = $1`, [taskId])));
     const row = rows[0];
-    return row ? { version: row.version, task: (typeof row.tracked === 'string' ? JSON.parse(row.tracked) : row.tracked) as TrackedVersion['task'] } : null;
+    return row ? { version: row.version, task: json<TrackedVersion['task']>(row.tracked) } : null;
   }
 
   async record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[]): Promise<void> {
@@ -139,7 +128,7 @@ export class TypeOrmLearningHistory implements LearningHistory {
     const rows = rowsOf<{ task_id: string; version: number; tracked: unknown }>(
       await this.db.run((m) => m.query(`SELECT task_id, version, tracked FROM learning_tasks WHERE user_id = $1 ORDER BY task_id`, [userId])),
     );
-    return rows.map((r) => ({ taskId: r.task_id, tracked: { version: r.version, task: (typeof r.tracked === 'string' ? JSON.parse(r.tracked) : r.tracked) as TrackedVersion['task'] } }));
+    return rows.map((r) => ({ taskId: r.task_id, tracked: { version: r.version, task: json<TrackedVersion['task']>(r.tracked) } }));
   }
 
   async forgetAll(): Promise<void> {
@@ -154,7 +143,7 @@ export class TypeOrmLearningHistory implements LearningHistory {
     const rows = rowsOf<{ tracked: unknown }>(
       await this.db.run((m) => m.query(`SELECT tracked FROM learning_tasks WHERE user_id = $1 AND tracked->>'status' = 'open' ORDER BY task_id`, [userId])),
     );
-    return rows.map((r) => (typeof r.tracked === 'string' ? JSON.parse(r.tracked) : r.tracked) as TrackedTask);
+    return rows.map((r) => json<TrackedTask>(r.tracked));
   }
 
   async saveScores(userId: string, scores: readonly TaskScore[], removed: readonly string[]): Promise<void> {
@@ -177,7 +166,7 @@ export class TypeOrmLearningHistory implements LearningHistory {
     return new Map(
       rows.map((r) => [
         r.task_id,
-        { taskId: r.task_id, probability: Number(r.probability), factors: (typeof r.factors === 'string' ? JSON.parse(r.factors) : r.factors) as TaskScore['factors'] },
+        { taskId: r.task_id, probability: Number(r.probability), factors: json<TaskScore['factors']>(r.factors) },
       ]),
     );
   }

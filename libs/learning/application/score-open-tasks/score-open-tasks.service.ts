@@ -18,6 +18,11 @@ export class ScoreOpenTasks {
    * `closed` tasks. Runs in the caller's unit of work. Returns how many were scored.
    */
   async rescore(userId: string, options: { tasks?: readonly TrackedTask[]; closed?: readonly string[] } = {}): Promise<number> {
+    // Nothing to score (a closed or deleted task's own event): no model to build, no counts to read.
+    if (options.tasks && !options.tasks.some((t) => t.status === 'open')) {
+      await this.history.saveScores(userId, [], options.closed ?? []);
+      return 0;
+    }
     const [cells, population, tasks] = await Promise.all([
       this.history.cells(userId, {}),
       this.history.population(),
