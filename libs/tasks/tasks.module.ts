@@ -15,12 +15,15 @@ import { InProcessCommandQueue } from './adapters/messaging/in-process-command-q
 import { RabbitMqCommandQueue } from './adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { CommandMetrics } from './adapters/observability/command-metrics';
 import { TypeOrmCommandInbox } from './adapters/persistence/typeorm-command-inbox.adapter';
+import { TASK_MIGRATIONS } from './adapters/persistence/migrations/1765100000000-task-predictions';
+import { TypeOrmTaskPredictions } from './adapters/persistence/typeorm-task-predictions.adapter';
 import { TypeOrmTaskReadModel } from './adapters/persistence/typeorm-task-read-model.adapter';
 import { TypeOrmTaskRepository } from './adapters/persistence/typeorm-task-repository.adapter';
 import { GetTaskHandler } from './application/get-task/get-task.handler';
 import { ListTasksHandler } from './application/list-tasks/list-tasks.handler';
 import { OWNER_TIMEZONES } from './application/ports/owner-timezones.port';
 import { READ_CACHE } from '../kernel/application/ports/read-cache.port';
+import { TASK_PREDICTIONS } from './application/ports/task-predictions.port';
 import { TASK_READ_MODEL } from './application/ports/task-read-model.port';
 import { TASK_REPOSITORY } from './application/ports/task.repository.port';
 import { ApplyCommandBatch } from './application/queued-writes/apply-command-batch.service';
@@ -30,6 +33,7 @@ import { COMMAND_QUEUE, type CommandQueue } from './application/queued-writes/po
 import { COMMAND_QUEUE_STATS, type CommandQueueStats } from './application/queued-writes/ports/command-queue-stats.port';
 import { PENDING_WRITES } from './application/queued-writes/ports/pending-writes.port';
 import { QUEUED_WRITES_SETTINGS, QueuedTaskWrites, type QueuedWritesSettings } from './application/queued-writes/queued-task-writes.service';
+import { RecordTaskPredictions } from './application/record-predictions/record-predictions.service';
 import { TaskSessions } from './application/shared/task-sessions.service';
 import { TASK_COMMAND_HANDLERS, TaskCommands } from './application/task-commands.service';
 import { TaskHistory } from './application/task-history.facade';
@@ -57,7 +61,8 @@ class TaskConnectionCloser implements OnApplicationShutdown {
  * Tasks: the task lifecycle, its reads (Redis cache-aside over the SQL read model) and both write
  * paths (synchronous, and queued: api plan -> RabbitMQ -> worker batches). Binds its ports for both
  * run modes; reads owners' timezones through identity's facade. Publishes TaskWrites (the way in)
- * and TaskHistory (the tasks' current state, for other contexts' projections).
+ * and TaskHistory (the tasks' current state, for other contexts' projections). Shows the learning
+ * context's predictions on open tasks from its own copy (RecordTaskPredictions, fed by the worker).
  */
 @Module({
   imports: [IdentityModule],
@@ -65,6 +70,7 @@ class TaskConnectionCloser implements OnApplicationShutdown {
     { provide: OWNER_TIMEZONES, useExisting: IdentityFacade },
     { provide: TASK_REPOSITORY, useFactory: (db: Database) => new TypeOrmTaskRepository(db), inject: [Database] },
     { provide: TASK_READ_MODEL, useFactory: (db: Database) => new TypeOrmTaskReadModel(db), inject: [Database] },
+    { provide: TASK_PREDICTIONS, useFactory: (db: Database) => new TypeOrmTaskPredictions(db), inject: [Database] },
     { provide: COMMAND_INBOX, useFactory: (db: Database) => new TypeOrmCommandInbox(db), inject: [Database] },
     {
       provide: READ_CACHE,
@@ -140,10 +146,11 @@ class TaskConnectionCloser implements OnApplicationShutdown {
     GetCommandHandler,
     QueuedTaskWrites,
     ApplyCommandBatch,
+    RecordTaskPredictions,
     TaskConnectionCloser,
   ],
-  exports: [TaskWrites, TaskHistory, ApplyCommandBatch, COMMAND_QUEUE, COMMAND_QUEUE_STATS, CommandMetrics],
+  exports: [TaskWrites, TaskHistory, ApplyCommandBatch, RecordTaskPredictions, COMMAND_QUEUE, COMMAND_QUEUE_STATS, CommandMetrics],
 })
 export class TasksModule {}
 
-export const tasksContext: BoundedContext = { name: 'tasks', module: TasksModule };
+export const tasksContext: BoundedContext = { name: 'tasks', module: TasksModule, migrations: TASK_MIGRATIONS };

@@ -96,6 +96,44 @@ function insightsSuite(mode: Mode) {
     expect(after.completion.overall).toMatchObject({ done: 12, failed: 8 });
   }, 120_000);
 
+  it('every open task carries a successProbability with its factors on get and list; a closed task none', async () => {
+    const token = await user(`predictions-${mode}@example.com`);
+    // Planted habit: long tasks fail, short ones get done.
+    for (let i = 0; i < 10; i++) {
+      const { id } = await write(token, 'POST', '/v1/tasks', { title: `long ${i}`, estimateMinutes: 150 });
+      await write(token, 'POST', `/v1/tasks/${id}/fail`, { reason: 'too_big' });
+    }
+    for (let i = 0; i < 10; i++) {
+      const { id } = await write(token, 'POST', '/v1/tasks', { title: `short ${i}`, estimateMinutes: 15 });
+      await write(token, 'POST', `/v1/tasks/${id}/complete`, {});
+    }
+    const long = await write(token, 'POST', '/v1/tasks', { title: 'write the report', estimateMinutes: 180 });
+    const short = await write(token, 'POST', '/v1/tasks', { title: 'send the invoice', estimateMinutes: 10 });
+    // Scored after the commit (the projection, then the task context's copy): poll until both show one.
+    type Shown = { id: string; status: string; successProbability: number | null; factors: { text: string; effect: string }[] };
+    let items: Shown[] = [];
+    for (let i = 0; i < 200; i++) {
+      const res = await app.inject({ method: 'GET', url: '/v1/tasks?status=open&limit=200', headers: auth(token) });
+      items = (res.json() as { items: Shown[] }).items;
+      if (items.length === 2 && items.every((x) => x.successProbability !== null)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const byId = Object.fromEntries(items.map((x) => [x.id, x]));
+    expect(byId[long.id]!.successProbability).toBeLessThan(0.5);
+    expect(byId[short.id]!.successProbability).toBeGreaterThan(0.5);
+    expect(byId[long.id]!.factors.length).toBeGreaterThanOrEqual(1);
+    expect(byId[long.id]!.factors.length).toBeLessThanOrEqual(3);
+    expect(byId[long.id]!.factors[0]).toEqual({ text: expect.stringMatching(/\d+ of \d+/), effect: 'hurts' });
+    // The single read agrees with the list.
+    const one = await app.inject({ method: 'GET', url: `/v1/tasks/${long.id}`, headers: auth(token) });
+    expect(one.json()).toMatchObject({ successProbability: byId[long.id]!.successProbability, factors: byId[long.id]!.factors });
+
+    // Done: no prediction on a closed task.
+    await write(token, 'POST', `/v1/tasks/${short.id}/complete`, {});
+    const done = await app.inject({ method: 'GET', url: `/v1/tasks/${short.id}`, headers: auth(token) });
+    expect(done.json()).toMatchObject({ status: 'done', successProbability: null, factors: [] });
+  });
+
   it("another user's outcomes are never in your insights; a bad range is a 400 naming the field", async () => {
     const token = await user(`insights-other-${mode}@example.com`);
     const mine = await insights(token);

@@ -6,10 +6,12 @@ import { APP_CONFIG } from '@ln/kernel/kernel.module';
 import type { AppConfig } from '@ln/config/config';
 import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './tasks/command-batch.processor';
 import { OutboxRelayService } from './outbox-relay.service';
+import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
 
 /**
  * The worker role: the event pipeline. It applies queued commands in batches and relays the
- * outbox to the event transport; the learning stages join it with their issues. It serves no
+ * outbox to the event transport; it projects task events into the learning context's history,
+ * and the learning context's predictions into the task context's reads. It serves no
  * public HTTP, only health on the metrics port.
  */
 @Module({
@@ -17,6 +19,7 @@ import { OutboxRelayService } from './outbox-relay.service';
   providers: [
     OutboxRelayService,
     LearningProjectionService,
+    TaskPredictionsConsumer,
     CommandBatchProcessor,
     {
       provide: COMMAND_BATCH_OPTIONS,

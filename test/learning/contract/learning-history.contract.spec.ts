@@ -28,7 +28,7 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       ({ db, cleanup } = await open());
       await migrate(db);
       history = new TypeOrmLearningHistory(db);
-      const projection = new ProjectTaskEvents(history, { timezoneOf: async (u) => zones.get(u) ?? 'UTC' }, new MemoryReadCache(), new TypeOrmUnitOfWork(db), new ScoreOpenTasks(history));
+      const projection = new ProjectTaskEvents(history, { timezoneOf: async (u) => zones.get(u) ?? 'UTC' }, new MemoryReadCache(), new TypeOrmUnitOfWork(db), new ScoreOpenTasks(history, { now: () => new Date() }, { next: () => randomUUID() }));
       handle = oncePerEvent(new TypeOrmEventInbox(db), 'learning.history', async (e) => {
         await projection.project(e);
       });
@@ -137,6 +137,48 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       scores = await history.scoresOf(u);
       expect([...scores.keys()]).toEqual([open[1]]);
       expect(scores.get(open[1]!)!.probability).toBeLessThan(before);
+    });
+
+    it('publishes what changed as users see it (learning.task-scores.v1, in the outbox, versioned per user), and nothing else', async () => {
+      const u = randomUUID();
+      interface Published {
+        version: number;
+        payload: { scores: { taskId: string; successProbability: number; factors: { effect: string }[] }[]; removed: string[] };
+      }
+      const published = async (): Promise<Published[]> =>
+        (
+          await db.run((m) =>
+            m.query(`SELECT aggregate_version, event FROM outbox WHERE user_id = $1 AND event_type = 'learning.task-scores.v1' ORDER BY position`, [u]),
+          )
+        ).map((r: { aggregate_version: number; event: unknown }): Published => ({
+          version: r.aggregate_version,
+          payload: (typeof r.event === 'string' ? JSON.parse(r.event) : r.event).payload,
+        }));
+      const [a, b] = [randomUUID(), randomUUID()];
+      await handle(created(u, a));
+      let events = await published();
+      expect(events).toEqual([{ version: 1, payload: { scores: [expect.objectContaining({ taskId: a })], removed: [] } }]);
+      const shown = events[0]!.payload.scores[0];
+      expect(shown.successProbability).toBe(Math.round(shown.successProbability * 100) / 100);
+      for (const f of shown.factors) expect(['helps', 'hurts']).toContain(f.effect);
+
+      // An edit that changes nothing the model sees publishes nothing.
+      await handle(event(u, a, 2, 'task.edited.v1', { changes: { title: 'renamed' } }));
+      expect(await published()).toHaveLength(1);
+
+      await handle(created(u, b));
+      await handle(failed(u, a, 3));
+      events = await published();
+      expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+      // The outcome withdrew a's prediction; b was scored when created and again only if its prediction moved.
+      expect(events.at(-1)!.payload.removed).toEqual([a]);
+
+      // Deleting the failed task takes its outcome back (b's chance is re-published) but withdraws nothing twice.
+      await handle(event(u, a, 4, 'task.deleted.v1', {}));
+      const after = await published();
+      expect(after.slice(events.length).flatMap((e) => e.payload.removed)).toEqual([]);
+      expect(after.at(-1)!.payload.scores.map((s) => s.taskId)).toEqual([b]);
+      expect(after.at(-1)!.payload.scores[0]!.successProbability).toBe(events[0]!.payload.scores[0]!.successProbability);
     });
 
     it('a user with 1,000 open tasks: an outcome re-scores all of them in one pass (duration logged, not asserted)', async () => {

@@ -27,7 +27,7 @@ import { TypeOrmTaskReadModel } from '@ln/tasks/adapters/persistence/typeorm-tas
 import { TypeOrmTaskRepository } from '@ln/tasks/adapters/persistence/typeorm-task-repository.adapter';
 import { TypeOrmUnitOfWork } from '@ln/kernel/adapters/persistence/typeorm-unit-of-work.adapter';
 import { TypeOrmUserRepository } from '@ln/identity/adapters/persistence/typeorm-user-repository.adapter';
-import { CONTEXT_ENTITIES } from '@app/server/contexts';
+import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '@app/server/contexts';
 
 /**
  * The pending overlay (libs/application/src/commands/pending-overlay.ts): what a queued write's
@@ -416,7 +416,7 @@ describe('the overlay against storage (PGlite)', () => {
 
   beforeAll(async () => {
     // typeorm-pglite keeps one PGlite instance per process: open once here, close in afterAll.
-    db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'pglite' });
+    db = await openDatabase({ entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS, kind: 'pglite' });
     await migrate(db);
     users = new TypeOrmUserRepository(db);
     tasks = new TypeOrmTaskRepository(db);

@@ -13,6 +13,7 @@ import { type Database } from '@ln/kernel/adapters/persistence/database';
 import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { TypeOrmIdempotencyStore } from '@ln/kernel/adapters/persistence/typeorm-idempotency-store.adapter';
+import { TypeOrmTaskPredictions } from '@ln/tasks/adapters/persistence/typeorm-task-predictions.adapter';
 import { TypeOrmTaskReadModel } from '@ln/tasks/adapters/persistence/typeorm-task-read-model.adapter';
 import { TaskHistory, type TaskHistoryItem } from '@ln/tasks/application/task-history.facade';
 import { TypeOrmTaskRepository } from '@ln/tasks/adapters/persistence/typeorm-task-repository.adapter';
@@ -20,7 +21,7 @@ import { TypeOrmUnitOfWork } from '@ln/kernel/adapters/persistence/typeorm-unit-
 import { TypeOrmUserRepository } from '@ln/identity/adapters/persistence/typeorm-user-repository.adapter';
 import { createScratchDatabase } from '../../support/app';
 import { describeWithService } from '../../support/services';
-import { CONTEXT_ENTITIES } from '@app/server/contexts';
+import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '@app/server/contexts';
 
 interface DatabaseHandle {
   db: Database;
@@ -753,6 +754,8 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
           createdAt: NOW,
           updatedAt: closed,
           closedAt: closed,
+          successProbability: null,
+          factors: [],
         } satisfies TaskView);
         // Internals stay out of the view.
         expect(Object.keys(view!).sort()).toEqual(
@@ -775,6 +778,8 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
             'createdAt',
             'updatedAt',
             'closedAt',
+            'successProbability',
+            'factors',
           ].sort(),
         );
       });
@@ -803,6 +808,8 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
           createdAt: NOW,
           updatedAt: NOW,
           closedAt: null,
+          successProbability: null,
+          factors: [],
         } satisfies TaskView);
         expect((await readModel.get(owner, bare.id))?.scheduledFor).toBeNull();
       });
@@ -837,6 +844,62 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
     });
 
     // -------------------------------------------------------------------------------------------
+    describe('TaskPredictions (the learning context\'s published predictions, shown on reads)', () => {
+      let owner: string;
+      let stranger: string;
+      let predictions: TypeOrmTaskPredictions;
+      const factor = { text: 'postponed 3 times', effect: 'hurts' as const };
+
+      beforeAll(async () => {
+        owner = await registeredUser();
+        stranger = await registeredUser();
+        predictions = new TypeOrmTaskPredictions(db);
+      });
+
+      it('an open task shows its newest prediction on get and list; an older model version changes nothing', async () => {
+        const ctx = eventContext();
+        const task = await saved(newTask(ctx, owner, { title: 'Predicted' }));
+        expect(await readModel.get(owner, task.id)).toMatchObject({ successProbability: null, factors: [] });
+
+        await predictions.record(owner, 5, [{ taskId: task.id, successProbability: 0.37, factors: [factor] }], []);
+        expect(await readModel.get(owner, task.id)).toMatchObject({ successProbability: 0.37, factors: [factor] });
+        await predictions.record(owner, 4, [{ taskId: task.id, successProbability: 0.9, factors: [] }], []);
+        await predictions.record(owner, 5, [{ taskId: task.id, successProbability: 0.9, factors: [] }], []);
+        expect(await readModel.get(owner, task.id)).toMatchObject({ successProbability: 0.37, factors: [factor] });
+        await predictions.record(owner, 6, [{ taskId: task.id, successProbability: 0.81, factors: [] }], []);
+        const page = await readModel.list({ ownerId: owner, filter: {}, sort: 'createdAt', limit: 200, now: NOW });
+        expect(page.items.find((v) => v.id === task.id)).toMatchObject({ successProbability: 0.81, factors: [] });
+      });
+
+      it('a closed task shows none; a withdrawal removes it, unless a newer prediction came first', async () => {
+        const ctx = eventContext();
+        const closedTask = await saved(newTask(ctx, owner, { title: 'Closed' }));
+        await predictions.record(owner, 10, [{ taskId: closedTask.id, successProbability: 0.5, factors: [] }], []);
+        const loaded = await load(owner, closedTask.id);
+        loaded.complete(ctx, 0);
+        await tasks.save(loaded);
+        expect(await readModel.get(owner, closedTask.id)).toMatchObject({ status: 'done', successProbability: null, factors: [] });
+
+        const open = await saved(newTask(ctx, owner, { title: 'Withdrawn' }));
+        await predictions.record(owner, 20, [{ taskId: open.id, successProbability: 0.5, factors: [] }], []);
+        await predictions.record(owner, 19, [], [open.id]);
+        expect((await readModel.get(owner, open.id))?.successProbability).toBe(0.5);
+        await predictions.record(owner, 21, [], [open.id]);
+        expect((await readModel.get(owner, open.id))?.successProbability).toBeNull();
+      });
+
+      it("a prediction for another owner's task is ignored", async () => {
+        const ctx = eventContext();
+        const theirs = await saved(newTask(ctx, stranger, { title: 'Not yours' }));
+        await predictions.record(owner, 30, [{ taskId: theirs.id, successProbability: 0.1, factors: [] }], []);
+        await predictions.record(owner, 31, [], [theirs.id]);
+        expect((await readModel.get(stranger, theirs.id))?.successProbability).toBeNull();
+        await predictions.record(stranger, 1, [{ taskId: theirs.id, successProbability: 0.66, factors: [] }], []);
+        await predictions.record(owner, 32, [], [theirs.id]);
+        expect((await readModel.get(stranger, theirs.id))?.successProbability).toBe(0.66);
+      });
+    });
+
     describe('TaskReadModel.list: filters and sorts', () => {
       let owner: string;
       let stranger: string;
@@ -1549,7 +1612,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
 
 taskPersistenceContract('PGlite (in memory)', async () => {
   // typeorm-pglite keeps one PGlite instance per process: open once per suite, close in afterAll.
-  const db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'pglite' });
+  const db = await openDatabase({ entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS, kind: 'pglite' });
   return { db, close: () => db.close() };
 });
 
@@ -1558,7 +1621,7 @@ describeWithService('postgres', 'Task persistence on PostgreSQL', () => {
     const scratch = await createScratchDatabase();
     let db: Database;
     try {
-      db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'postgres', url: scratch.url, poolSize: 12 });
+      db = await openDatabase({ entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS, kind: 'postgres', url: scratch.url, poolSize: 12 });
     } catch (error) {
       await scratch.drop();
       throw error;

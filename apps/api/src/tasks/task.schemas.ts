@@ -118,6 +118,27 @@ export const TaskResponse = z
     createdAt: z.string(),
     updatedAt: z.string(),
     closedAt: z.string().nullable(),
+    successProbability: z.number().min(0).max(1).nullable().meta({
+      description:
+        "An open task's chance of being done rather than failed (0-1, two decimals), learned from its owner's outcomes and the population's; " +
+        'null for a closed task and until it is first scored (within seconds of a write). Derived: it may change without the version (ETag).',
+      example: 0.42,
+    }),
+    factors: z
+      .array(
+        z.object({
+          text: z.string().meta({ example: 'estimate 120 min: tasks over 60 min, 3 of 11 done' }),
+          effect: z.enum(['helps', 'hurts']).meta({ description: 'Whether it raises or lowers the chance' }),
+        }).meta({ id: 'SuccessFactor' }),
+      )
+      .max(3)
+      .meta({
+        description: 'Up to 3 reasons for successProbability in the owner\'s own numbers, strongest first; empty when there is none',
+        example: [
+          { text: 'estimate 120 min: tasks over 60 min, 3 of 11 done', effect: 'hurts' },
+          { text: 'postponed 3 times', effect: 'hurts' },
+        ],
+      }),
   })
   .meta({ id: 'Task' });
 

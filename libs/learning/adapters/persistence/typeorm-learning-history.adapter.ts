@@ -1,5 +1,7 @@
 import type { Database } from '@ln/kernel/adapters/persistence/database';
+import { appendToOutbox } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import type { LearningHistory, TaskScore, TrackedVersion } from '../../application/ports/learning-history.port';
 import { type Cell, type Dimension, type TrackedTask, addCounts } from '../../domain/tracked-task.value-object';
 
@@ -146,22 +148,30 @@ export class TypeOrmLearningHistory implements LearningHistory {
     return rows.map((r) => json<TrackedTask>(r.tracked));
   }
 
-  async saveScores(userId: string, scores: readonly TaskScore[], removed: readonly string[]): Promise<void> {
+  async saveScores(userId: string, scores: readonly TaskScore[], removed: readonly string[], events: readonly DomainEvent[]): Promise<void> {
     await this.db.run(async (m) => {
       if (removed.length > 0) await m.query(`DELETE FROM learning_scores WHERE user_id = $1 AND task_id = ANY($2::uuid[])`, [userId, removed]);
-      if (scores.length === 0) return;
-      await m.query(
-        `INSERT INTO learning_scores (task_id, user_id, probability, factors)
-         SELECT t, $1::uuid, p, f FROM unnest($2::uuid[], $3::real[], $4::jsonb[]) AS s(t, p, f)
-         ON CONFLICT (task_id) DO UPDATE SET probability = EXCLUDED.probability, factors = EXCLUDED.factors`,
-        [userId, scores.map((s) => s.taskId), scores.map((s) => s.probability), scores.map((s) => JSON.stringify(s.factors))],
-      );
+      if (scores.length > 0) {
+        await m.query(
+          `INSERT INTO learning_scores (task_id, user_id, probability, factors)
+           SELECT t, $1::uuid, p, f FROM unnest($2::uuid[], $3::real[], $4::jsonb[]) AS s(t, p, f)
+           ON CONFLICT (task_id) DO UPDATE SET probability = EXCLUDED.probability, factors = EXCLUDED.factors`,
+          [userId, scores.map((s) => s.taskId), scores.map((s) => s.probability), scores.map((s) => JSON.stringify(s.factors))],
+        );
+      }
+      await appendToOutbox(m, events);
     });
   }
 
-  async scoresOf(userId: string): Promise<Map<string, TaskScore>> {
+  async scoresOf(userId: string, taskIds?: readonly string[]): Promise<Map<string, TaskScore>> {
+    if (taskIds?.length === 0) return new Map();
     const rows = rowsOf<{ task_id: string; probability: number | string; factors: unknown }>(
-      await this.db.run((m) => m.query(`SELECT task_id, probability, factors FROM learning_scores WHERE user_id = $1`, [userId])),
+      await this.db.run((m) =>
+        m.query(`SELECT task_id, probability, factors FROM learning_scores WHERE user_id = $1 AND ($2::uuid[] IS NULL OR task_id = ANY($2::uuid[]))`, [
+          userId,
+          taskIds ?? null,
+        ]),
+      ),
     );
     return new Map(
       rows.map((r) => [
@@ -169,5 +179,19 @@ export class TypeOrmLearningHistory implements LearningHistory {
         { taskId: r.task_id, probability: Number(r.probability), factors: json<TaskScore['factors']>(r.factors) },
       ]),
     );
+  }
+
+  async nextModelVersions(userId: string, count: number): Promise<number> {
+    const rows = rowsOf<{ version: number | string }>(
+      await this.db.run((m) =>
+        m.query(
+          `INSERT INTO learning_models (user_id, version) VALUES ($1, $2)
+           ON CONFLICT (user_id) DO UPDATE SET version = learning_models.version + EXCLUDED.version
+           RETURNING version`,
+          [userId, count],
+        ),
+      ),
+    );
+    return Number(rows[0].version) - count + 1;
   }
 }

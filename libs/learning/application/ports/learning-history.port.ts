@@ -1,3 +1,4 @@
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import type { Cell, TrackedTask } from '../../domain/tracked-task.value-object';
 
 export const LEARNING_HISTORY = Symbol('LearningHistory');
@@ -30,10 +31,18 @@ export interface LearningHistory {
   forgetAll(): Promise<void>;
   /** The user's open tasks as tracked. */
   openTasks(userId: string): Promise<TrackedTask[]>;
-  /** Stores these predictions (replacing earlier ones) and forgets those of `removed` tasks. */
-  saveScores(userId: string, scores: readonly TaskScore[], removed: readonly string[]): Promise<void>;
-  /** The user's stored predictions, by task id. */
-  scoresOf(userId: string): Promise<Map<string, TaskScore>>;
+  /**
+   * Stores these predictions (replacing earlier ones), forgets those of `removed` tasks, and
+   * appends `events` (what changed, for other contexts) to the outbox: all in the caller's unit of work.
+   */
+  saveScores(userId: string, scores: readonly TaskScore[], removed: readonly string[], events: readonly DomainEvent[]): Promise<void>;
+  /** The user's stored predictions, by task id: all of them, or those of `taskIds`. */
+  scoresOf(userId: string, taskIds?: readonly string[]): Promise<Map<string, TaskScore>>;
+  /**
+   * Reserves `count` consecutive versions of the user's published predictions and returns the
+   * first: they order a user's `learning.task-scores.v1` events for consumers. Never reset, not by a rebuild either.
+   */
+  nextModelVersions(userId: string, count: number): Promise<number>;
 }
 
 /** A stored prediction for an open task. */

@@ -4,8 +4,23 @@ import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import { stateToView } from '../../application/shared/task-view.mapper';
 import { TASK_COLUMNS, type TaskRow, rowToState } from './task.mapper';
 
-/** A row as the client sees it: the row's state, through the application's one view mapping. */
-const rowToView = (r: TaskRow): TaskView => stateToView(rowToState(r));
+/** A read row: the task's columns and its stored prediction, `[probability, factors]` (or null). */
+type ReadRow = TaskRow & { prediction: unknown };
+
+/**
+ * The prediction as one column: a correlated lookup by primary key (no join, so the filters' bare
+ * column names stay unambiguous). Only an open task shows one.
+ */
+const PREDICTION = `(SELECT jsonb_build_array(p.probability, p.factors) FROM task_predictions p WHERE p.task_id = tasks.id AND tasks.status = 'open') AS prediction`;
+
+/** A row as the client sees it: the row's state, through the application's one view mapping, and its prediction. */
+function rowToView(r: ReadRow): TaskView {
+  const view = stateToView(rowToState(r));
+  const prediction = (typeof r.prediction === 'string' ? JSON.parse(r.prediction) : r.prediction) as [number, TaskView['factors']] | null;
+  if (!prediction) return view;
+  // real -> float4 -> JSON may carry float noise (0.7099999785): shown to two decimals, as published.
+  return { ...view, successProbability: Math.round(prediction[0] * 100) / 100, factors: prediction[1] };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,8 +39,8 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
   constructor(private readonly db: Database) {}
 
   async get(ownerId: string, id: string): Promise<TaskView | null> {
-    const rows = rowsOf<TaskRow>(
-      await this.db.run((m) => m.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, ownerId])),
+    const rows = rowsOf<ReadRow>(
+      await this.db.run((m) => m.query(`SELECT ${TASK_COLUMNS}, ${PREDICTION} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, ownerId])),
     );
     return rows[0] ? rowToView(rows[0]) : null;
   }
@@ -54,11 +69,11 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
       const key = order.column === 'created_at' ? `${p(q.after.key)}::timestamptz` : `${p(q.after.key)}::text COLLATE "C"`;
       where.push(`(${order.column}, id) ${order.op} (${key}, ${p(q.after.id)}::uuid)`);
     }
-    const sql = `SELECT ${TASK_COLUMNS}, ${order.column === 'created_at' ? `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : 'NULL'} AS created_key
+    const sql = `SELECT ${TASK_COLUMNS}, ${PREDICTION}, ${order.column === 'created_at' ? `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : 'NULL'} AS created_key
                    FROM tasks WHERE ${where.join(' AND ')}
                   ORDER BY ${order.column} ${order.dir}, id ${order.dir}
                   LIMIT ${p(q.limit + 1)}`;
-    const rows = rowsOf<TaskRow & { created_key: string | null }>(await this.db.run((m) => m.query(sql, params)));
+    const rows = rowsOf<ReadRow & { created_key: string | null }>(await this.db.run((m) => m.query(sql, params)));
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];

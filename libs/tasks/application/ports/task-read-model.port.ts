@@ -1,5 +1,6 @@
 import type { Failure } from '../../domain/failure-reason.value-object';
 import type { TaskState, TaskStatus } from '../../domain/task.aggregate';
+import type { TaskFactor } from './task-predictions.port';
 
 export const TASK_READ_MODEL = Symbol('TaskReadModel');
 
@@ -27,6 +28,14 @@ export interface TaskView {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly closedAt: string | null;
+  /**
+   * An open task's chance of being done rather than failed (0..1), from its owner's history; null
+   * for a closed task and until the learning context has scored it. Derived, versionless: it changes
+   * without the task's version (ETag).
+   */
+  readonly successProbability: number | null;
+  /** Up to 3 reasons for it, strongest first; empty when there is none. */
+  readonly factors: readonly TaskFactor[];
 }
 
 export type TaskSort = 'createdAt' | '-createdAt' | 'scheduledFor' | '-scheduledFor';

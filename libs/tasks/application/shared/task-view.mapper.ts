@@ -23,6 +23,9 @@ export function stateToView(s: TaskState): TaskView {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
     closedAt: s.closedAt,
+    // A state alone has none: the read model adds the stored one to an open task.
+    successProbability: null,
+    factors: [],
   };
 }
 

@@ -56,4 +56,20 @@ export class LearningScores1765000100000 implements MigrationInterface {
   }
 }
 
-export const LEARNING_MIGRATIONS = [LearningHistory1765000000000, LearningScores1765000100000];
+/**
+ * The version of each user's published predictions (`learning.task-scores.v1` events carry it):
+ * consumers keep the newest. A rebuild forgets the projection, never these.
+ */
+export class LearningModelVersions1765000200000 implements MigrationInterface {
+  name = 'LearningModelVersions1765000200000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`CREATE TABLE learning_models (user_id uuid PRIMARY KEY, version integer NOT NULL)`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE learning_models`);
+  }
+}
+
+export const LEARNING_MIGRATIONS = [LearningHistory1765000000000, LearningScores1765000100000, LearningModelVersions1765000200000];
