@@ -66,7 +66,11 @@ function rebuildSuite(mode: Mode) {
     }
     const snapshot = async () => {
       const sorted = (cells: Cell[]) => cells.map((c) => JSON.stringify(c)).sort();
-      return { users: await Promise.all(users.map(async (u) => sorted(await history.cells(u.id, {})))), population: sorted(await history.population()) };
+      return {
+        users: await Promise.all(users.map(async (u) => sorted(await history.cells(u.id, {})))),
+        totals: await Promise.all(users.map(async (u) => sorted(await history.totals(u.id)))),
+        population: sorted(await history.population()),
+      };
     };
     const incremental = await snapshot();
     expect(incremental.users[0]!.length).toBeGreaterThan(20);

@@ -1,6 +1,7 @@
 import { type Counts, EVIDENCE, smoothedRate, twoProportionZ } from './evidence';
 import { SIZE_BUCKETS, SIZE_EDGES, WEEKDAYS, lateHour, sizeBucket } from './features';
-import { EMPTY, type Totals, planByDay, priorFor, sum } from './insights';
+import { EMPTY, type Totals, priorFor, sum } from './insights';
+import { totalsOf } from './totals';
 import { weekdayOf } from './local-time';
 import type { Cell, TrackedTask } from './tracked-task.value-object';
 
@@ -138,14 +139,21 @@ export class SuccessModel {
     };
   }
 
-  /** Built once per user from the user's cells (all time, by day, as LearningHistory.cells returns them) and the population's. */
+  /**
+   * Built once per user from the user's cells and the population's. The user's may be all-time
+   * totals (`totals.ts`: what scoring reads, a bounded number of cells) or per-day cells (as
+   * `LearningHistory.cells` returns them; turned into totals here): the model is the same.
+   */
   static build(userCells: readonly Cell[], populationCells: readonly Cell[]): SuccessModel {
-    const user = sum(userCells.filter((c) => c.dimension !== 'plan'));
+    const totals = userCells.some((c) => c.dimension === 'plan') ? totalsOf(userCells) : userCells;
+    const user = sum(totals.filter((c) => c.dimension !== 'load'));
+    // Each load as a pseudo-day: its count of tasks, and the outcomes of the days that had it.
+    const days = [...sum(totals.filter((c) => c.dimension === 'load'), new Map(), (c) => c.key)].map(([load, t]) => ({ ...t, n: Number(load) }));
     const population = sum(populationCells);
     const populationBase = priorFor(population, 'all', '');
     const all = user.get('all|') ?? EMPTY;
     const base = smoothedRate(all, populationBase, SUCCESS_MODEL.priorWeight);
-    return new SuccessModel(user, population, populationBase, { done: all.done, failed: all.failed }, base, [...planByDay(userCells).values()]);
+    return new SuccessModel(user, population, populationBase, { done: all.done, failed: all.failed }, base, days);
   }
 
   /** `dayLoad`: how many tasks are scheduled on the task's day (null when unscheduled). */

@@ -40,10 +40,14 @@ export interface Cell {
   readonly actualSum: number;
 }
 
-export const DIMENSIONS = ['all', 'hour', 'daypart', 'weekday', 'size', 'tag', 'deferrals', 'reason', 'plan'] as const;
+/**
+ * `plan` cells are per scheduled day (the day's load); `load` exists only in all-time totals
+ * (totals.ts): the outcomes of days by how many tasks were scheduled on them, keyed by that count.
+ */
+export const DIMENSIONS = ['all', 'hour', 'daypart', 'weekday', 'size', 'tag', 'deferrals', 'reason', 'plan', 'load'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-const ZERO = { n: 0, done: 0, failed: 0, dropped: 0, calibrated: 0, estimateSum: 0, actualSum: 0 };
+export const ZERO = { n: 0, done: 0, failed: 0, dropped: 0, calibrated: 0, estimateSum: 0, actualSum: 0 };
 
 /**
  * The cells one task contributes, as a pure function of what is kept of it. Every event replaces

@@ -10,6 +10,7 @@ import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { POPULATION, TypeOrmLearningHistory } from '@ln/learning/adapters/persistence/typeorm-learning-history.adapter';
 import { ProjectTaskEvents } from '@ln/learning/application/project-task-events/project-task-events.service';
 import { ScoreOpenTasks } from '@ln/learning/application/score-open-tasks/score-open-tasks.service';
+import { totalsOf } from '@ln/learning/domain/totals';
 import type { Cell } from '@ln/learning/domain/tracked-task.value-object';
 import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '@app/server/contexts';
 import { createScratchDatabase } from '../../support/app';
@@ -193,8 +194,33 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       expect((await history.scoresOf(u)).size).toBe(1000);
     }, 120_000);
 
-    it('keeps the population apart from any user id', async () => {
-      expect(await history.cells(POPULATION, {})).toEqual(await history.population());
+    it('keeps the population apart from any user id, in totals only', async () => {
+      expect(await history.cells(POPULATION, {})).toEqual([]);
+      expect(await history.totals(POPULATION)).toEqual(await history.population());
+      expect((await history.population()).filter((c) => c.dimension === 'tag' || c.dimension === 'load' || c.dimension === 'plan')).toEqual([]);
+    });
+
+    it("a user's all-time totals, kept per event, are always their per-day cells' totals (postpones moving days, reopens, deletes)", async () => {
+      const u = randomUUID();
+      const check = async () => {
+        const key = (c: Cell) => `${c.dimension}|${c.key}`;
+        const sorted = (cells: Cell[]) => [...cells].sort((a, b) => key(a).localeCompare(key(b)));
+        expect(sorted(await history.totals(u))).toEqual(sorted(totalsOf(await history.cells(u, {}))));
+      };
+      const ids = Array.from({ length: 6 }, () => randomUUID());
+      for (const t of ids) await handle(created(u, t));
+      await check();
+      await handle(failed(u, ids[0]!));
+      await handle(completed(u, ids[1]!));
+      await check();
+      // Moves a task to another day: both days' loads change.
+      await handle(event(u, ids[2]!, 2, 'task.postponed.v1', { from: '2026-03-02', to: '2026-03-04', scheduledDate: '2026-03-04', deferrals: 1 }));
+      await check();
+      await handle(event(u, ids[0]!, 3, 'task.reopened.v1', {}));
+      await handle(event(u, ids[1]!, 3, 'task.deleted.v1', {}));
+      await check();
+      const loads = (await history.totals(u)).filter((c) => c.dimension === 'load');
+      expect(loads.map((c) => c.key).sort()).toEqual(['1', '4']);
     });
   });
 }

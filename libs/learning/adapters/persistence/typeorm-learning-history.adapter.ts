@@ -3,16 +3,18 @@ import { appendToOutbox } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import type { LearningHistory, TaskScore, TrackedVersion } from '../../application/ports/learning-history.port';
-import { type Cell, type Dimension, type TrackedTask, addCounts } from '../../domain/tracked-task.value-object';
+import { TOTAL_DAY } from '../../domain/totals';
+import type { Cell, Dimension, TrackedTask } from '../../domain/tracked-task.value-object';
 
-/** The population's cells live under this user id, on one day: they are all-time sums. */
+/** The population's totals live under this user id. */
 export const POPULATION = '00000000-0000-0000-0000-000000000000';
-const POPULATION_DAY = '1970-01-01';
-/** Per-day and per-tag cells say nothing about other users. */
-const NOT_POPULATION: ReadonlySet<Dimension> = new Set(['plan', 'tag']);
+/** Per-tag and load totals say nothing about other users. */
+const NOT_POPULATION: ReadonlySet<Dimension> = new Set(['plan', 'tag', 'load']);
+
+const CELL_COLUMNS = 'n, done, failed, dropped, calibrated, estimate_sum, actual_sum';
 
 interface CellRow {
-  day: string | Date;
+  day?: string | Date;
   dimension: Dimension;
   key: string;
   n: number | string;
@@ -31,7 +33,7 @@ const dayOf = (d: string | Date) => (typeof d === 'string' ? d.slice(0, 10) : d.
 
 function cellOf(r: CellRow): Cell {
   return {
-    day: dayOf(r.day),
+    day: r.day === undefined ? TOTAL_DAY : dayOf(r.day),
     dimension: r.dimension,
     key: r.key,
     n: Number(r.n),
@@ -44,17 +46,32 @@ function cellOf(r: CellRow): Cell {
   };
 }
 
-/** The owner's change, plus the population's (summed over the day, without per-day and per-tag cells). */
-function withPopulation(userId: string, change: readonly Cell[]): { userId: string; cell: Cell }[] {
-  const population = new Map<string, Cell>();
-  for (const c of change) {
-    if (NOT_POPULATION.has(c.dimension)) continue;
-    const k = `${c.dimension}|${c.key}`;
-    const p = population.get(k);
-    population.set(k, p ? addCounts(p, c) : { ...c, day: POPULATION_DAY });
-  }
-  return [...change.map((cell) => ({ userId, cell })), ...[...population.values()].map((cell) => ({ userId: POPULATION, cell }))];
+/** Rows of cells as unnest parameters, from `$first`: user, [day,] dimension, key and the counts. */
+function cellParams(rows: readonly { userId: string; cell: Cell }[], withDay: boolean): unknown[] {
+  const col = <T>(f: (r: { userId: string; cell: Cell }) => T) => rows.map(f);
+  return [
+    col((r) => r.userId),
+    ...(withDay ? [col((r) => r.cell.day)] : []),
+    col((r) => r.cell.dimension),
+    col((r) => r.cell.key),
+    col((r) => r.cell.n),
+    col((r) => r.cell.done),
+    col((r) => r.cell.failed),
+    col((r) => r.cell.dropped),
+    col((r) => r.cell.calibrated),
+    col((r) => r.cell.estimateSum),
+    col((r) => r.cell.actualSum),
+  ];
 }
+
+const ADD_COUNTS = (table: string) => `
+           n = ${table}.n + EXCLUDED.n,
+           done = ${table}.done + EXCLUDED.done,
+           failed = ${table}.failed + EXCLUDED.failed,
+           dropped = ${table}.dropped + EXCLUDED.dropped,
+           calibrated = ${table}.calibrated + EXCLUDED.calibrated,
+           estimate_sum = ${table}.estimate_sum + EXCLUDED.estimate_sum,
+           actual_sum = ${table}.actual_sum + EXCLUDED.actual_sum`;
 
 /**
  * Plain SQL on either engine. One event is two statements: the task's tracked state, and every
@@ -69,42 +86,62 @@ export class TypeOrmLearningHistory implements LearningHistory {
     return row ? { version: row.version, task: json<TrackedVersion['task']>(row.tracked) } : null;
   }
 
-  async record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[]): Promise<void> {
+  async record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[], totals: readonly Cell[]): Promise<void> {
     await this.db.run(async (m) => {
       await m.query(
         `INSERT INTO learning_tasks (task_id, user_id, version, tracked) VALUES ($1, $2, $3, $4::jsonb)
          ON CONFLICT (task_id) DO UPDATE SET version = EXCLUDED.version, tracked = EXCLUDED.tracked`,
         [taskId, userId, next.version, next.task ? JSON.stringify(next.task) : null],
       );
-      const rows = withPopulation(userId, change);
-      if (rows.length === 0) return;
-      const col = <T>(f: (r: { userId: string; cell: Cell }) => T) => rows.map(f);
-      await m.query(
-        `INSERT INTO learning_cells (user_id, day, dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum)
-         SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::bigint[], $11::bigint[])
-         ON CONFLICT (user_id, day, dimension, key) DO UPDATE SET
-           n = learning_cells.n + EXCLUDED.n,
-           done = learning_cells.done + EXCLUDED.done,
-           failed = learning_cells.failed + EXCLUDED.failed,
-           dropped = learning_cells.dropped + EXCLUDED.dropped,
-           calibrated = learning_cells.calibrated + EXCLUDED.calibrated,
-           estimate_sum = learning_cells.estimate_sum + EXCLUDED.estimate_sum,
-           actual_sum = learning_cells.actual_sum + EXCLUDED.actual_sum`,
-        [
-          col((r) => r.userId),
-          col((r) => r.cell.day),
-          col((r) => r.cell.dimension),
-          col((r) => r.cell.key),
-          col((r) => r.cell.n),
-          col((r) => r.cell.done),
-          col((r) => r.cell.failed),
-          col((r) => r.cell.dropped),
-          col((r) => r.cell.calibrated),
-          col((r) => r.cell.estimateSum),
-          col((r) => r.cell.actualSum),
-        ],
-      );
+      if (change.length > 0) {
+        await m.query(
+          `INSERT INTO learning_cells (user_id, day, dimension, key, ${CELL_COLUMNS})
+           SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::bigint[], $11::bigint[])
+           ON CONFLICT (user_id, day, dimension, key) DO UPDATE SET ${ADD_COUNTS('learning_cells')}`,
+          cellParams(change.map((cell) => ({ userId, cell })), true),
+        );
+      }
+      const rows = [
+        ...totals.map((cell) => ({ userId, cell })),
+        ...totals.filter((c) => !NOT_POPULATION.has(c.dimension)).map((cell) => ({ userId: POPULATION, cell })),
+      ];
+      if (rows.length > 0) {
+        await m.query(
+          `INSERT INTO learning_totals (user_id, dimension, key, ${CELL_COLUMNS})
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bigint[], $10::bigint[])
+           ON CONFLICT (user_id, dimension, key) DO UPDATE SET ${ADD_COUNTS('learning_totals')}`,
+          cellParams(rows, false),
+        );
+      }
     });
+  }
+
+  async totals(userId: string): Promise<Cell[]> {
+    const rows = rowsOf<CellRow>(
+      await this.db.run((m) =>
+        m.query(
+          `SELECT dimension, key, ${CELL_COLUMNS} FROM learning_totals
+           WHERE user_id = $1 AND (n <> 0 OR done <> 0 OR failed <> 0 OR dropped <> 0 OR calibrated <> 0)
+           ORDER BY dimension, key`,
+          [userId],
+        ),
+      ),
+    );
+    return rows.map(cellOf);
+  }
+
+  async plan(userId: string, days: readonly string[]): Promise<Map<string, Cell>> {
+    if (days.length === 0) return new Map();
+    const rows = rowsOf<CellRow>(
+      await this.db.run((m) =>
+        m.query(
+          `SELECT day::text AS day, dimension, key, ${CELL_COLUMNS} FROM learning_cells
+           WHERE user_id = $1 AND dimension = 'plan' AND key = '' AND day = ANY($2::date[])`,
+          [userId, days],
+        ),
+      ),
+    );
+    return new Map(rows.map((r) => [dayOf(r.day!), cellOf(r)]));
   }
 
   async cells(userId: string, range: { readonly from?: string; readonly to?: string }): Promise<Cell[]> {
@@ -123,7 +160,7 @@ export class TypeOrmLearningHistory implements LearningHistory {
   }
 
   async population(): Promise<Cell[]> {
-    return this.cells(POPULATION, {});
+    return this.totals(POPULATION);
   }
 
   async trackedOf(userId: string): Promise<{ taskId: string; tracked: TrackedVersion }[]> {
@@ -136,6 +173,7 @@ export class TypeOrmLearningHistory implements LearningHistory {
   async forgetAll(): Promise<void> {
     await this.db.run(async (m) => {
       await m.query(`DELETE FROM learning_cells`);
+      await m.query(`DELETE FROM learning_totals`);
       await m.query(`DELETE FROM learning_tasks`);
       await m.query(`DELETE FROM learning_scores`);
     });

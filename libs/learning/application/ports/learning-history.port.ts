@@ -17,13 +17,18 @@ export interface TrackedVersion {
 export interface LearningHistory {
   tracked(taskId: string): Promise<TrackedVersion | null>;
   /**
-   * Stores the task's new tracked state and adds `change` (the new contribution minus the old)
-   * to the owner's cells and, except per-day and per-tag cells, to the population's.
+   * Stores the task's new tracked state, adds `change` (the new contribution minus the old) to
+   * the owner's per-day cells, and `totals` (its effect on the all-time totals, `totalsChange`) to
+   * the owner's totals and, except per-tag and load totals, to the population's.
    */
-  record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[]): Promise<void>;
+  record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[], totals: readonly Cell[]): Promise<void>;
+  /** The user's all-time totals (a bounded number of cells, however long the history). */
+  totals(userId: string): Promise<Cell[]>;
+  /** The user's `plan` cells of these days (the days' loads), by day; a day without one is absent. */
+  plan(userId: string, days: readonly string[]): Promise<Map<string, Cell>>;
   /** The user's cells, by day; outcome cells by the day closed, `plan` cells by the day scheduled; days inclusive. */
   cells(userId: string, range: { readonly from?: string; readonly to?: string }): Promise<Cell[]>;
-  /** The population's cells (all time, summed over users). */
+  /** The population's all-time totals (summed over users; no per-tag or load totals). */
   population(): Promise<Cell[]>;
   /** Every task tracked for a user (for a rebuild), in task id order. */
   trackedOf(userId: string): Promise<{ taskId: string; tracked: TrackedVersion }[]>;

@@ -6,12 +6,13 @@ import { contributionChange } from '../../domain/tracked-task.value-object';
 import { LEARNING_HISTORY, type LearningHistory } from '../ports/learning-history.port';
 import { LEARNING_OWNERS, type LearningOwners } from '../ports/owner-clock.port';
 import { ScoreOpenTasks } from '../score-open-tasks/score-open-tasks.service';
+import { recordChange } from './record-change';
 import { trackedAfter } from './tracked-from-events';
 
 /**
  * The history projection: each task event replaces the task's contribution to its owner's (and
- * the population's) grouped counts. Constant work per event: the task's old and new cells, never
- * a rescan. Runs inside the event inbox's transaction (one effect per event id); an event older
+ * the population's) grouped counts. Constant work per event: the task's old and new cells, the
+ * touched days' loads and all-time totals, never a rescan. Runs inside the event inbox's transaction (one effect per event id); an event older
  * than what was already applied for its task (a replay, or a redelivery out of order) changes
  * nothing. The owner's open tasks are scored again when their model changed (ScoreOpenTasks).
  * After the commit the owner's cached insights are stale.
@@ -34,7 +35,7 @@ export class ProjectTaskEvents {
     const after = trackedAfter(before, event, timezone);
     if (after === undefined) return false;
     const change = contributionChange(before, after);
-    await this.history.record(event.userId, event.aggregateId, { task: after, version: event.version }, change);
+    await recordChange(this.history, event.userId, event.aggregateId, { task: after, version: event.version }, change);
     // An outcome changed the user's counts, so the model: every open task is scored again.
     // Otherwise only this task's own facts changed: it alone is (its day's load for the others
     // is caught up at the next outcome).

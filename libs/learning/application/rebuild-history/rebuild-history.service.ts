@@ -5,6 +5,7 @@ import { contributionChange } from '../../domain/tracked-task.value-object';
 import { LEARNING_HISTORY, type LearningHistory } from '../ports/learning-history.port';
 import { LEARNING_OWNERS, type LearningOwners } from '../ports/owner-clock.port';
 import { TASK_HISTORY_SOURCE, type TaskHistorySource } from '../ports/task-history-source.port';
+import { recordChange } from '../project-task-events/record-change';
 import { trackedFromState } from '../project-task-events/tracked-from-events';
 import { ScoreOpenTasks } from '../score-open-tasks/score-open-tasks.service';
 
@@ -42,7 +43,7 @@ export class RebuildHistory {
             zones.set(task.ownerId, timezone);
           }
           const tracked = trackedFromState(task, timezone);
-          await this.history.record(task.ownerId, task.id, { task: tracked, version: task.version }, contributionChange(null, tracked));
+          await recordChange(this.history, task.ownerId, task.id, { task: tracked, version: task.version }, contributionChange(null, tracked));
           users.add(task.ownerId);
         }
       });

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { ID_GENERATOR, type IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
-import { planByDay } from '../../domain/insights';
 import { SuccessModel } from '../../domain/success-model';
 import type { TrackedTask } from '../../domain/tracked-task.value-object';
 import {
@@ -52,20 +51,21 @@ export class ScoreOpenTasks {
       return 0;
     }
     const only = options.tasks?.filter((t) => t.status === 'open');
-    const [cells, population, tasks, before] = await Promise.all([
-      this.history.cells(userId, {}),
+    // The user's all-time totals and the population's: a bounded read, however long the history.
+    const [totals, population, tasks, before] = await Promise.all([
+      this.history.totals(userId),
       this.history.population(),
       only ? Promise.resolve(only) : this.history.openTasks(userId),
       this.history.scoresOf(userId, only ? [...only.map((t) => t.taskId), ...closed] : undefined),
     ]);
-    const model = SuccessModel.build(cells, population);
-    const plan = planByDay(cells);
-    const scores: TaskScore[] = tasks
-      .filter((t) => t.status === 'open')
-      .map((t) => {
-        const prediction = model.predict(t, t.scheduledDate ? (plan.get(t.scheduledDate)?.n ?? null) : null);
-        return { taskId: t.taskId, probability: prediction.probability, factors: prediction.factors.map((f) => ({ text: f.text, effect: f.effect })) };
-      });
+    const open = tasks.filter((t) => t.status === 'open');
+    // The loads of the days the scored tasks are on.
+    const plan = await this.history.plan(userId, [...new Set(open.flatMap((t) => (t.scheduledDate ? [t.scheduledDate] : [])))]);
+    const model = SuccessModel.build(totals, population);
+    const scores: TaskScore[] = open.map((t) => {
+      const prediction = model.predict(t, t.scheduledDate ? (plan.get(t.scheduledDate)?.n ?? null) : null);
+      return { taskId: t.taskId, probability: prediction.probability, factors: prediction.factors.map((f) => ({ text: f.text, effect: f.effect })) };
+    });
     await this.save(userId, scores, closed, before);
     return scores.length;
   }

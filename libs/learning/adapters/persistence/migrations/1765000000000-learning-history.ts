@@ -72,4 +72,46 @@ export class LearningModelVersions1765000200000 implements MigrationInterface {
   }
 }
 
-export const LEARNING_MIGRATIONS = [LearningHistory1765000000000, LearningScores1765000100000, LearningModelVersions1765000200000];
+/**
+ * All-time totals per user (and the population's, moved here from `learning_cells`): what scoring
+ * reads, so an event's cost does not grow with the days of history. Filled from the per-day cells:
+ * every dimension summed over days, and each day's `plan` cell as `load` under its count of tasks.
+ */
+export class LearningTotals1765000300000 implements MigrationInterface {
+  name = 'LearningTotals1765000300000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE learning_totals (
+        user_id uuid NOT NULL,
+        dimension text NOT NULL,
+        key text NOT NULL,
+        n integer NOT NULL DEFAULT 0,
+        done integer NOT NULL DEFAULT 0,
+        failed integer NOT NULL DEFAULT 0,
+        dropped integer NOT NULL DEFAULT 0,
+        calibrated integer NOT NULL DEFAULT 0,
+        estimate_sum bigint NOT NULL DEFAULT 0,
+        actual_sum bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, dimension, key)
+      )`);
+    const counts = 'sum(n), sum(done), sum(failed), sum(dropped), sum(calibrated), sum(estimate_sum), sum(actual_sum)';
+    await runner.query(`
+      INSERT INTO learning_totals (user_id, dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum)
+      SELECT user_id, dimension, key, ${counts} FROM learning_cells WHERE dimension <> 'plan' GROUP BY user_id, dimension, key`);
+    await runner.query(`
+      INSERT INTO learning_totals (user_id, dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum)
+      SELECT user_id, 'load', n::text, ${counts} FROM learning_cells WHERE dimension = 'plan' AND n > 0 GROUP BY user_id, n`);
+    await runner.query(`DELETE FROM learning_cells WHERE user_id = '00000000-0000-0000-0000-000000000000'`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      INSERT INTO learning_cells (user_id, day, dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum)
+      SELECT user_id, '1970-01-01', dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum
+        FROM learning_totals WHERE user_id = '00000000-0000-0000-0000-000000000000'`);
+    await runner.query(`DROP TABLE learning_totals`);
+  }
+}
+
+export const LEARNING_MIGRATIONS = [LearningHistory1765000000000, LearningScores1765000100000, LearningModelVersions1765000200000, LearningTotals1765000300000];
