@@ -50,6 +50,8 @@ const EnvSchema = z
     WRITE_PATH: z.enum(['sync', 'queued']).default('sync'),
     COMMAND_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
     MAX_PENDING_WRITES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1_000),
+    COACH_REQUESTS_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
+    COACH_POSTPONEMENTS_BEFORE_PLAN: z.coerce.number().int().min(1).max(100).default(3),
   })
   .superRefine((env, ctx) => {
     // A split deployment shares state only through the services, so each role needs all three.
@@ -115,6 +117,13 @@ export interface AppConfig {
     /** Queued writes one user may have waiting; past it 429 `too_many_pending_writes`. */
     readonly maxPendingPerUser: number;
   };
+  /** The coach (re-planning failed tasks). */
+  readonly coach: {
+    /** Plans one user may ask for per hour (`POST /v1/tasks/{id}/plans`); past it 429. */
+    readonly requestsPerHour: number;
+    /** A task postponed this many times gets a plan. */
+    readonly postponementsBeforePlan: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -162,5 +171,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       confirmTimeoutMs: e.COMMAND_CONFIRM_TIMEOUT_MS,
       maxPendingPerUser: e.MAX_PENDING_WRITES_PER_USER,
     },
+    coach: { requestsPerHour: e.COACH_REQUESTS_PER_HOUR, postponementsBeforePlan: e.COACH_POSTPONEMENTS_BEFORE_PLAN },
   };
 }

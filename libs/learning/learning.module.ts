@@ -11,6 +11,7 @@ import { TasksModule } from '@ln/tasks/tasks.module';
 import type { Redis } from 'ioredis';
 import { LEARNING_MIGRATIONS } from './adapters/persistence/migrations/1765000000000-learning-history';
 import { TypeOrmLearningHistory } from './adapters/persistence/typeorm-learning-history.adapter';
+import { LearningFacade } from './application/learning.facade';
 import { GetInsightsHandler } from './application/get-insights/get-insights.handler';
 import { LEARNING_HISTORY } from './application/ports/learning-history.port';
 import { LEARNING_OWNERS } from './application/ports/owner-clock.port';
@@ -44,8 +45,9 @@ import { ScoreOpenTasks } from './application/score-open-tasks/score-open-tasks.
     ProjectTaskEvents,
     GetInsightsHandler,
     RebuildHistory,
+    LearningFacade,
   ],
-  exports: [ProjectTaskEvents, RebuildHistory],
+  exports: [ProjectTaskEvents, RebuildHistory, LearningFacade],
 })
 export class LearningModule {}
 

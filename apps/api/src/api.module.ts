@@ -1,3 +1,5 @@
+import { CoachModule } from '@ln/coach/coach.module';
+import { PlansController } from './coach/plans.controller';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { IdentityModule } from '@ln/identity/identity.module';
@@ -15,8 +17,8 @@ import { MeController } from './identity/me.controller';
 
 /** The HTTP edge: controllers (each input validated on its parameter: `validated`), one authentication guard, one error filter. */
 @Module({
-  imports: [IdentityModule, TasksModule, LearningModule],
-  controllers: [AuthController, MeController, TasksController, CommandsController, InsightsController, HealthController, MetricsController],
+  imports: [IdentityModule, TasksModule, LearningModule, CoachModule],
+  controllers: [AuthController, MeController, TasksController, CommandsController, InsightsController, PlansController, HealthController, MetricsController],
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CoachModule } from '@ln/coach/coach.module';
 import { LearningModule } from '@ln/learning/learning.module';
+import { CoachPlannerConsumer } from './coach/coach-planner.consumer';
 import { TasksModule } from '@ln/tasks/tasks.module';
 import { LearningProjectionService } from './learning/learning-projection.service';
 import { APP_CONFIG } from '@ln/kernel/kernel.module';
@@ -15,11 +17,12 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
  * public HTTP, only health on the metrics port.
  */
 @Module({
-  imports: [TasksModule, LearningModule],
+  imports: [TasksModule, LearningModule, CoachModule],
   providers: [
     OutboxRelayService,
     LearningProjectionService,
     TaskPredictionsConsumer,
+    CoachPlannerConsumer,
     CommandBatchProcessor,
     {
       provide: COMMAND_BATCH_OPTIONS,

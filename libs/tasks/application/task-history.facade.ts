@@ -12,6 +12,9 @@ export type { FailureReason, TaskStatus };
 export interface TaskHistoryItem {
   readonly id: string;
   readonly ownerId: string;
+  readonly title: string;
+  /** 1 (most important) to 4. */
+  readonly priority: number;
   readonly status: TaskStatus;
   readonly parentId: string | null;
   /** The local day it is scheduled on, in the owner's calendar (YYYY-MM-DD); null when unscheduled. */
@@ -58,6 +61,12 @@ export const TASK_HISTORY_PAGE_MAX = 1000;
 export class TaskHistory {
   constructor(@Inject(TASK_READ_MODEL) private readonly tasks: TaskReadModel) {}
 
+  /** One task of an owner, as stored (not deleted), or null: another owner's task is null too. */
+  async find(ownerId: string, id: string): Promise<TaskHistoryItem | null> {
+    const page = await this.tasks.history({ ownerId, id, limit: 1 });
+    return page.items[0] ? historyItemOf(page.items[0]) : null;
+  }
+
   /** Every task not deleted, in id order, a page at a time (keyset on id), for all users or one. */
   async page(options: { ownerId?: string; after?: string; limit: number }): Promise<TaskHistoryPage> {
     const { ownerId, after, limit } = options;
@@ -76,6 +85,8 @@ function historyItemOf(s: TaskState): TaskHistoryItem {
   return {
     id: s.id,
     ownerId: s.ownerId,
+    title: s.title,
+    priority: s.priority,
     status: s.status,
     parentId: s.parentId,
     scheduledDate: s.scheduledDate,

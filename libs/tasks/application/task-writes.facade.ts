@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit-of-work.port';
 import type { Command } from '@nestjs/cqrs';
+import { CreateTaskCommand } from './create-task/create-task.command';
 import type { TaskView } from './ports/task-read-model.port';
 import { QueuedTaskWrites } from './queued-writes/queued-task-writes.service';
 import { TaskSessions } from './shared/task-sessions.service';
@@ -10,6 +12,22 @@ export const TASK_WRITE_SETTINGS = Symbol('TaskWriteSettings');
 export interface TaskWriteSettings {
   /** `sync`: a write commits before its answer. `queued`: it is answered once the broker has it (ADR 9, 11). */
   readonly writePath: 'sync' | 'queued';
+}
+
+/** A task another context creates (published: change it only compatibly). */
+export interface TaskCreation {
+  /** A UUIDv7 the caller chose, so a retry is the same create. */
+  readonly id: string;
+  readonly title: string;
+  readonly notes?: string | null;
+  /** A local day (YYYY-MM-DD) or an RFC 3339 instant with offset. */
+  readonly scheduledFor?: string | null;
+  readonly dueAt?: string | null;
+  readonly estimateMinutes?: number | null;
+  readonly priority?: number | null;
+  readonly tags?: readonly string[] | null;
+  readonly parentId?: string | null;
+  readonly replanOf?: string | null;
 }
 
 /** What became of a task write, whichever path took it. */
@@ -43,7 +61,27 @@ export class TaskWrites {
     private readonly commands: TaskCommands,
     private readonly sessions: TaskSessions,
     private readonly queued: QueuedTaskWrites,
+    @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
   ) {}
+
+  /**
+   * Creates these tasks now, in one transaction (the caller's, when it has one), whatever the
+   * write path: all or none. For another context's write of several tasks at once (accepting a
+   * plan creates its steps). Each is a create with a client id: one that exists with the same
+   * fields is a replay, so a retried call creates nothing twice (another body under an id is
+   * `task_id_conflict`, as for any create).
+   */
+  async createAll(ownerId: string, tasks: readonly TaskCreation[]): Promise<{ readonly id: string; readonly created: boolean }[]> {
+    return this.uow.run(async () => {
+      const session = this.sessions.now();
+      const out: { id: string; created: boolean }[] = [];
+      for (const { id, parentId, replanOf, ...input } of tasks) {
+        const result = await this.commands.run(new CreateTaskCommand(ownerId, { ...input, id, parentId: parentId ?? null, replanOf: replanOf ?? null }), session);
+        out.push({ id: result.task.id, created: result.created });
+      }
+      return out;
+    });
+  }
 
   /**
    * @param retryKey the request's Idempotency-Key with its route: on the queued path the command id

@@ -1274,6 +1274,8 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         return {
           id,
           ownerId: state.ownerId,
+          title: state.title,
+          priority: state.priority,
           status: state.status,
           parentId: state.parentId,
           scheduledDate: state.scheduledDate,
@@ -1289,6 +1291,20 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
           version: state.version,
         };
       }
+
+      it("find: one owner's stored task by id; another owner's, a deleted one, an unknown or malformed id is null", async () => {
+        const ctx = eventContext();
+        const [a, b] = [await registeredUser(), await registeredUser()];
+        const task = await saved(newTask(ctx, a, { title: 'Find me', priority: 2 }));
+        const gone = await saved(newTask(ctx, a, { title: 'Gone' }));
+        await softDelete(ctx, a, gone.id);
+        const facade = new TaskHistory(readModel);
+        expect(await facade.find(a, task.id)).toEqual(expectedItem(task.id, (await load(a, task.id)).state));
+        expect(await facade.find(b, task.id)).toBeNull();
+        expect(await facade.find(a, gone.id)).toBeNull();
+        expect(await facade.find(a, nextId())).toBeNull();
+        expect(await facade.find(a, 'not-a-uuid')).toBeNull();
+      });
 
       it('pages every live task of every owner exactly once, in id order; deleted tasks are absent', async () => {
         const ctx = eventContext();
@@ -1395,7 +1411,7 @@ export function taskPersistenceContract(name: string, open: () => Promise<Databa
         // Plain data: it survives JSON unchanged, and only the published fields are there.
         expect(JSON.parse(JSON.stringify(items))).toEqual(items);
         expect(Object.keys(items[0]).sort()).toEqual(
-          ['id', 'ownerId', 'status', 'parentId', 'scheduledDate', 'scheduledAt', 'dueAt', 'estimateMinutes', 'actualMinutes', 'tags', 'deferrals', 'failureReason', 'createdAt', 'closedAt', 'version'].sort(),
+          ['id', 'ownerId', 'title', 'priority', 'status', 'parentId', 'scheduledDate', 'scheduledAt', 'dueAt', 'estimateMinutes', 'actualMinutes', 'tags', 'deferrals', 'failureReason', 'createdAt', 'closedAt', 'version'].sort(),
         );
       });
     });

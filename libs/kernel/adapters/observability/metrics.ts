@@ -83,6 +83,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly planReady = new Histogram({
+    name: 'ln_coach_plan_ready_seconds',
+    help: 'From the event that asked for a plan (a failure, a third postponement, a request) being committed to the plan being stored',
+    labelNames: ['trigger', 'planner'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ln_' });
   }

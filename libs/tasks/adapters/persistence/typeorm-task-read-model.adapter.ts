@@ -90,6 +90,7 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
   async history(q: TaskHistoryQuery): Promise<TaskStatePage> {
     // Ids are uuids: an owner that is not one has no tasks; a cursor that is not one is a caller's mistake.
     if (q.ownerId !== undefined && !UUID.test(q.ownerId)) return { items: [], next: null };
+    if (q.id !== undefined && !UUID.test(q.id)) return { items: [], next: null };
     if (q.after !== undefined && !UUID.test(q.after)) throw new RangeError('after must be a task id, as a page gave it in `next`');
     const where: string[] = ['deleted_at IS NULL'];
     const params: unknown[] = [];
@@ -99,6 +100,7 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
     };
     if (q.ownerId !== undefined) where.push(`owner_id = ${p(q.ownerId)}::uuid`);
     if (q.after !== undefined) where.push(`id > ${p(q.after)}::uuid`);
+    if (q.id !== undefined) where.push(`id = ${p(q.id)}::uuid`);
     // The primary key's order (uuids compare bytewise; ids are UUIDv7, so roughly creation order).
     const sql = `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p(q.limit + 1)}`;
     const rows = rowsOf<TaskRow>(await this.db.run((m) => m.query(sql, params)));

@@ -85,6 +85,8 @@ export interface TaskHistoryQuery {
   readonly ownerId?: string;
   /** Keyset position: the id of the last task of the previous page (exclusive); an id that cannot be a task id is a RangeError. */
   readonly after?: string;
+  /** Only this task (none for an id that cannot be a task id). */
+  readonly id?: string;
   readonly limit: number;
 }
 

@@ -1,0 +1,202 @@
+import type { Cause, CoachEvidence } from './coaching.types';
+import { THRESHOLDS, evidenceOf, history, outcomes, taskOf } from './coaching.fixtures';
+import { diagnose } from './diagnosis';
+
+const kinds = (causes: readonly Cause[]) => causes.map((c) => c.kind);
+const find = (causes: readonly Cause[], kind: string) => causes.find((c) => c.kind === kind);
+
+/** Many outcomes with no habit at all: every group finishes at the same rate. */
+const evenHistory = history(
+  [9, 10, 14, 16, 19, 21].flatMap((hour, i) =>
+    [20, 45, 100].flatMap((minutes, j) => outcomes(3, 1, { hour, minutes, weekday: (i + j) % 7, load: 1 + ((i + j) % 7), deferrals: (i * j) % 4 })),
+  ),
+);
+
+/** Fails what is over an hour: 2 of 12 done; 60 min or less: 25 of 30. */
+const failsBigTasks = history([...outcomes(25, 5, { minutes: 30, hour: 10 }), ...outcomes(1, 5, { minutes: 75, hour: 10 }), ...outcomes(1, 5, { minutes: 110, hour: 11 })]);
+
+describe('diagnose: the stated reason', () => {
+  it('is the only cause when there is no history and the task is well formed', () => {
+    const causes = diagnose(taskOf({ reason: 'blocked' }), evidenceOf(history([])));
+    expect(causes).toEqual([{ kind: 'blocked', confidence: 0.7, stated: true, explanation: 'You said it was blocked', evidence: null }]);
+  });
+
+  it.each([
+    ['too_big', 'too_big'],
+    ['unclear', 'vague'],
+    ['blocked', 'blocked'],
+    ['deprioritized', 'low_priority'],
+    ['no_time', 'no_time'],
+    ['low_energy', 'low_energy'],
+    ['forgot', 'forgot'],
+    ['interrupted', 'interrupted'],
+    ['other', 'other'],
+    ['something new', 'other'],
+  ])('maps the reason %s to the cause %s', (reason, kind) => {
+    const causes = diagnose(taskOf({ reason }), evidenceOf(history([])));
+    expect(causes.filter((c) => c.stated).map((c) => c.kind)).toEqual([kind]);
+  });
+
+  it('has no stated reason on a postponement: the postponements with their count are the cause', () => {
+    const causes = diagnose(taskOf({ trigger: 'postponed', deferrals: 3, reason: 'too_big' }), evidenceOf(history([])));
+    expect(causes).toEqual([{ kind: 'postponed', confidence: 0.6, stated: false, explanation: 'Postponed 3 times without being done', evidence: null }]);
+  });
+
+  it('is boosted, and carries the numbers, when the data agree', () => {
+    const [top, ...rest] = diagnose(taskOf({ reason: 'too_big', estimateMinutes: 100 }), evidenceOf(failsBigTasks));
+    expect(top).toMatchObject({ kind: 'too_big', stated: true, evidence: { group: { label: 'tasks over 60 min', done: 2, samples: 12 }, rest: { label: '60 min or less', done: 25, samples: 30 } } });
+    expect(top!.explanation).toBe('You said it was too big. Tasks over 60 min: 2 of 12 done; 60 min or less: 25 of 30');
+    expect(top!.confidence).toBeGreaterThan(0.7);
+    expect(rest.map((c) => c.kind)).not.toContain('too_big');
+  });
+
+  it('is boosted by an agreeing cause of another kind (no time on an overloaded day), which stays listed', () => {
+    const user = history([...outcomes(22, 4, { load: 2 }), ...outcomes(2, 12, { load: 7 })]);
+    const plain = diagnose(taskOf({ reason: 'no_time' }), evidenceOf(history([])));
+    const causes = diagnose(taskOf({ reason: 'no_time', dayLoad: 7 }), evidenceOf(user, { capacity: 4 }));
+    expect(kinds(causes)).toEqual(['no_time', 'overloaded_day']);
+    expect(causes[0]!.confidence).toBeGreaterThan(plain[0]!.confidence);
+  });
+
+  it('is a little more likely when the user gives it habitually', () => {
+    const habitual = history([...outcomes(10, 0), ...outcomes(0, 6, { reason: 'forgot' }), ...outcomes(0, 4, { reason: 'no_time' })]);
+    const [cause] = diagnose(taskOf({ reason: 'forgot' }), evidenceOf(habitual));
+    expect(cause).toMatchObject({ kind: 'forgot', stated: true, explanation: 'You said you forgot it, as for 6 of your 10 failed tasks' });
+    expect(cause!.confidence).toBeGreaterThan(0.7);
+  });
+
+  it('ranks "other" below a strong finding in the history', () => {
+    const causes = diagnose(taskOf({ reason: 'other', estimateMinutes: 100 }), evidenceOf(failsBigTasks));
+    expect(kinds(causes)).toEqual(['too_big', 'other']);
+  });
+});
+
+describe('diagnose: causes from the history are claimed only past the thresholds', () => {
+  it('claims nothing from a history without a habit, however long', () => {
+    const causes = diagnose(taskOf({ estimateMinutes: 100, localHour: 21, dayLoad: 7, deferrals: 3, reason: 'no_time' }), evidenceOf(evenHistory));
+    expect(kinds(causes)).toEqual(['no_time', 'postponed']);
+    expect(find(causes, 'postponed')!.evidence).toBeNull();
+  });
+
+  it('names a too-big task in the user\'s numbers, the narrowest of equally strong splits', () => {
+    const cause = find(diagnose(taskOf({ estimateMinutes: 100 }), evidenceOf(failsBigTasks)), 'too_big');
+    expect(cause).toMatchObject({ stated: false, explanation: 'Tasks over 60 min: 2 of 12 done; 60 min or less: 25 of 30' });
+  });
+
+  it('does not blame the size of a task on the small side of the split', () => {
+    expect(find(diagnose(taskOf({ estimateMinutes: 20 }), evidenceOf(failsBigTasks)), 'too_big')).toBeUndefined();
+  });
+
+  it('needs minSamples outcomes in the group and in the rest', () => {
+    const seven = history([...outcomes(0, 7, { minutes: 100 }), ...outcomes(8, 0, { minutes: 20 })]);
+    const eight = history([...outcomes(0, 8, { minutes: 100 }), ...outcomes(8, 0, { minutes: 20 })]);
+    const fewOthers = history([...outcomes(0, 8, { minutes: 100 }), ...outcomes(7, 0, { minutes: 20 })]);
+    const task = taskOf({ estimateMinutes: 100 });
+    expect(find(diagnose(task, evidenceOf(seven)), 'too_big')).toBeUndefined();
+    expect(find(diagnose(task, evidenceOf(fewOthers)), 'too_big')).toBeUndefined();
+    expect(find(diagnose(task, evidenceOf(eight)), 'too_big')).toBeDefined();
+  });
+
+  it('uses the thresholds it is given: the difference and |z| as the learning context states patterns', () => {
+    const task = taskOf({ estimateMinutes: 100 });
+    const withThresholds = (more: Partial<CoachEvidence['thresholds']>) => evidenceOf(failsBigTasks, { thresholds: { ...THRESHOLDS, ...more } });
+    expect(find(diagnose(task, withThresholds({})), 'too_big')).toBeDefined();
+    expect(find(diagnose(task, withThresholds({ minZ: 6 })), 'too_big')).toBeUndefined();
+    expect(find(diagnose(task, withThresholds({ minDifference: 0.7 })), 'too_big')).toBeUndefined();
+    expect(find(diagnose(task, withThresholds({ minSamples: 13 })), 'too_big')).toBeUndefined();
+  });
+
+  it('gives more confidence to the same rates over more outcomes', () => {
+    const small = history([...outcomes(2, 8, { minutes: 100 }), ...outcomes(16, 4, { minutes: 20 })]);
+    const large = history([...outcomes(4, 16, { minutes: 100 }), ...outcomes(32, 8, { minutes: 20 })]);
+    const task = taskOf({ estimateMinutes: 100 });
+    const a = find(diagnose(task, evidenceOf(small)), 'too_big')!;
+    const b = find(diagnose(task, evidenceOf(large)), 'too_big')!;
+    expect(a.confidence).toBeGreaterThan(0);
+    expect(b.confidence).toBeGreaterThan(a.confidence);
+    expect(b.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('names a wrong time of day as a range of hours, and the hours to avoid', () => {
+    const user = history([...outcomes(1, 5, { hour: 20 }), ...outcomes(1, 5, { hour: 22 }), ...outcomes(26, 4, { hour: 9 }), ...outcomes(10, 2, { hour: 14 })]);
+    const cause = find(diagnose(taskOf({ localHour: 21 }), evidenceOf(user)), 'wrong_time')!;
+    expect(cause.explanation).toBe('Tasks at 20:00 or later: 2 of 12 done; 05:00-19:59: 36 of 42');
+    expect(cause.avoid).toEqual({ hours: [0, 1, 2, 3, 4, 20, 21, 22, 23], weekdays: [], loadFrom: null });
+  });
+
+  it('names mornings for a user who fails them', () => {
+    const user = history([...outcomes(1, 9, { hour: 7 }), ...outcomes(1, 5, { hour: 8 }), ...outcomes(20, 4, { hour: 13 }), ...outcomes(16, 2, { hour: 17 })]);
+    const cause = find(diagnose(taskOf({ localHour: 8 }), evidenceOf(user)), 'wrong_time')!;
+    expect(cause.explanation).toBe('Tasks 05:00-08:59: 2 of 16 done; at 09:00 or later: 36 of 42');
+  });
+
+  it('names a wrong weekday', () => {
+    const user = history([...outcomes(1, 9, { weekday: 4 }), ...outcomes(8, 2, { weekday: 0 }), ...outcomes(9, 1, { weekday: 1 }), ...outcomes(8, 2, { weekday: 2 }), ...outcomes(9, 1, { weekday: 3 })]);
+    const cause = find(diagnose(taskOf({ scheduledDate: '2026-12-11' }), evidenceOf(user)), 'wrong_weekday')!;
+    expect(cause.explanation).toBe('Tasks on Fridays: 1 of 10 done; other days: 34 of 40');
+    expect(cause.avoid).toEqual({ hours: [], weekdays: [4], loadFrom: null });
+  });
+
+  it('names an overloaded day against the capacity, reading the day\'s load from dayLoads', () => {
+    const user = history([...outcomes(22, 4, { load: 2 }), ...outcomes(10, 2, { load: 3 }), ...outcomes(1, 7, { load: 6 }), ...outcomes(1, 7, { load: 7 })]);
+    const cause = find(diagnose(taskOf({ scheduledDate: '2026-12-07' }), evidenceOf(user, { capacity: 4, dayLoads: { '2026-12-07': 7 } })), 'overloaded_day')!;
+    expect(cause.explanation).toBe('7 tasks were scheduled that day, more than the 4 you usually finish; days with 4+ tasks scheduled: 2 of 16 done; days with 1-3 tasks: 32 of 38');
+    expect(cause.avoid).toEqual({ hours: [], weekdays: [], loadFrom: 4 });
+  });
+
+  it('joins repeated postponement with the user\'s numbers when they clear', () => {
+    const user = history([...outcomes(30, 6, { deferrals: 0 }), ...outcomes(1, 9, { deferrals: 2 }), ...outcomes(1, 7, { deferrals: 3 })]);
+    const cause = find(diagnose(taskOf({ deferrals: 4 }), evidenceOf(user)), 'postponed')!;
+    expect(cause.explanation).toBe('Tasks postponed 2+ times: 2 of 18 done; postponed at most once: 30 of 36. Postponed 4 times before it failed');
+    expect(cause.evidence).not.toBeNull();
+    expect(cause.confidence).toBeGreaterThan(0.45);
+  });
+});
+
+describe('diagnose: structural causes', () => {
+  it('finds vague wording: no verb, very short, no estimate', () => {
+    const cause = find(diagnose(taskOf({ title: 'Taxes', estimateMinutes: null }), evidenceOf(history([]))), 'vague')!;
+    expect(cause).toMatchObject({ stated: false, evidence: null });
+    expect(cause.explanation).toBe('The title does not start with an action (a verb), the title is very short and it has no estimate');
+    expect(cause.confidence).toBeCloseTo(0.55);
+  });
+
+  it('finds a very long title', () => {
+    const cause = find(diagnose(taskOf({ title: 'Write about the trip and also the photos and the budget and the plan for next year with everyone' }), evidenceOf(history([]))), 'vague');
+    expect(cause?.explanation).toBe('The title is very long (several tasks in one?)');
+  });
+
+  it('does not call a clear, estimated task vague', () => {
+    expect(find(diagnose(taskOf({ title: 'Call the dentist about Monday' }), evidenceOf(history([]))), 'vague')).toBeUndefined();
+    expect(find(diagnose(taskOf({ title: 'Please email Anna the invoice' }), evidenceOf(history([]))), 'vague')).toBeUndefined();
+  });
+
+  it('merges "unclear" with the wording it sees', () => {
+    const causes = diagnose(taskOf({ title: 'Website', reason: 'unclear' }), evidenceOf(history([])));
+    expect(causes[0]).toMatchObject({ kind: 'vague', stated: true });
+    expect(causes[0]!.explanation).toBe('You said it was unclear. The title does not start with an action (a verb) and the title is very short');
+    expect(causes[0]!.confidence).toBeGreaterThan(0.7);
+    expect(causes).toHaveLength(1);
+  });
+
+  it('finds the lowest priority, and repeated postponement of a failed task', () => {
+    const causes = diagnose(taskOf({ priority: 4, deferrals: 2 }), evidenceOf(history([])));
+    expect(causes).toEqual([
+      { kind: 'low_priority', confidence: 0.35, stated: false, explanation: 'It has the lowest priority (4): everything else came first', evidence: null },
+      { kind: 'postponed', confidence: 0.3, stated: false, explanation: 'Postponed 2 times before it failed', evidence: null },
+    ]);
+  });
+});
+
+describe('diagnose: ranking', () => {
+  it('puts the most likely first and is deterministic', () => {
+    const user = history([...outcomes(25, 5, { minutes: 30, hour: 10 }), ...outcomes(2, 16, { minutes: 100, hour: 21 })]);
+    const task = taskOf({ title: 'Taxes', estimateMinutes: 100, localHour: 21, reason: 'low_energy', priority: 4 });
+    const causes = diagnose(task, evidenceOf(user));
+    for (let i = 1; i < causes.length; i += 1) expect(causes[i - 1]!.confidence).toBeGreaterThanOrEqual(causes[i]!.confidence);
+    expect(causes.every((c) => c.confidence > 0 && c.confidence <= 1)).toBe(true);
+    expect(new Set(kinds(causes)).size).toBe(causes.length);
+    expect(diagnose(task, evidenceOf(user))).toEqual(causes);
+    expect(kinds(causes)).toEqual(expect.arrayContaining(['low_energy', 'too_big', 'wrong_time', 'vague', 'low_priority']));
+  });
+});

@@ -1,0 +1,160 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type Mode, type TestApp, startTestApp } from '../support/app';
+import { describeWithService } from '../support/services';
+
+/**
+ * The coach end to end: a failure goes through the write path, the outbox and the worker's coach
+ * stage; a plan appears; accepting it creates its steps as tasks, once.
+ */
+function coachSuite(mode: Mode) {
+  let t: TestApp;
+  let app: NestFastifyApplication;
+  const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  /** For requests without a body (an empty body declared as JSON is a 400). */
+  const bare = (token: string) => ({ authorization: `Bearer ${token}` });
+  type Plan = Record<string, any>;
+
+  async function user(email: string, timezone = 'Europe/Berlin'): Promise<string> {
+    await app.inject({ method: 'POST', url: '/v1/auth/register', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email, password: 'long enough', timezone }) });
+    const res = await app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email, password: 'long enough' }) });
+    return res.json().accessToken as string;
+  }
+
+  /** A write, waited for until it is in storage (the queued path answers 202 first). */
+  async function write(token: string, url: string, body: unknown): Promise<{ id: string }> {
+    const res = await app.inject({ method: 'POST', url, headers: auth(token), payload: JSON.stringify(body) });
+    expect([200, 201, 202]).toContain(res.statusCode);
+    if (res.statusCode === 202) {
+      for (let i = 0; ; i++) {
+        const s = (await app.inject({ method: 'GET', url: `/v1/commands/${res.headers['command-id']}`, headers: auth(token) })).json() as { status: string };
+        if (s.status === 'applied') break;
+        if (s.status === 'rejected' || i > 400) throw new Error(`command ${s.status}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    return res.json() as { id: string };
+  }
+
+  async function plansOf(token: string, taskId: string): Promise<Plan[]> {
+    const res = await app.inject({ method: 'GET', url: `/v1/tasks/${taskId}/plans`, headers: auth(token) });
+    expect(res.statusCode).toBe(200);
+    return res.json().items;
+  }
+
+  async function eventually<T>(read: () => Promise<T>, ok: (x: T) => boolean): Promise<T> {
+    let last!: T;
+    for (let i = 0; i < 300; i++) {
+      last = await read();
+      if (ok(last)) return last;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`never happened: ${JSON.stringify(last).slice(0, 500)}`);
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp(mode, { COACH_REQUESTS_PER_HOUR: '2' });
+    app = t.app;
+  }, 60_000);
+  afterAll(async () => t?.close());
+
+  it('a failure gets a plan grounded in your history; accepting creates its steps once, even when retried', async () => {
+    const token = await user(`coach-${mode}@example.com`);
+    for (let i = 0; i < 10; i++) {
+      const long = await write(token, '/v1/tasks', { title: `Write chapter ${i}`, estimateMinutes: 150 });
+      await write(token, `/v1/tasks/${long.id}/fail`, { reason: 'too_big' });
+      const short = await write(token, '/v1/tasks', { title: `Reply to mail ${i}`, estimateMinutes: 15 });
+      await write(token, `/v1/tasks/${short.id}/complete`, {});
+    }
+    const task = await write(token, '/v1/tasks', { title: 'Write the annual report', estimateMinutes: 180, tags: ['work'] });
+    await write(token, `/v1/tasks/${task.id}/fail`, { reason: 'too_big', note: 'ran out of steam' });
+
+    const [plan] = await eventually(() => plansOf(token, task.id), (p) => p.length > 0 && p[0].status === 'proposed');
+    expect(plan).toMatchObject({ taskId: task.id, status: 'proposed', trigger: 'failed', generatedBy: 'built-in' });
+    expect(plan!.diagnosis[0]).toMatchObject({ kind: 'too_big', stated: true });
+    expect(plan!.steps.length).toBeGreaterThanOrEqual(2);
+    expect(plan!.steps.length).toBeLessThanOrEqual(8);
+    expect(plan!.steps[0].estimateMinutes).toBeLessThanOrEqual(15);
+    for (const s of plan!.steps) {
+      expect(s.estimateMinutes).toBeLessThanOrEqual(plan!.reliableMinutes);
+      expect(s.successProbability).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(s.scheduledFor)).toBeGreaterThan(Date.now());
+    }
+    expect(plan!.successProbability.plan).toBeGreaterThan(plan!.successProbability.original);
+
+    const first = await app.inject({ method: 'POST', url: `/v1/plans/${plan!.id}/accept`, headers: bare(token) });
+    expect(first.statusCode).toBe(200);
+    expect(first.json().status).toBe('accepted');
+    const again = await app.inject({ method: 'POST', url: `/v1/plans/${plan!.id}/accept`, headers: bare(token) });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+
+    const steps = (await app.inject({ method: 'GET', url: `/v1/tasks?parentId=${task.id}&limit=200`, headers: auth(token) })).json().items as any[];
+    expect(steps.map((s) => s.id).sort()).toEqual(plan!.steps.map((s: any) => s.taskId).sort());
+    for (const s of steps) expect(s).toMatchObject({ replanOf: task.id, parentId: task.id, status: 'open' });
+    expect(steps.find((s) => s.id === plan!.steps[0].taskId)).toMatchObject({ title: plan!.steps[0].title, estimateMinutes: plan!.steps[0].estimateMinutes });
+
+    // A new plan on request: pending at once, made by the worker; the accepted one stays accepted.
+    const asked = await app.inject({ method: 'POST', url: `/v1/tasks/${task.id}/plans`, headers: bare(token) });
+    expect(asked.statusCode).toBe(202);
+    expect(asked.json()).toMatchObject({ status: 'pending', trigger: 'requested' });
+    expect(asked.headers.location).toBe(`/v1/plans/${asked.json().id}`);
+    const made = await eventually(async () => (await app.inject({ method: 'GET', url: asked.headers.location as string, headers: auth(token) })).json(), (p) => p.status === 'proposed');
+    expect(made.steps.length).toBeGreaterThan(0);
+    expect((await plansOf(token, task.id)).map((p) => p.status)).toEqual(['proposed', 'accepted']);
+
+    const rejected = await app.inject({ method: 'POST', url: `/v1/plans/${made.id}/reject`, headers: auth(token), payload: JSON.stringify({ feedback: 'not this week' }) });
+    expect(rejected.json()).toMatchObject({ status: 'rejected', feedback: 'not this week' });
+    const late = await app.inject({ method: 'POST', url: `/v1/plans/${made.id}/accept`, headers: bare(token) });
+    expect(late.statusCode).toBe(409);
+    expect(late.json()).toMatchObject({ code: 'plan_not_open' });
+
+    // Asking is rate-limited per user (2 an hour in this suite).
+    expect((await app.inject({ method: 'POST', url: `/v1/tasks/${task.id}/plans`, headers: bare(token) })).statusCode).toBe(202);
+    const limited = await app.inject({ method: 'POST', url: `/v1/tasks/${task.id}/plans`, headers: bare(token) });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ code: 'too_many_plan_requests' });
+    expect(limited.headers['retry-after']).toBeDefined();
+
+    // Nobody else reaches any of it.
+    const other = await user(`coach-other-${mode}@example.com`);
+    for (const [method, url] of [
+      ['GET', `/v1/plans/${plan!.id}`],
+      ['POST', `/v1/plans/${plan!.id}/accept`],
+      ['POST', `/v1/plans/${made.id}/reject`],
+      ['GET', `/v1/tasks/${task.id}/plans`],
+      ['POST', `/v1/tasks/${task.id}/plans`],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: bare(other) });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+  });
+
+  it('a third postponement gets a plan; a new one supersedes it', async () => {
+    const token = await user(`coach-postponed-${mode}@example.com`);
+    const task = await write(token, '/v1/tasks', { title: 'Clean the garage', scheduledFor: '2027-01-04' });
+    for (const day of ['2027-01-05', '2027-01-06']) await write(token, `/v1/tasks/${task.id}/postpone`, { scheduledFor: day });
+    expect(await plansOf(token, task.id)).toEqual([]);
+    await write(token, `/v1/tasks/${task.id}/postpone`, { scheduledFor: '2027-01-07' });
+    const [plan] = await eventually(() => plansOf(token, task.id), (p) => p.length > 0 && p[0].status === 'proposed');
+    expect(plan).toMatchObject({ trigger: 'postponed' });
+    expect(plan!.diagnosis.map((c: any) => c.kind)).toContain('postponed');
+    const asked = (await app.inject({ method: 'POST', url: `/v1/tasks/${task.id}/plans`, headers: bare(token) })).json();
+    await eventually(() => plansOf(token, task.id), (p) => p[0]?.id === asked.id && p[0].status === 'proposed');
+    expect((await plansOf(token, task.id)).map((p) => p.status)).toEqual(['proposed', 'superseded']);
+  });
+
+  it('bad ids are 400; unknown ones 404 with problem+json', async () => {
+    const token = await user(`coach-bad-${mode}@example.com`);
+    expect((await app.inject({ method: 'GET', url: '/v1/plans/not-a-uuid', headers: auth(token) })).statusCode).toBe(400);
+    const unknown = await app.inject({ method: 'GET', url: '/v1/plans/01938a6e-0000-7000-8000-000000000000', headers: auth(token) });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'plan_not_found' });
+    const feedback = await app.inject({ method: 'POST', url: '/v1/plans/01938a6e-0000-7000-8000-000000000000/reject', headers: auth(token), payload: JSON.stringify({ feedback: 'x'.repeat(2001) }) });
+    expect(feedback.statusCode).toBe(400);
+  });
+}
+
+describe('coach [embedded]', () => coachSuite('embedded'));
+describeWithService('postgres', 'coach [services, sync]', () => coachSuite('services'));
+describeWithService('postgres', 'coach [services, queued]', () => coachSuite('queued'));
