@@ -44,6 +44,7 @@ const INFRASTRUCTURE_PACKAGES = [
   'fast-jwt',
   'prom-client',
   '@willsoto/nestjs-prometheus',
+  'openai',
 ];
 const infrastructurePackage = `${NODE_MODULES}(${INFRASTRUCTURE_PACKAGES.join('|')})/`;
 

@@ -52,6 +52,12 @@ const EnvSchema = z
     MAX_PENDING_WRITES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1_000),
     COACH_REQUESTS_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
     COACH_POSTPONEMENTS_BEFORE_PLAN: z.coerce.number().int().min(1).max(100).default(3),
+    LLM_BASE_URL: url(['http:', 'https:']).optional(),
+    LLM_MODEL: z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, 'printable characters without spaces, at most 200').optional(),
+    LLM_API_KEY: z.string().trim().min(1).max(4096).optional(),
+    LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    LLM_DAILY_CALLS_PER_USER: z.coerce.number().int().min(0).max(100_000).default(20),
+    LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   })
   .superRefine((env, ctx) => {
     // A split deployment shares state only through the services, so each role needs all three.
@@ -70,6 +76,11 @@ const EnvSchema = z
     // With a shared database several processes must verify each other's tokens: the key is configuration.
     if (env.DATABASE_URL && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when DATABASE_URL is set' });
+    }
+    // The LLM planner is on only with both its URL and its model; either alone is a mistake, not a default.
+    if (env.LLM_BASE_URL && !env.LLM_MODEL) ctx.addIssue({ code: 'custom', path: ['LLM_MODEL'], message: 'is required when LLM_BASE_URL is set' });
+    for (const key of ['LLM_MODEL', 'LLM_API_KEY'] as const) {
+      if (env[key] && !env.LLM_BASE_URL) ctx.addIssue({ code: 'custom', path: [key], message: 'is set but LLM_BASE_URL is not' });
     }
   });
 
@@ -123,6 +134,18 @@ export interface AppConfig {
     readonly requestsPerHour: number;
     /** A task postponed this many times gets a plan. */
     readonly postponementsBeforePlan: number;
+    /** The LLM planner (step wording through an OpenAI-compatible endpoint, ADR 18); null: the built-in templates only. */
+    readonly llm: {
+      readonly baseUrl: string;
+      readonly model: string;
+      /** A secret: never logged. */
+      readonly apiKey: string | null;
+      /** Per attempt (at most 3 attempts). */
+      readonly timeoutMs: number;
+      readonly dailyCallsPerUser: number;
+      /** Wordings in flight per process; past it a plan falls back to the built-in wording at once. */
+      readonly maxConcurrency: number;
+    } | null;
   };
 }
 
@@ -171,6 +194,20 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       confirmTimeoutMs: e.COMMAND_CONFIRM_TIMEOUT_MS,
       maxPendingPerUser: e.MAX_PENDING_WRITES_PER_USER,
     },
-    coach: { requestsPerHour: e.COACH_REQUESTS_PER_HOUR, postponementsBeforePlan: e.COACH_POSTPONEMENTS_BEFORE_PLAN },
+    coach: {
+      requestsPerHour: e.COACH_REQUESTS_PER_HOUR,
+      postponementsBeforePlan: e.COACH_POSTPONEMENTS_BEFORE_PLAN,
+      llm:
+        e.LLM_BASE_URL && e.LLM_MODEL
+          ? {
+              baseUrl: e.LLM_BASE_URL,
+              model: e.LLM_MODEL,
+              apiKey: e.LLM_API_KEY ?? null,
+              timeoutMs: e.LLM_TIMEOUT_MS,
+              dailyCallsPerUser: e.LLM_DAILY_CALLS_PER_USER,
+              maxConcurrency: e.LLM_MAX_CONCURRENCY,
+            }
+          : null,
+    },
   };
 }

@@ -15,6 +15,10 @@
 //                 publish (CEILING=publish) per POST, vs bare Fastify POST (load-tests/bench/ceiling)
 //   insights      (not in the default set) GET /v1/insights of a user with 60 outcomes vs the cached
 //                 GET /v1/tasks, each against bare Fastify in the same run; the p95 of the two compared
+//   coach         (not in the default set) a stream of failures from many users (BENCH_COACH_USERS, 200,
+//                 one task each, BENCH_COACH_RATE failures/s, 10) with an api and a worker, per write
+//                 path (BENCH_COACH_PATHS, sync,queued): the time from each failure's commit to its
+//                 plan being stored (the worker's ln_coach_plan_ready_seconds), target p95 <= 2 s
 //   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
 //                 latency of the requests issued during the stall, sync path vs queued path
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,7 +52,7 @@ const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -677,6 +681,116 @@ async function cleanup() {
   if (errors.length) process.stderr.write(`cleanup: ${errors.join('; ')}\n`);
 }
 
+const COACH_USERS = Number(process.env.BENCH_COACH_USERS ?? 200);
+const COACH_RATE = Number(process.env.BENCH_COACH_RATE ?? 10);
+const FAILURE_REASONS = ['too_big', 'no_time', 'low_energy', 'blocked', 'unclear', 'forgot', 'deprioritized', 'interrupted', 'other'];
+
+/** A Prometheus histogram's buckets (summed over its label sets): [le, cumulative count]. */
+async function histogram(metricsUrl, name) {
+  const text = await (await fetch(metricsUrl)).text();
+  const buckets = new Map();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`)) continue;
+    const le = /le="([^"]+)"/.exec(line)[1];
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** A quantile from cumulative buckets, linear within the bucket it falls in (as PromQL's histogram_quantile). */
+function bucketQuantile(buckets, q) {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total === 0) return null;
+  const rank = q * total;
+  let [lower, below] = [0, 0];
+  for (const [le, count] of buckets) {
+    if (count >= rank) return le === Infinity ? lower : +(lower + ((le - lower) * (rank - below)) / Math.max(1, count - below)).toFixed(3);
+    [lower, below] = [le, count];
+  }
+  return null;
+}
+
+/**
+ * The coach's latency under a stream of failures from many users: each user's one task fails at a
+ * fixed rate; the worker plans each (its own stage); the time from each failure's commit to its
+ * plan being stored is read from the worker's histogram, and every failure must have its plan.
+ */
+async function coachCase(writePath) {
+  const queue = run.queueFor(`coach-${writePath}`);
+  const api = await startApi({ WRITE_PATH: writePath, COMMAND_QUEUE_NAME: queue });
+  const worker = await startWorker({ WRITE_PATH: writePath, COMMAND_QUEUE_NAME: queue });
+  try {
+    const people = await users(api.base, `coach-${writePath}`, COACH_USERS);
+    const tasks = [];
+    for (let i = 0; i < people.length; i += 20) {
+      const batch = people.slice(i, i + 20);
+      tasks.push(
+        ...(await Promise.all(
+          batch.map(async (u, k) => {
+            const res = await post(api.base, '/v1/tasks', { title: `Prepare the quarterly review ${i + k}`, estimateMinutes: 30 + ((i + k) % 6) * 30, tags: ['work'] }, u.token);
+            if (res.status !== 201 && res.status !== 202) throw new Error(`create answered ${res.status}: ${await res.text()}`);
+            return { token: u.token, id: (await res.json()).id };
+          }),
+        )),
+      );
+    }
+    // The queued path applies the creates in the worker: wait until every task is stored.
+    for (const t of tasks) {
+      for (let i = 0; ; i++) {
+        const res = await fetch(`${api.base}/v1/tasks/${t.id}`, { headers: { authorization: `Bearer ${t.token}` } });
+        if (res.status === 200 && (await res.json()).status === 'open') break;
+        if (i > 200) throw new Error(`task ${t.id} never stored`);
+        await sleep(50);
+      }
+    }
+    const before = await histogram(worker.metrics, 'ln_coach_plan_ready_seconds');
+    const startedAt = performance.now();
+    const acks = [];
+    await Promise.all(
+      tasks.map(async (t, i) => {
+        const due = startedAt + (i * 1000) / COACH_RATE;
+        await sleep(Math.max(0, due - performance.now()));
+        const sent = performance.now();
+        const res = await post(api.base, `/v1/tasks/${t.id}/fail`, { reason: FAILURE_REASONS[i % FAILURE_REASONS.length] }, t.token);
+        acks.push({ status: res.status, ms: performance.now() - sent });
+        await res.text();
+      }),
+    );
+    const streamSeconds = (performance.now() - startedAt) / 1000;
+    // Every failure must get its plan.
+    let missing = tasks.length;
+    for (const waitStarted = performance.now(); performance.now() - waitStarted < 120_000; ) {
+      const got = await Promise.all(tasks.map(async (t) => (await (await fetch(`${api.base}/v1/tasks/${t.id}/plans`, { headers: { authorization: `Bearer ${t.token}` } })).json()).items?.length > 0));
+      missing = got.filter((x) => !x).length;
+      if (missing === 0) break;
+      await sleep(500);
+    }
+    const after = await histogram(worker.metrics, 'ln_coach_plan_ready_seconds');
+    const buckets = after.map(([le, n]) => [le, n - (before.find(([b]) => b === le)?.[1] ?? 0)]);
+    const planned = buckets.at(-1)?.[1] ?? 0;
+    const within2s = buckets.find(([le]) => le === 2)?.[1] ?? 0;
+    const out = {
+      writePath,
+      users: people.length,
+      failures: tasks.length,
+      ratePerSecond: COACH_RATE,
+      streamSeconds: +streamSeconds.toFixed(1),
+      failAck: stats(acks),
+      planned,
+      withoutPlan: missing,
+      planReadySeconds: { p50: bucketQuantile(buckets, 0.5), p95: bucketQuantile(buckets, 0.95), p99: bucketQuantile(buckets, 0.99), within2s: planned ? +(within2s / planned).toFixed(3) : null },
+      buckets: buckets.map(([le, n]) => [le === Infinity ? '+Inf' : le, n]),
+      target: 'p95 <= 2 s',
+    };
+    log(`coach (${writePath}): ${out.failures} failures at ${COACH_RATE}/s from ${out.users} users; fail answered p95 ${out.failAck.p95} ms; plans ${planned}, missing ${missing}; plan ready p50 ${out.planReadySeconds.p50} s, p95 ${out.planReadySeconds.p95} s, within 2 s ${(out.planReadySeconds.within2s ?? 0) * 100}%`);
+    return out;
+  } finally {
+    await stop(worker.child);
+    await stop(api.child);
+  }
+}
+
 async function main() {
   const admin = new pg.Client({ connectionString: PG });
   await admin.connect();
@@ -702,6 +816,10 @@ async function main() {
     if (CASES.includes('ceiling')) result.ceiling = await ceilingCase(ctx);
     if (CASES.includes('insights')) result.insights = await insightsCase(ctx);
     if (CASES.includes('worker-rate')) result.workerRate = await workerRateCase();
+    if (CASES.includes('coach')) {
+      result.coach = {};
+      for (const p of (process.env.BENCH_COACH_PATHS ?? 'sync,queued').split(',')) result.coach[p] = await coachCase(p);
+    }
     if (CASES.includes('brownout')) {
       const paths = (process.env.BENCH_BROWNOUT_PATHS ?? 'sync,queued').split(',');
       // Moderate load: half of what the sync path sustained in this run, at most 500/s (it must
@@ -725,6 +843,7 @@ async function main() {
   if (result.queuedWrite) log(`queued POST /v1/tasks (202) vs bare Fastify POST: ${result.queuedWrite.medianRatio}x (target >= 0.28x)`);
   for (const [m, c] of Object.entries(result.ceiling ?? {})) log(`ceiling (minimal Nest + JWT + one ${m}) vs bare Fastify POST: ${c.medianRatio}x`);
   if (result.workerRate) log(`worker: ${result.workerRate.drain.steadyPerSecond} commands/s draining a backlog; sustained without growth: ${result.workerRate.sustainedPerSecond ?? 'none of the rates tried'}/s`);
+  for (const [p, c] of Object.entries(result.coach ?? {})) log(`coach ${p}: plan ready p95 ${c.planReadySeconds.p95} s (target <= 2 s), ${c.withoutPlan} failures without a plan`);
   for (const [p, b] of Object.entries(result.brownout ?? {})) {
     log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);
   }

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type Mode, type TestApp, startTestApp } from '../support/app';
+import { type FakeLlmServer, startFakeLlmServer } from '../support/fake-llm-server';
 import { describeWithService } from '../support/services';
 
 /**
@@ -158,3 +159,58 @@ function coachSuite(mode: Mode) {
 describe('coach [embedded]', () => coachSuite('embedded'));
 describeWithService('postgres', 'coach [services, sync]', () => coachSuite('services'));
 describeWithService('postgres', 'coach [services, queued]', () => coachSuite('queued'));
+
+/** The LLM planner wired by configuration alone: LLM_BASE_URL at a fake OpenAI-compatible server. */
+describe('coach with an LLM planner [embedded]', () => {
+  let fake: FakeLlmServer;
+  let t: TestApp;
+  let app: NestFastifyApplication;
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    fake = await startFakeLlmServer();
+    t = await startTestApp('embedded', { LLM_BASE_URL: fake.baseUrl, LLM_MODEL: 'fake-model', LLM_API_KEY: 'sk-e2e-secret', LLM_TIMEOUT_MS: '2000' });
+    app = t.app;
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  async function planFor(token: string, taskId: string): Promise<Record<string, any>> {
+    for (let i = 0; i < 300; i++) {
+      const items = (await app.inject({ method: 'GET', url: `/v1/tasks/${taskId}/plans`, headers: { authorization: `Bearer ${token}` } })).json().items;
+      if (items[0]?.status === 'proposed') return items[0];
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('no plan');
+  }
+
+  it("a failed task's plan is worded by the LLM; its shape is the domain's; a failing LLM falls back and says so", async () => {
+    await app.inject({ method: 'POST', url: '/v1/auth/register', headers: json, payload: JSON.stringify({ email: 'coach-llm@example.com', password: 'long enough', timezone: 'Europe/Berlin' }) });
+    const token = (await app.inject({ method: 'POST', url: '/v1/auth/login', headers: json, payload: JSON.stringify({ email: 'coach-llm@example.com', password: 'long enough' }) })).json().accessToken as string;
+    const auth = { ...json, authorization: `Bearer ${token}` };
+    const failed = async (title: string) => {
+      const task = (await app.inject({ method: 'POST', url: '/v1/tasks', headers: auth, payload: JSON.stringify({ title, estimateMinutes: 120 }) })).json();
+      expect((await app.inject({ method: 'POST', url: `/v1/tasks/${task.id}/fail`, headers: auth, payload: JSON.stringify({ reason: 'too_big' }) })).statusCode).toBe(200);
+      return planFor(token, task.id);
+    };
+
+    const plan = await failed('Write the annual report');
+    expect(plan.generatedBy).toBe('llm:fake-model');
+    expect(plan.steps.length).toBeGreaterThan(1);
+    plan.steps.forEach((s: any, i: number) => expect(s.title).toBe(`Fake step ${i + 1}: ${s.estimateMinutes} min`));
+    expect(fake.hits()).toBe(1);
+    expect(fake.requests[0]!.headers.authorization).toBe('Bearer sk-e2e-secret');
+    expect(fake.requests[0]!.data.task.title).toBe('Write the annual report');
+    expect(fake.requests[0]!.data.steps.map((s: any) => s.minutes)).toEqual(plan.steps.map((s: any) => s.estimateMinutes));
+
+    fake.behave('500');
+    const fallback = await failed('Write the annual report again');
+    expect(fallback.generatedBy).toBe('built-in (fallback: server error)');
+    // The steps asked about (three times: two retries) are the plan's steps, worded by the templates.
+    for (const r of fake.requests.slice(1)) expect(r.data.steps.map((s: any) => [s.minutes, s.draft])).toEqual(fallback.steps.map((s: any) => [s.estimateMinutes, s.title]));
+    expect(fallback.steps[0].title).not.toMatch(/^Fake step/);
+    expect(fake.hits()).toBe(4);
+  });
+});

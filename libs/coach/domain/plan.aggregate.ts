@@ -29,7 +29,7 @@ export interface PlanState {
   readonly originalProbability: number | null;
   /** The mean of the steps' chances. */
   readonly planProbability: number | null;
-  /** `built-in`, or the LLM's model name; `built-in (fallback: <why>)` when the LLM failed. */
+  /** `built-in`, or `llm:<model>` when an LLM worded the steps; `built-in (fallback: <why>)` when it failed. */
   readonly generatedBy: string | null;
   readonly feedback: string | null;
   readonly createdAt: string;

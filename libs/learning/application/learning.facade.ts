@@ -34,7 +34,7 @@ export interface UserEvidence {
   readonly population: OutcomeGroups;
   /** Tasks finished on a day anything was finished (median over the last 90 days); null without history. */
   readonly capacity: number | null;
-  /** Tasks scheduled per local day, from `today` for the next `horizonDays`. */
+  /** Tasks scheduled per local day, from `today` for the next `horizonDays`, and on the days asked for. */
   readonly dayLoads: Record<string, number>;
   /** The thresholds a pattern is stated with (docs/learning.md). */
   readonly thresholds: { readonly minSamples: number; readonly minDifference: number; readonly minZ: number; readonly priorWeight: number };
@@ -85,14 +85,17 @@ function groupsOf(cells: readonly Cell[]): OutcomeGroups {
 export class LearningFacade {
   constructor(@Inject(LEARNING_HISTORY) private readonly history: LearningHistory) {}
 
-  async evidenceOf(userId: string, today: string, horizonDays = 21): Promise<UserEvidence> {
-    const [totals, population, recent, ahead] = await Promise.all([
+  /** `days`: other days whose loads to include (e.g. a failed task's own day, before today). */
+  async evidenceOf(userId: string, today: string, horizonDays = 21, days: readonly string[] = []): Promise<UserEvidence> {
+    const [totals, population, recent, ahead, asked] = await Promise.all([
       this.history.totals(userId),
       this.history.population(),
       this.history.cells(userId, { from: addDays(today, -90), to: addDays(today, -1) }),
       this.history.cells(userId, { from: today, to: addDays(today, horizonDays) }),
+      this.history.plan(userId, days),
     ]);
     const dayLoads: Record<string, number> = {};
+    for (const [day, c] of asked) if (c.n > 0) dayLoads[day] = c.n;
     for (const c of ahead) if (c.dimension === 'plan' && c.n > 0) dayLoads[c.day] = (dayLoads[c.day] ?? 0) + c.n;
     return {
       user: groupsOf(totals),

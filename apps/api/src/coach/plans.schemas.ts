@@ -55,7 +55,11 @@ export const PlanResponse = z
         plan: z.number().nullable().meta({ description: "The steps' average chance", example: 0.74 }),
       })
       .meta({ description: 'What the plan changes' }),
-    generatedBy: z.string().nullable().meta({ example: 'built-in' }),
+    generatedBy: z.string().nullable().meta({
+      description:
+        "Who worded the steps (their count, sizes and times are always the coach's own): `built-in` (the templates), `llm:<model>` (an LLM, when one is configured), or `built-in (fallback: <reason>)` when the LLM was asked and failed (e.g. `timeout`, `rate limited`, `budget spent`, `busy`); null while pending",
+      example: 'built-in',
+    }),
     feedback: z.string().nullable(),
     createdAt: z.string(),
     decidedAt: z.string().nullable(),

@@ -14,6 +14,7 @@ export interface ScoredShape {
 
 /** What the coach reads of the learning context (its facade). */
 export interface CoachLearning {
-  evidenceOf(userId: string, today: string, horizonDays?: number): Promise<CoachEvidence>;
+  /** `days`: other days whose loads to include (the failed task's own day). */
+  evidenceOf(userId: string, today: string, horizonDays?: number, days?: readonly string[]): Promise<CoachEvidence>;
   predict(userId: string, tasks: readonly ScoredShape[]): Promise<number[]>;
 }
