@@ -659,9 +659,11 @@ async function cleanup() {
       await ch.deleteQueue(`${queue}.dead`);
       // The ceiling case publishes to a plain queue of that name.
       await ch.deleteQueue(queue);
-      // The event exchange's subscription queues (the learning projection's).
-      await ch.deleteQueue(`${queue}.learning.history`);
-      await ch.deleteQueue(`${queue}.learning.history.dead`);
+      // The worker's event subscriptions (apps/worker/src/event-consumers.ts).
+      for (const consumer of ['learning.history', 'tasks.predictions', 'coach.plans']) {
+        await ch.deleteQueue(`${queue}.${consumer}`);
+        await ch.deleteQueue(`${queue}.${consumer}.dead`);
+      }
       await ch.deleteExchange(queue);
       await ch.deleteExchange(`${queue}.dlx`);
     }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { EVENT_CONSUMERS } from '@app/worker';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -39,7 +40,7 @@ export async function deleteEventTopology(exchange: string): Promise<void> {
   const conn = await amqp.connect(SERVICES.rabbitmq);
   try {
     const ch = await conn.createChannel();
-    for (const consumer of ['learning.history']) {
+    for (const consumer of EVENT_CONSUMERS) {
       await ch.deleteQueue(`${exchange}.${consumer}`);
       await ch.deleteQueue(`${exchange}.${consumer}.dead`);
     }
