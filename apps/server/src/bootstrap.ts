@@ -9,7 +9,7 @@ import { ACCESS_TOKENS } from '@ln/identity/application/ports/access-tokens.port
 import { CLOCK } from '@ln/kernel/application/ports/clock.port';
 import { IDEMPOTENCY_STORE } from '@ln/kernel/application/ports/idempotency.port';
 import { Metrics } from '@ln/kernel/adapters/observability/metrics';
-import { ApiModule, HealthController, MetricsController, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, setupOpenApi } from '@app/api';
+import { ApiModule, HealthController, MetricsController, answerFrameworkError, refuseDeepBodies, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, setupOpenApi } from '@app/api';
 import { WorkerModule } from '@app/worker';
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
@@ -38,6 +38,8 @@ function adapter(logger: ReturnType<typeof createLogger>): FastifyAdapter {
     disableRequestLogging: true,
     // Nest's router is the one that matters; Fastify's default 404 would not be problem+json.
     return503OnClosing: true,
+    // A URL the router cannot decode, or a path parameter too long for it: problem+json too.
+    frameworkErrors: answerFrameworkError,
   });
 }
 
@@ -64,6 +66,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
   if (config.role !== 'worker') {
+    refuseDeepBodies(fastify);
     handleIdempotencyKeys(fastify, {
       store: app.get(IDEMPOTENCY_STORE),
       clock: app.get(CLOCK),

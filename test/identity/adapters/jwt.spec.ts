@@ -14,6 +14,10 @@ const TTL = 900;
 const SECRET = randomBytes(32).toString('base64url');
 const OPTIONS: JwtOptions = { secret: SECRET, issuer: 'https://ln.test', audience: 'ln-api', ttlSeconds: TTL };
 
+// Subjects are user ids (UUIDs): the adapter refuses a token whose subject is anything else.
+const USER_42 = '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a42';
+const USER_1 = '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a01';
+
 const fixedClock = (at: Date): Clock => ({ now: () => new Date(at.getTime()) });
 
 function counterIds(prefix = 'jti'): IdGenerator {
@@ -30,7 +34,7 @@ function tokens(clock: Clock = fixedClock(NOW), options: JwtOptions = OPTIONS): 
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { sub: 'user-1', jti: 'hand-1', iat: IAT, exp: IAT + TTL, iss: OPTIONS.issuer, aud: OPTIONS.audience, ...overrides };
+  return { sub: USER_1, jti: 'hand-1', iat: IAT, exp: IAT + TTL, iss: OPTIONS.issuer, aud: OPTIONS.audience, ...overrides };
 }
 
 function handSign(
@@ -51,21 +55,21 @@ function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
 describe('FastJwtAccessTokens', () => {
   it('issues a token that verifies to the user id, the token id and the expiry', () => {
     const subject = tokens();
-    const issued = subject.issue('user-42');
+    const issued = subject.issue(USER_42);
 
     expect(issued.expiresInSeconds).toBe(TTL);
     expect(subject.verify(issued.token)).toEqual({
-      userId: 'user-42',
+      userId: USER_42,
       tokenId: 'jti-1',
       expiresAt: new Date(NOW.getTime() + TTL * 1000),
     });
   });
 
   it('signs HS256 with typ at+jwt, and takes iat/exp from the injected clock', () => {
-    const { token } = tokens().issue('user-42');
+    const { token } = tokens().issue(USER_42);
     expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     expect(decodePart(token, 1)).toEqual({
-      sub: 'user-42',
+      sub: USER_42,
       jti: 'jti-1',
       iat: IAT,
       exp: IAT + TTL,
@@ -76,21 +80,21 @@ describe('FastJwtAccessTokens', () => {
 
   it('gives every token its own id', () => {
     const subject = tokens();
-    const a = subject.verify(subject.issue('u').token);
-    const b = subject.verify(subject.issue('u').token);
+    const a = subject.verify(subject.issue(USER_42).token);
+    const b = subject.verify(subject.issue(USER_42).token);
     expect(a?.tokenId).not.toBe(b?.tokenId);
   });
 
   it('returns null for a token issued with the clock far in the past (expired)', () => {
     const issuer = tokens(fixedClock(new Date(NOW.getTime() - 24 * 3_600_000)));
-    const { token } = issuer.issue('user-42');
+    const { token } = issuer.issue(USER_42);
     expect(issuer.verify(token)).toBeNull();
     expect(tokens().verify(token)).toBeNull();
   });
 
   it('accepts a correct hand-signed token (so the refusals below are about the one thing changed)', () => {
     expect(tokens().verify(handSign(HS256, claims()))).toEqual({
-      userId: 'user-1',
+      userId: USER_1,
       tokenId: 'hand-1',
       expiresAt: new Date((IAT + TTL) * 1000),
     });
@@ -98,14 +102,14 @@ describe('FastJwtAccessTokens', () => {
 
   it('returns null for a tampered payload', () => {
     const subject = tokens();
-    const [header, , signature] = subject.issue('user-42').token.split('.');
+    const [header, , signature] = subject.issue(USER_42).token.split('.');
     const forged = `${header}.${b64url(claims({ sub: 'admin', jti: 'jti-1' }))}.${signature}`;
     expect(subject.verify(forged)).toBeNull();
   });
 
   it('returns null for a tampered signature', () => {
     const subject = tokens();
-    const [header, payload, signature] = subject.issue('user-42').token.split('.');
+    const [header, payload, signature] = subject.issue(USER_42).token.split('.');
     const middle = Math.floor(signature.length / 2);
     const flipped = signature[middle] === 'A' ? 'B' : 'A';
     const tampered = `${header}.${payload}.${signature.slice(0, middle)}${flipped}${signature.slice(middle + 1)}`;
@@ -152,6 +156,18 @@ describe('FastJwtAccessTokens', () => {
     expect(tokens().verify(handSign(HS256, claims({ sub: 42 })))).toBeNull();
   });
 
+  it.each(['not-a-uuid', '', 'admin', `${USER_1}\n`, `${USER_1} `, '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a0g', '\u0000'])(
+    'returns null for a validly signed token whose subject is not a user id: %j',
+    (sub) => {
+      expect(tokens().verify(handSign(HS256, claims({ sub })))).toBeNull();
+      expect(tokens().verify(tokens().issue(sub).token)).toBeNull();
+    },
+  );
+
+  it('reads a subject in upper case as the same user id (lower case, as storage keeps ids)', () => {
+    expect(tokens().verify(handSign(HS256, claims({ sub: USER_1.toUpperCase() })))?.userId).toBe(USER_1);
+  });
+
   it.each(['', 'not-a-jwt', 'a.b.c', `${b64url(HS256)}.${b64url(claims())}`])('returns null for garbage %j', (token) => {
     expect(tokens().verify(token)).toBeNull();
   });
@@ -183,7 +199,7 @@ describe('loadOrCreateJwtSecret', () => {
     expect(loadOrCreateJwtSecret(dataDir)).toBe(first);
     // It is usable as the signing key.
     const subject = tokens(fixedClock(NOW), { ...OPTIONS, secret: first });
-    expect(subject.verify(subject.issue('u').token)?.userId).toBe('u');
+    expect(subject.verify(subject.issue(USER_42).token)?.userId).toBe(USER_42);
   });
 
   it('gives another data folder another secret', () => {

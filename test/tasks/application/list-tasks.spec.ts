@@ -167,5 +167,17 @@ describe('ListTasks', () => {
     it('a well-formed cursor whose id is not a uuid -> InvalidValue invalid_cursor', () => {
       rejects(forge(['createdAt', '2026-01-01T00:00:00.000000Z', 'not-a-uuid']), 'createdAt');
     });
+
+    // PostgreSQL has no year 0000 ("date/time field value out of range": a 500): keys hold years 0001-9999, as the list filters do.
+    it('a key in year 0000, or on a day that does not exist -> InvalidValue invalid_cursor; year 0001 is fine', () => {
+      rejects(forge(['createdAt', '0000-01-01T00:00:00Z', cid(1)]), 'createdAt');
+      rejects(forge(['-createdAt', '0000-12-31T23:59:59.999Z', cid(1)]), '-createdAt');
+      rejects(forge(['createdAt', '2026-02-29T00:00:00Z', cid(1)]), 'createdAt');
+      rejects(forge(['scheduledFor', '0000-01-01|', cid(1)]), 'scheduledFor');
+      rejects(forge(['scheduledFor', '2026-01-01|0000-01-01T00:00:00.000Z', cid(1)]), 'scheduledFor');
+      expect(decodeCursor(forge(['createdAt', '0001-01-01T00:00:00Z', cid(1)]), 'createdAt')).toMatchObject({ key: '0001-01-01T00:00:00Z' });
+      expect(decodeCursor(forge(['createdAt', '0004-02-29T00:00:00Z', cid(1)]), 'createdAt')).toMatchObject({ key: '0004-02-29T00:00:00Z' });
+      expect(decodeCursor(forge(['scheduledFor', '9999-12-31|', cid(1)]), 'scheduledFor')).toMatchObject({ key: '9999-12-31|' });
+    });
   });
 });

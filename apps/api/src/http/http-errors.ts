@@ -9,6 +9,19 @@ export class RequestValidationFailed extends DomainError {
   }
 }
 
+/**
+ * Text the service cannot keep as sent: a lone UTF-16 surrogate (not Unicode; PostgreSQL refuses it
+ * in jsonb and would silently replace it in text) or NUL (PostgreSQL text cannot hold it). Same code
+ * as the domain's own NUL refusal (`rejectNul`).
+ */
+export class InvalidCharacters extends DomainError {
+  readonly kind = 'invalid' as const;
+  readonly code = 'invalid_character';
+  constructor(override readonly fields: readonly FieldIssue[]) {
+    super(`the request contains characters that cannot be stored: ${fields.map((f) => f.field).join(', ')}`);
+  }
+}
+
 export class Unauthenticated extends DomainError {
   readonly kind = 'unauthenticated' as const;
   constructor(

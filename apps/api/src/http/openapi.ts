@@ -25,12 +25,13 @@ export const PROBLEM_SCHEMA = {
 } as const;
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input; `errors` names the fields (codes: validation_failed, malformed_json, ...)',
+  400: 'Invalid input; `errors` names the fields (codes: validation_failed, invalid_character, malformed_json, malformed_url, ...)',
   401: 'Missing, invalid or expired credentials (codes: missing_token, invalid_token, invalid_credentials, ...)',
   404: 'Not found, or not yours',
   409: 'Conflicts with the current state',
   412: 'If-Match does not match the current version',
   413: 'Body larger than 64 KB (code: payload_too_large)',
+  414: 'A path segment too long for any id (code: uri_too_long)',
   415: 'Body is not application/json',
   429: 'Slow down; see Retry-After (codes: too_many_attempts, too_many_pending_writes)',
   503: 'A dependency is down; see Retry-After',

@@ -13,6 +13,9 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed_json', 'the body is empty but Content-Type is application/json'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed_json', 'the body is not valid JSON'],
   FST_ERR_CTP_INVALID_TYPE: [400, 'invalid_content_type', 'the Content-Type header is malformed'],
+  // The router's own refusals, before any hook runs (see answerFrameworkError).
+  FST_ERR_BAD_URL: [400, 'malformed_url', 'the URL does not decode (a malformed percent-encoding)'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'a path segment is longer than any this API accepts'],
 };
 
 const BY_STATUS: Record<number, [string, string]> = {
@@ -65,6 +68,16 @@ export function toProblem(error: unknown, request: { url?: string; id?: string }
 
 export function sendProblem(reply: FastifyReply, p: { problem: Problem; headers: Record<string, string> }): void {
   void reply.code(p.problem.status).headers(p.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p.problem));
+}
+
+/**
+ * For the Fastify adapter's `frameworkErrors` option: the router refuses a URL that does not decode
+ * (`/v1/tasks/%C0%AE`) or a path parameter over its length limit before any hook or route runs,
+ * and would answer in Fastify's own JSON shape; this answers problem+json like everything else.
+ */
+export function answerFrameworkError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-request-id', request.id);
+  sendProblem(reply, toProblem(error, request));
 }
 
 @Catch()

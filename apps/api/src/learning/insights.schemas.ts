@@ -18,8 +18,8 @@ export const InsightsQueryParams = z
     if (q.from && q.to && (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 >= MAX_RANGE_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'the range may span at most 2 years' });
     }
-  })
-  .meta({ id: 'InsightsQuery' });
+  });
+// Inline, not a component: the OpenAPI document then lists `from` and `to` by name (see ListTasksQueryParams).
 export type InsightsQueryParams = z.infer<typeof InsightsQueryParams>;
 
 const rate = z

@@ -74,7 +74,22 @@ export const TaskIdParam = z.uuid().toLowerCase();
 /** PUT may create, so its id must be a UUIDv7 like every id the server makes. */
 export const TaskIdV7Param = z.uuid({ version: 'v7' }).toLowerCase();
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+// Filters may name any day or instant PostgreSQL's date and timestamptz hold as four-digit years
+// (0001-9999); a day that does not exist (2026-02-30) or an instant whose UTC time falls outside
+// those years (0001-01-01T00:00:00+01:00) is a 400, never a query the database refuses.
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+const date = z.iso
+  .date('must be a real day, YYYY-MM-DD')
+  .refine((d) => d >= '0001-01-01', 'must be a day from 0001-01-01 to 9999-12-31')
+  .meta({ description: 'A day, YYYY-MM-DD (0001-01-01 to 9999-12-31)', example: '2026-11-27' });
+const instant = z.iso
+  .datetime({ offset: true, error: 'must be an RFC 3339 date-time with an offset' })
+  .refine((s) => {
+    const at = Date.parse(s);
+    return at >= FIRST_INSTANT && at <= LAST_INSTANT;
+  }, 'must be an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z')
+  .meta({ description: 'RFC 3339 with offset; in UTC from 0001-01-01 to 9999-12-31', example: '2026-11-27T17:00:00Z' });
 
 export const ListTasksQueryParams = z
   .strictObject({
@@ -87,16 +102,17 @@ export const ListTasksQueryParams = z
       .meta({ description: 'Comma-separated: open,done,failed,dropped' }),
     scheduledFrom: date.optional(),
     scheduledTo: date.optional(),
-    dueFrom: z.iso.datetime({ offset: true }).optional(),
-    dueTo: z.iso.datetime({ offset: true }).optional(),
+    dueFrom: instant.optional(),
+    dueTo: instant.optional(),
     overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
     tag: z.string().min(1).max(TASK_LIMITS.tagMax).optional(),
     parentId: z.union([uuid, z.literal('none')]).optional().meta({ description: 'A parent task id, or `none` for top-level tasks' }),
     sort: z.enum(['createdAt', '-createdAt', 'scheduledFor', '-scheduledFor']).default('createdAt'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(512).optional(),
-  })
-  .meta({ id: 'ListTasksQuery' });
+  });
+// No component id on query schemas: @nestjs/swagger documents a query schema that is a $ref as one
+// nameless parameter; inline, the OpenAPI document lists each query parameter by name.
 
 export const TaskResponse = z
   .object({

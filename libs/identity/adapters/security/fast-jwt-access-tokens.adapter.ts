@@ -12,6 +12,8 @@ export interface JwtOptions {
 
 /** RFC 9068's media type for access tokens; checking it stops another kind of JWT being replayed here. */
 const TYP = 'at+jwt';
+/** What `issue` puts in `sub`: a user id. A subject of any other shape was not issued here, whatever signed it. */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * HS256 with the algorithm pinned on both sides (RFC 8725): `alg: none`, another algorithm,
@@ -60,7 +62,10 @@ export class FastJwtAccessTokens implements AccessTokens {
     try {
       const claims = this.check(token);
       if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return null;
-      return { userId: claims.sub, tokenId: claims.jti, expiresAt: new Date(claims.exp * 1000) };
+      // The subject goes into SQL as a uuid: one that is not (a token signed with a leaked or test
+      // key, a future issuer) is an invalid token (401), not a query the database refuses (500).
+      if (!USER_ID.test(claims.sub)) return null;
+      return { userId: claims.sub.toLowerCase(), tokenId: claims.jti, expiresAt: new Date(claims.exp * 1000) };
     } catch {
       return null;
     }

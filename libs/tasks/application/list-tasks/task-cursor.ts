@@ -6,10 +6,17 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const SCHEDULE_KEY = /^(~|\d{4}-\d{2}-\d{2}\|(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)?)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Every date and time inside the key exists (the database would refuse 2026-02-30 or 25:00). */
+/**
+ * Every date and time inside the key exists (the database would refuse 2026-02-30 or 25:00), in
+ * the years PostgreSQL reads as written, 0001-9999 (it has no year 0000): the same range the list
+ * filters accept.
+ */
 function realInstants(key: string): boolean {
   for (const [, y, mo, d, time] of key.matchAll(/(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}:\d{2})?/g)) {
-    const probe = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+    if (Number(y) < 1) return false;
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+    const probe = new Date(0);
+    probe.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
     if (probe.getUTCMonth() !== Number(mo) - 1 || probe.getUTCDate() !== Number(d)) return false;
     if (time) {
       const [h, m, s] = time.slice(1).split(':').map(Number);
