@@ -116,6 +116,35 @@ describe('SuccessModel', () => {
     expect(m.predict(open({ deferrals: 4 }), null).factors.map((f) => f.text)).toContain('postponed 4 times: 1 of 8 tasks postponed 2 or more times done');
   });
 
+  it('reads a task without an estimate with the outcomes it resembles, and names nothing for it', () => {
+    const longFail = [...outcomes(20, 17, { estimateMinutes: 20 }), ...outcomes(14, 2, { estimateMinutes: 150 })];
+    // The user's tasks without an estimate are done like the short ones...
+    const likeShort = SuccessModel.build([...longFail, ...outcomes(10, 9, { estimateMinutes: null })], population);
+    const none = likeShort.predict(open({ estimateMinutes: null }), null);
+    expect(none.probability).toBeCloseTo(likeShort.predict(open({ estimateMinutes: 20 }), null).probability, 2);
+    expect(none.factors).toEqual([]);
+    // ... or fail like the long ones.
+    const likeLong = SuccessModel.build([...longFail, ...outcomes(10, 1, { estimateMinutes: null })], population);
+    expect(likeLong.predict(open({ estimateMinutes: null }), null).probability).toBeCloseTo(likeLong.predict(open({ estimateMinutes: 150 }), null).probability, 2);
+  });
+
+  it('helps a task without a tag the user fails, and counts two tags that cut the same outcomes once', () => {
+    const user = [...outcomes(30, 26, { tags: ['home'] }), ...outcomes(14, 3, { tags: ['admin', 'home'] }), ...outcomes(10, 8)];
+    const m = SuccessModel.build(user, population);
+    const without = m.predict(open({ tags: [] }), null);
+    expect(without.factors.map((f) => f.text)).toEqual(['not tagged #admin: 34 of 40 such tasks done']);
+    expect(without.probability).toBeGreaterThan(0.8);
+    expect(m.predict(open({ tags: ['admin'] }), null).probability).toBeLessThan(0.35);
+    // Every task tagged #home or #admin: "tagged #admin" and "not tagged #home" are the same tasks, said once.
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const twoTags = SuccessModel.build([...outcomes(30, 26, { tags: ['home'] }), ...outcomes(14, 3, { tags: ['admin'] })], population);
+    const oneTag = SuccessModel.build([...outcomes(30, 26), ...outcomes(14, 3, { tags: ['admin'] })], population);
+    const admin = twoTags.predict(open({ tags: ['admin'] }), null);
+    expect(Math.abs(logit(admin.probability) - logit(oneTag.predict(open({ tags: ['admin'] }), null).probability))).toBeLessThan(0.05);
+    expect(admin.factors.map((f) => f.text)).toEqual(['tagged #admin: 3 of 14 such tasks done']);
+    expect(twoTags.predict(open({ tags: ['home'] }), null).factors.map((f) => f.text)).toEqual(['tagged #home: 26 of 30 such tasks done']);
+  });
+
   it('stays within [0.01, 0.99], and depends on the counts only (not how the cells are split or ordered)', () => {
     const user = [...outcomes(200, 0, { estimateMinutes: 150, localHour: 23, tags: ['a', 'b', 'c'] }), ...outcomes(200, 200, { estimateMinutes: 10, localHour: 8, tags: ['d'] })];
     const m = SuccessModel.build(user, population);
