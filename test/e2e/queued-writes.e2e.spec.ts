@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
 import { loadConfig } from '@ln/config/config';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { type TestApp, startTestApp } from '../support/app';
@@ -174,6 +175,37 @@ describeWithService('rabbitmq', 'queued writes: the 202, read-your-writes and th
     done = first.json();
     announced.set(done.id, done);
     accepted.push({ token: alice, res: first });
+  });
+
+  it('the same key on another request is 422 while its answer is stored, and a new command once it has expired: never acknowledged and dropped (#12)', async () => {
+    const k = `reused-${randomUUID()}`;
+    const key = { 'idempotency-key': k };
+    const first = await call('PATCH', `/v1/tasks/${done.id}`, alice, { priority: 2 }, key);
+    expect(first.statusCode).toBe(202);
+    expect(first.json()).toMatchObject({ priority: 2, version: 4 });
+    expect((await call('PATCH', `/v1/tasks/${done.id}`, alice, { priority: 3 }, key)).json()).toMatchObject({ status: 422, code: 'idempotency_key_reused' });
+    expect((await call('PUT', `/v1/tasks/${done.id}`, alice, { title: 'other' }, key)).json()).toMatchObject({ status: 422, code: 'idempotency_key_reused' });
+    expect((await call('DELETE', `/v1/tasks/${done.id}`, alice, undefined, key)).json()).toMatchObject({ status: 422, code: 'idempotency_key_reused' });
+    const replay = await call('PATCH', `/v1/tasks/${done.id}`, alice, { priority: 2 }, key);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.headers['command-id']).toBe(first.headers['command-id']);
+
+    // The stored answer expires after 24 h: the same key with another body is then another command.
+    const db = new Client({ connectionString: api.env.DATABASE_URL });
+    await db.connect();
+    try {
+      expect((await db.query('DELETE FROM idempotency_keys WHERE key = $1', [k])).rowCount).toBe(1);
+    } finally {
+      await db.end();
+    }
+    const later = await call('PATCH', `/v1/tasks/${done.id}`, alice, { priority: 3 }, key);
+    expect(later.statusCode).toBe(202);
+    expect(later.headers['command-id']).not.toBe(first.headers['command-id']);
+    expect(later.json()).toMatchObject({ priority: 3, version: 5 });
+    expect((await call('GET', `/v1/tasks/${done.id}`, alice)).json()).toMatchObject({ priority: 3, version: 5 });
+    done = later.json();
+    announced.set(done.id, done);
+    accepted.push({ token: alice, res: first }, { token: alice, res: later });
   });
 
   it('ids are case-insensitive and kept in lower case (a client id in capitals, a path id in capitals)', async () => {

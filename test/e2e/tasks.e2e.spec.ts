@@ -1116,6 +1116,34 @@ function tasksSuite(mode: Mode) {
         expect(b.body).toBe(a.body);
       }
     });
+
+    it('PUT, PATCH and DELETE honour the key too: a retry replays, the key on another request is 422 and changes nothing (#12)', async () => {
+      const task = await create(alice, { title: 'one' });
+      const k = `edit-${randomUUID()}`;
+      const first = await as(alice).patch(`/v1/tasks/${task.id}`, { title: 'two' }, { 'idempotency-key': k });
+      expect(first.statusCode).toBe(200);
+      const again = await as(alice).patch(`/v1/tasks/${task.id}`, { title: 'two' }, { 'idempotency-key': k });
+      expect(again.statusCode).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expectProblem(await as(alice).patch(`/v1/tasks/${task.id}`, { title: 'three' }, { 'idempotency-key': k }), 422, 'idempotency_key_reused');
+      expect((await getTask(alice, task.id)).json()).toMatchObject({ title: 'two', version: 2 });
+
+      const pk = `put-${randomUUID()}`;
+      const put = await as(alice).put(`/v1/tasks/${task.id}`, { title: 'four' }, { 'idempotency-key': pk });
+      expect(put.statusCode).toBe(200);
+      expect((await as(alice).put(`/v1/tasks/${task.id}`, { title: 'four' }, { 'idempotency-key': pk })).headers['idempotent-replayed']).toBe('true');
+      expectProblem(await as(alice).put(`/v1/tasks/${task.id}`, { title: 'five' }, { 'idempotency-key': pk }), 422, 'idempotency_key_reused');
+      expect((await getTask(alice, task.id)).json()).toMatchObject({ title: 'four', version: 3 });
+
+      const other = await create(alice, { title: 'keep me' });
+      const dk = `delete-${randomUUID()}`;
+      expect((await as(alice).del(`/v1/tasks/${task.id}`, { 'idempotency-key': dk })).statusCode).toBe(204);
+      const replayed = await as(alice).del(`/v1/tasks/${task.id}`, { 'idempotency-key': dk });
+      expect(replayed.statusCode).toBe(204);
+      expect(replayed.headers['idempotent-replayed']).toBe('true');
+      expectProblem(await as(alice).del(`/v1/tasks/${other.id}`, { 'idempotency-key': dk }), 422, 'idempotency_key_reused');
+      expect((await getTask(alice, other.id)).statusCode).toBe(200);
+    });
   });
 
   // ---------------------------------------------------------------------------------------------

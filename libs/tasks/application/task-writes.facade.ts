@@ -84,7 +84,7 @@ export class TaskWrites {
   }
 
   /**
-   * @param retryKey the request's Idempotency-Key with its route: on the queued path the command id
+   * @param retryKey the request's Idempotency-Key with the request's fingerprint: on the queued path the command id
    *   derives from it, so a retry after a lost answer is the same command, applied once.
    */
   async submit(userId: string, command: Command<unknown>, retryKey?: string): Promise<TaskWriteOutcome> {

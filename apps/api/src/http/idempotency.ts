@@ -41,11 +41,28 @@ class IdempotencyKeyReused extends DomainError {
 
 export { IdempotencyKeyInProgress, IdempotencyKeyInvalid, IdempotencyKeyReused };
 
-/** Marks a route (an authenticated POST) as taking an Idempotency-Key, for the hooks below and the OpenAPI document. */
+/** Marks a route (an authenticated write) as taking an Idempotency-Key, for the hooks below and the OpenAPI document. */
 export const IdempotencyKey = applyDecorators(
   RouteConfig({ idempotencyKey: true }),
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the stored answer for 24 h (per user)' }),
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'A retry with the same key and the same request replays the stored answer for 24 h (per user); the same key on another request is 422 `idempotency_key_reused`.',
+  }),
 );
+
+/**
+ * What makes two requests "the same" for an Idempotency-Key: method, path with query, and body as
+ * parsed. The queued path binds a keyed command's id to it too, so a key reused for another body
+ * after its 24 h record has expired is a new command, never an acknowledged write the worker
+ * would drop as a duplicate (#12).
+ */
+export function requestFingerprint(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('base64url');
+}
 
 interface Begun {
   readonly userId: string;
@@ -90,14 +107,11 @@ export function handleIdempotencyKeys(
 
   fastify.addHook('preHandler', (request: KeyedRequest, reply, done) => {
     const key = request.headers['idempotency-key'];
-    if (key === undefined || request.method !== 'POST' || (request.routeOptions.config as { idempotencyKey?: boolean } | undefined)?.idempotencyKey !== true) return done();
+    if (key === undefined || (request.routeOptions.config as { idempotencyKey?: boolean } | undefined)?.idempotencyKey !== true) return done();
     const caller = callerFrom(request.headers.authorization, tokens);
     if (!caller) return done();
     if (typeof key !== 'string' || !KEY.test(key)) return sendProblem(reply, toProblem(new IdempotencyKeyInvalid(), request));
-    const print = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
-      .digest('base64url');
-    store.begin(caller.userId, key, print, clock.now()).then(
+    store.begin(caller.userId, key, requestFingerprint(request), clock.now()).then(
       (begun) => {
         switch (begun.outcome) {
           case 'mismatch':
@@ -105,11 +119,10 @@ export function handleIdempotencyKeys(
           case 'in_progress':
             return sendProblem(reply, toProblem(new IdempotencyKeyInProgress(), request));
           case 'replay':
-            void reply
-              .code(begun.response.status)
-              .headers({ ...begun.response.headers, 'idempotent-replayed': 'true' })
-              .type('application/json')
-              .send(begun.response.body);
+            void reply.code(begun.response.status).headers({ ...begun.response.headers, 'idempotent-replayed': 'true' });
+            // A 204 or a queued DELETE's 202 had no body, and gets none again.
+            if (begun.response.body !== '') void reply.type('application/json');
+            void reply.send(begun.response.body);
             return;
           default:
             request.idempotency = { userId: caller.userId, key, claim: begun.claim, renewal: renewing(caller.userId, key, begun.claim) };

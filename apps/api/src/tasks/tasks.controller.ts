@@ -18,7 +18,7 @@ import { etagOf } from '@ln/tasks/application/get-task/get-task.handler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
 import { validated } from '../http/validation';
-import { IdempotencyKey } from '../http/idempotency';
+import { IdempotencyKey, requestFingerprint } from '../http/idempotency';
 import { ApiProblems } from '../http/openapi';
 import { expectedVersion } from '../http/preconditions';
 import {
@@ -122,6 +122,7 @@ export class TasksController {
   @Put(':id')
   @IdParam
   @IfMatch
+  @IdempotencyKey
   @ApiOperation({ summary: 'Create or replace a task (idempotent)' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse, description: 'Replaced' })
@@ -141,6 +142,7 @@ export class TasksController {
   @Patch(':id')
   @IdParam
   @IfMatch
+  @IdempotencyKey
   @ApiOperation({ summary: 'Change some fields of a task' })
   @Queued(true)
   @ApiResponse({ status: 200, standardSchema: TaskResponse })
@@ -160,6 +162,7 @@ export class TasksController {
   @HttpCode(204)
   @IdParam
   @IfMatch
+  @IdempotencyKey
   @ApiOperation({ summary: 'Delete a task (a task with steps: delete the steps first)' })
   @Queued(false)
   @ApiResponse({ status: 204, description: 'Deleted' })
@@ -303,8 +306,12 @@ function respond(outcome: TaskWriteOutcome, reply: FastifyReply, answer: Answer)
   return outcome.task;
 }
 
-/** An Idempotency-Key names a retry of one route's request (the queued path derives the command id from it). */
+/**
+ * An Idempotency-Key names a retry of one request: the queued path derives the command id from
+ * the key and the request's fingerprint, so the same key on another request (once the stored
+ * answer that would have refused it with 422 has expired) is another command, not a duplicate.
+ */
 function retryKeyOf(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key'];
-  return typeof key === 'string' ? `${request.method} ${request.url.split('?')[0]}\n${key}` : undefined;
+  return typeof key === 'string' ? `${key}\n${requestFingerprint(request)}` : undefined;
 }

@@ -96,7 +96,7 @@ export class QueuedTaskWrites {
   ) {}
 
   /**
-   * @param retryKey the request's Idempotency-Key (with its route): the command id is derived from
+   * @param retryKey the request's Idempotency-Key with the request's fingerprint (method, path, body): the command id is derived from
    *   it, so a retry after a lost answer is the same command and the worker's inbox applies it once.
    */
   submit(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
