@@ -22,6 +22,7 @@ import { PLAN_REPOSITORY } from './application/ports/plan.repository.port';
 import { STEP_WORDING, type StepWording } from './application/ports/step-wording.port';
 import { ProposePlan } from './application/propose-plan/propose-plan.service';
 import { ReadPlans } from './application/read-plans/read-plans.service';
+import { RewordPlan } from './application/reword-plan/reword-plan.service';
 import { COACH_SETTINGS, type CoachSettings, RequestPlan } from './application/request-plan/request-plan.service';
 
 /**
@@ -60,8 +61,9 @@ import { COACH_SETTINGS, type CoachSettings, RequestPlan } from './application/r
     DecidePlan,
     RequestPlan,
     ReadPlans,
+    RewordPlan,
   ],
-  exports: [ProposePlan, DecidePlan, RequestPlan, ReadPlans, COACH_SETTINGS],
+  exports: [ProposePlan, DecidePlan, RequestPlan, ReadPlans, RewordPlan, COACH_SETTINGS],
 })
 export class CoachModule {}
 

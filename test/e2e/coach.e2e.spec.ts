@@ -177,13 +177,14 @@ describe('coach with an LLM planner [embedded]', () => {
     await fake?.close();
   });
 
+  /** The task's plan once the LLM stage has worded it (it is proposed with the built-in wording first). */
   async function planFor(token: string, taskId: string): Promise<Record<string, any>> {
     for (let i = 0; i < 300; i++) {
       const items = (await app.inject({ method: 'GET', url: `/v1/tasks/${taskId}/plans`, headers: { authorization: `Bearer ${token}` } })).json().items;
-      if (items[0]?.status === 'proposed') return items[0];
+      if (items[0]?.status === 'proposed' && items[0].generatedBy !== 'built-in') return items[0];
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error('no plan');
+    throw new Error('no worded plan');
   }
 
   it("a failed task's plan is worded by the LLM; its shape is the domain's; a failing LLM falls back and says so", async () => {
@@ -214,3 +215,90 @@ describe('coach with an LLM planner [embedded]', () => {
     expect(fake.hits()).toBe(4);
   });
 });
+
+/**
+ * #11: a slow or down LLM never delays another user's plan. Every plan is proposed with the
+ * built-in wording by the coach.plans stage; the LLM rewords it on its own queue (coach.wording).
+ * The fake LLM holds its answers until the test releases them, so nothing here depends on timing.
+ */
+function slowLlmSuite(mode: Mode) {
+  let fake: FakeLlmServer;
+  let t: TestApp;
+  let app: NestFastifyApplication;
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    fake = await startFakeLlmServer();
+    t = await startTestApp(mode, { LLM_BASE_URL: fake.baseUrl, LLM_MODEL: 'fake-model', LLM_TIMEOUT_MS: '60000' });
+    app = t.app;
+  }, 60_000);
+  afterAll(async () => {
+    fake?.release();
+    await t?.close();
+    await fake?.close();
+  });
+
+  async function user(): Promise<Record<string, string>> {
+    const email = `coach-slow-${Math.random().toString(36).slice(2)}@example.com`;
+    await app.inject({ method: 'POST', url: '/v1/auth/register', headers: json, payload: JSON.stringify({ email, password: 'long enough', timezone: 'Europe/Berlin' }) });
+    const token = (await app.inject({ method: 'POST', url: '/v1/auth/login', headers: json, payload: JSON.stringify({ email, password: 'long enough' }) })).json().accessToken as string;
+    return { ...json, authorization: `Bearer ${token}` };
+  }
+  async function failed(auth: Record<string, string>, title: string): Promise<string> {
+    const task = (await app.inject({ method: 'POST', url: '/v1/tasks', headers: auth, payload: JSON.stringify({ title, estimateMinutes: 120 }) })).json();
+    expect((await app.inject({ method: 'POST', url: `/v1/tasks/${task.id}/fail`, headers: auth, payload: JSON.stringify({ reason: 'too_big' }) })).statusCode).toBe(200);
+    return task.id as string;
+  }
+  async function until<T>(read: () => Promise<T> | T, ok: (x: T) => boolean): Promise<T> {
+    for (let i = 0; i < 600; i++) {
+      const x = await read();
+      if (ok(x)) return x;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('never happened');
+  }
+  const plan = async (auth: Record<string, string>, taskId: string) => (await app.inject({ method: 'GET', url: `/v1/tasks/${taskId}/plans`, headers: auth })).json().items[0];
+
+  it('plans are proposed at once while the LLM holds its answer; it rewords them when it answers; a plan decided meanwhile keeps its titles', async () => {
+    fake.behave('hold');
+    const [ann, ben, cid] = await Promise.all([user(), user(), user()]);
+    const annTask = await failed(ann, 'Write the annual report');
+    const annPlan = await until(() => plan(ann, annTask), (p) => p?.status === 'proposed');
+    expect(annPlan.generatedBy).toBe('built-in');
+    await until(() => fake.inFlight(), (n) => n === 1);
+
+    // The LLM holds ann's wording: ben's and cid's plans are proposed all the same.
+    const benTask = await failed(ben, 'Clean the garage');
+    const cidTask = await failed(cid, 'Prepare the tax return');
+    const benPlan = await until(() => plan(ben, benTask), (p) => p?.status === 'proposed');
+    const cidPlan = await until(() => plan(cid, cidTask), (p) => p?.status === 'proposed');
+    expect([benPlan.generatedBy, cidPlan.generatedBy]).toEqual(['built-in', 'built-in']);
+    expect(fake.inFlight()).toBe(1);
+    expect(fake.hits()).toBe(1);
+
+    // ann accepts while the LLM is still wording her plan: the steps are the built-in ones, and stay so.
+    const accepted = await app.inject({ method: 'POST', url: `/v1/plans/${annPlan.id}/accept`, headers: { authorization: ann.authorization! } });
+    expect(accepted.statusCode).toBe(200);
+
+    fake.behave('ok');
+    fake.release();
+    const benWorded = await until(() => plan(ben, benTask), (p) => p.generatedBy !== 'built-in');
+    const cidWorded = await until(() => plan(cid, cidTask), (p) => p.generatedBy !== 'built-in');
+    for (const [before, after] of [[benPlan, benWorded], [cidPlan, cidWorded]] as const) {
+      expect(after).toMatchObject({ status: 'proposed', generatedBy: 'llm:fake-model' });
+      // Only the titles changed: count, sizes, schedule and chances are the domain's.
+      expect(after.steps.map((x: any) => ({ ...x, title: undefined }))).toEqual(before.steps.map((x: any) => ({ ...x, title: undefined })));
+      after.steps.forEach((x: any, i: number) => expect(x.title).toBe(`Fake step ${i + 1}: ${x.estimateMinutes} min`));
+    }
+    // ann's wording answered after her accept: dropped.
+    expect(fake.hits()).toBe(3);
+    const annAfter = await plan(ann, annTask);
+    expect(annAfter).toMatchObject({ status: 'accepted', generatedBy: 'built-in' });
+    expect(annAfter.steps.map((x: any) => x.title)).toEqual(annPlan.steps.map((x: any) => x.title));
+    const steps = (await app.inject({ method: 'GET', url: `/v1/tasks?parentId=${annTask}`, headers: ann })).json().items;
+    expect(steps.map((x: any) => x.title).sort()).toEqual(annPlan.steps.map((x: any) => x.title).sort());
+  }, 60_000);
+}
+
+describe('coach with a slow LLM [embedded]', () => slowLlmSuite('embedded'));
+describeWithService('rabbitmq', 'coach with a slow LLM [services, sync]', () => slowLlmSuite('services'));

@@ -11,6 +11,8 @@ export type FakeBehaviour =
   | 'ok'
   /** Like `ok`, after `slowMs` (past the client's timeout). */
   | 'slow'
+  /** Like `ok`, once `release()` is called (or the client gives up): an LLM as slow as a test needs. */
+  | 'hold'
   | '500'
   | '429'
   /** 429 with `Retry-After: 60`. */
@@ -43,6 +45,10 @@ export interface FakeLlmServer {
   hits(): number;
   /** The most requests in flight at once. */
   maxInFlight(): number;
+  /** Requests in flight now. */
+  inFlight(): number;
+  /** Lets every held request (`hold`) answer. */
+  release(): void;
   behave(behaviour: FakeBehaviour, options?: { slowMs?: number }): void;
   /** A sequence: the first hits behave as listed, later ones as the last. */
   behaveInTurn(behaviours: readonly FakeBehaviour[]): void;
@@ -58,6 +64,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
   let maxInFlight = 0;
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const held = new Set<() => void>();
 
   /** Waits `ms`, or less when the client goes away (so an abandoned request is no longer in flight). */
   const wait = (ms: number, res: ServerResponse) =>
@@ -94,6 +101,17 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       switch (behaviour) {
         case 'ok':
           return answer(res, body.model, JSON.stringify({ titles: good }));
+        case 'hold':
+          await new Promise<void>((resolve) => {
+            const go = () => {
+              held.delete(go);
+              resolve();
+            };
+            held.add(go);
+            res.once('close', go);
+          });
+          if (!res.destroyed) answer(res, body.model, JSON.stringify({ titles: good }));
+          return;
         case 'slow':
           await wait(slowMs, res);
           if (!res.destroyed) answer(res, body.model, JSON.stringify({ titles: good }));
@@ -136,6 +154,10 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     requests,
     hits: () => hits,
     maxInFlight: () => maxInFlight,
+    inFlight: () => inFlight,
+    release() {
+      for (const go of [...held]) go();
+    },
     behave(b, options) {
       behaviours = [b];
       if (options?.slowMs !== undefined) slowMs = options.slowMs;
@@ -150,6 +172,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       behaviours = ['ok'];
     },
     async close() {
+      for (const go of [...held]) go();
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

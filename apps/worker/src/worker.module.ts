@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CoachModule } from '@ln/coach/coach.module';
 import { LearningModule } from '@ln/learning/learning.module';
 import { CoachPlannerConsumer } from './coach/coach-planner.consumer';
+import { CoachWordingConsumer } from './coach/coach-wording.consumer';
 import { TasksModule } from '@ln/tasks/tasks.module';
 import { LearningProjectionService } from './learning/learning-projection.service';
 import { APP_CONFIG } from '@ln/kernel/kernel.module';
@@ -23,6 +24,7 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
     LearningProjectionService,
     TaskPredictionsConsumer,
     CoachPlannerConsumer,
+    CoachWordingConsumer,
     CommandBatchProcessor,
     {
       provide: COMMAND_BATCH_OPTIONS,

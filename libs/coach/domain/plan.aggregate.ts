@@ -122,6 +122,19 @@ export class Plan {
     this.s = { ...this.s, ...content, status: 'proposed', version: this.s.version + 1 };
   }
 
+  /**
+   * New titles for a proposed plan's steps (an LLM's, after the built-in wording proposed it), or
+   * only a new `generatedBy` saying why they stay. Count, sizes and schedule cannot change. False
+   * when the plan is no longer proposed (decided or superseded meanwhile): nothing changes.
+   */
+  reword(titles: readonly string[], generatedBy: string): boolean {
+    if (this.s.status !== 'proposed') return false;
+    if (titles.length !== this.s.steps.length) throw new RangeError(`${titles.length} titles for ${this.s.steps.length} steps`);
+    const steps = this.s.steps.map((step, i) => ({ ...step, title: titles[i]! }));
+    this.s = { ...this.s, steps, generatedBy, version: this.s.version + 1 };
+    return true;
+  }
+
   /** True when it changed (a second accept of an accepted plan is a no-op). */
   accept(at: string): boolean {
     if (this.s.status === 'accepted') return false;

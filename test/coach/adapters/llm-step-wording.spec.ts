@@ -10,6 +10,7 @@ import type { PlanRepository } from '@ln/coach/application/ports/plan.repository
 import type { StepWording } from '@ln/coach/application/ports/step-wording.port';
 import { acceptedTitle } from '@ln/coach/application/propose-plan/step-titles';
 import { ProposePlan } from '@ln/coach/application/propose-plan/propose-plan.service';
+import { RewordPlan } from '@ln/coach/application/reword-plan/reword-plan.service';
 import { THRESHOLDS, history, outcomes } from '@ln/coach/domain/coaching.fixtures';
 import type { CoachEvidence } from '@ln/coach/domain/coaching.types';
 import type { Plan, PlanState } from '@ln/coach/domain/plan.aggregate';
@@ -20,7 +21,7 @@ import { SERVICES, describeWithService } from '../../support/services';
 
 /**
  * The LLM planner adapter against a local fake OpenAI-compatible server, through the real use
- * case (ProposePlan with in-memory ports): whatever the server does, the plan's count, sizes and
+ * cases (ProposePlan, then RewordPlan, with in-memory ports): whatever the server does, the plan's count, sizes and
  * schedule are the built-in planner's, every title is checked, a failure falls back to the
  * built-in wording and says why, retries are bounded, the budget and the concurrency bound hold.
  */
@@ -97,15 +98,21 @@ interface World {
 function world(wording: StepWording): World {
   const tasks = new OneTaskPerUser();
   const clock = new FixedClock(new Date('2026-12-07T08:00:00.000Z'));
-  const service = new ProposePlan(new MemoryPlans(), new FixedLearning(), tasks, tasks, new ImmediateUnitOfWork() as never, clock, new SequentialIds(), wording);
+  const plans = new MemoryPlans();
+  const ids = new SequentialIds();
+  const service = new ProposePlan(plans, new FixedLearning(), tasks, tasks, new ImmediateUnitOfWork() as never, clock, ids);
+  const rewording = new RewordPlan(plans, tasks, tasks, wording, new ImmediateUnitOfWork() as never, clock, ids);
   let n = 0;
   return {
     clock,
+    /** Proposed with the built-in wording, then reworded by `wording` as the worker's coach.wording stage does. */
     async propose(userId = 'user-1', title = 'Write the annual report') {
       tasks.title = title;
       n += 1;
-      const plan = await service.propose(userId, `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`, 'failed');
-      return plan!.state;
+      const proposed = await service.propose(userId, `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`, 'failed');
+      expect(proposed!.state.generatedBy).toBe('built-in');
+      const reworded = await rewording.reword(userId, proposed!.state.id);
+      return (reworded ?? proposed)!.state;
     },
   };
 }

@@ -38,7 +38,7 @@ export class DecidePlan {
         userId,
         plan.state.steps.map((s) => ({ id: s.taskId, title: s.title, scheduledFor: s.scheduledFor, estimateMinutes: s.estimateMinutes, parentId, replanOf: plan.state.taskId })),
       );
-      const payload: PlanAcceptedV1 = { planId, taskId: plan.state.taskId, stepTaskIds: plan.state.steps.map((s) => s.taskId) };
+      const payload: PlanAcceptedV1 = { planId, taskId: plan.state.taskId, stepTaskIds: plan.state.steps.map((s) => s.taskId), causes: causesOf(plan) };
       await this.plans.save(plan, [planEvent(plan, CoachEventTypes.PlanAccepted, payload, this.ids.next(), at)]);
       return plan;
     });
@@ -49,7 +49,7 @@ export class DecidePlan {
       const plan = await this.load(userId, planId);
       const at = this.clock.now().toISOString();
       if (!plan.reject(at, feedback)) return plan;
-      const payload: PlanRejectedV1 = { planId, taskId: plan.state.taskId, feedback };
+      const payload: PlanRejectedV1 = { planId, taskId: plan.state.taskId, feedback, causes: causesOf(plan) };
       await this.plans.save(plan, [planEvent(plan, CoachEventTypes.PlanRejected, payload, this.ids.next(), at)]);
       return plan;
     });
@@ -72,4 +72,9 @@ export class DecidePlan {
     }
     return depth < MAX_DEPTH ? taskId : parentOf;
   }
+}
+
+/** The kinds of a plan's diagnosis, most likely first: what the learning context counts decisions by. */
+function causesOf(plan: Plan): string[] {
+  return plan.state.diagnosis.map((c) => c.kind);
 }

@@ -6,13 +6,12 @@ import type { CoachTrigger, TaskToCoach } from '../../domain/coaching.types';
 import { diagnose } from '../../domain/diagnosis';
 import { draftPlan } from '../../domain/plan';
 import { Plan, type PlanStep } from '../../domain/plan.aggregate';
-import { taskKindOf } from '../../domain/templates';
 import { localDayAndHour, localInstant } from '../local-time';
 import { COACH_LEARNING, type CoachLearning } from '../ports/coach-learning.port';
 import { COACH_OWNERS, COACH_TASK_SOURCE, type CoachOwners, type CoachTaskSource, type CoachedTask } from '../ports/coach-tasks.port';
 import { PLAN_REPOSITORY, type PlanRepository } from '../ports/plan.repository.port';
-import { STEP_WORDING, type StepWording } from '../ports/step-wording.port';
-import { chooseTitles } from './step-titles';
+import { CoachEventTypes, type PlanProposedV1 } from '../../contracts/coach-events.contract';
+import { planEvent } from '../plan-events';
 
 /** The task as the coach reasons about it, in the owner's calendar. */
 export function taskToCoach(task: CoachedTask, timezone: string, trigger: CoachTrigger): TaskToCoach {
@@ -36,10 +35,9 @@ export function taskToCoach(task: CoachedTask, timezone: string, trigger: CoachT
  * Makes a plan for a failed (or much-postponed, or asked-about) task: diagnoses it from the
  * owner's own history, drafts steps sized and placed where they succeed, scores each step and
  * the original with the success model, and stores the proposal (superseding any open one for the
- * task). The steps are worded by the planner port (`STEP_WORDING`: the built-in templates, or an
- * LLM) after the draft fixed their count, sizes and schedule; a bad title keeps the built-in one,
- * a failed wording all of them (`generatedBy` says which). Runs in the worker, never on the api's
- * request path. Returns null when there is nothing to plan for (the task is gone, or is not the
+ * task), worded by the built-in templates: a plan never waits for an LLM. When one is configured,
+ * `RewordPlan` rewords the proposed plan later, from `coach.plan-proposed.v1` on its own queue
+ * (ADR 18). Runs in the worker, never on the api's request path. Returns null when there is nothing to plan for (the task is gone, or is not the
  * owner's).
  */
 @Injectable()
@@ -52,7 +50,6 @@ export class ProposePlan {
     @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
-    @Inject(STEP_WORDING) private readonly wording: StepWording,
   ) {}
 
   /** `planId`: fill this pending plan (one the user asked for) rather than make a new one. */
@@ -74,17 +71,8 @@ export class ProposePlan {
     // The load of the task's own day (in the past for a failure: the horizon's loads start today).
     const coached: TaskToCoach = { ...base, dayLoad: base.scheduledDate ? (evidence.dayLoads[base.scheduledDate] ?? 1) : null };
     const causes = diagnose(coached, evidence);
-    // The draft fixes count, sizes and schedule with the built-in wording; then only the titles are asked for.
+    // The draft fixes count, sizes and schedule, with the built-in wording.
     const draft = draftPlan(coached, causes, evidence, { today, nowHour });
-    const wording = chooseTitles(this.wording, {
-      userId,
-      today,
-      task: { title: task.title, estimateMinutes: task.estimateMinutes, tags: task.tags },
-      kind: taskKindOf(task.title),
-      cause: causes[0]?.kind ?? null,
-      steps: draft.steps.map((s) => ({ estimateMinutes: s.estimateMinutes, builtInTitle: s.title })),
-    });
-
     // Each step scored where it is placed, with the day's load it adds to; the original as it was.
     const placed = new Map<string, number>();
     const shapes = draft.steps.map((s) => {
@@ -92,12 +80,11 @@ export class ProposePlan {
       return { scheduledDate: s.scheduledDate, localHour: s.localHour, estimateMinutes: s.estimateMinutes, tags: task.tags, deferrals: 0, dayLoad: (evidence.dayLoads[s.scheduledDate] ?? 0) + placed.get(s.scheduledDate)! };
     });
     const original = { scheduledDate: coached.scheduledDate, localHour: coached.localHour, estimateMinutes: task.estimateMinutes, tags: task.tags, deferrals: task.deferrals, dayLoad: coached.scheduledDate ? Math.max(1, evidence.dayLoads[coached.scheduledDate] ?? 1) : null };
-    // The wording (never throws) and the scoring run side by side: neither needs the other.
-    const [worded, [originalProbability, ...stepProbabilities]] = await Promise.all([wording, this.learning.predict(userId, [original, ...shapes])]);
+    const [originalProbability, ...stepProbabilities] = await this.learning.predict(userId, [original, ...shapes]);
     const round = (p: number) => Math.round(p * 100) / 100;
     const steps: PlanStep[] = draft.steps.map((s, i) => ({
       taskId: this.ids.next(),
-      title: worded.titles[i]!,
+      title: s.title,
       estimateMinutes: s.estimateMinutes,
       scheduledFor: localInstant(s.scheduledDate, s.localHour, timezone),
       successProbability: round(stepProbabilities[i]!),
@@ -110,7 +97,7 @@ export class ProposePlan {
       reliableMinutes: draft.reliableMinutes,
       originalProbability: round(originalProbability!),
       planProbability: steps.length ? round(steps.reduce((a, s) => a + s.successProbability, 0) / steps.length) : null,
-      generatedBy: worded.generatedBy,
+      generatedBy: 'built-in',
     };
 
     return this.uow.run(async () => {
@@ -122,7 +109,8 @@ export class ProposePlan {
         await this.plans.save(open);
       }
       plan.propose(content);
-      await this.plans.save(plan);
+      const payload: PlanProposedV1 = { planId: plan.state.id, taskId, trigger, causes: causes.map((c) => c.kind) };
+      await this.plans.save(plan, [planEvent(plan, CoachEventTypes.PlanProposed, payload, this.ids.next(), at)]);
       return plan;
     });
   }

@@ -91,6 +91,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly planWorded = new Histogram({
+    name: 'ln_coach_plan_worded_seconds',
+    help: 'From a plan being proposed (built-in wording) to the LLM rewording being stored; outcome llm, fallback or unchanged (decided meanwhile)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ln_' });
   }
