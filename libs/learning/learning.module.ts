@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { LEARNING_MIGRATIONS } from './adapters/persistence/migrations/1765000000000-learning-history';
 import { TypeOrmLearningHistory } from './adapters/persistence/typeorm-learning-history.adapter';
 import { LearningFacade } from './application/learning.facade';
+import { RecordPlanDecision } from './application/record-plan-decision/record-plan-decision.service';
 import { GetInsightsHandler } from './application/get-insights/get-insights.handler';
 import { LEARNING_HISTORY } from './application/ports/learning-history.port';
 import { LEARNING_OWNERS } from './application/ports/owner-clock.port';
@@ -46,8 +47,9 @@ import { ScoreOpenTasks } from './application/score-open-tasks/score-open-tasks.
     GetInsightsHandler,
     RebuildHistory,
     LearningFacade,
+    RecordPlanDecision,
   ],
-  exports: [ProjectTaskEvents, RebuildHistory, LearningFacade],
+  exports: [ProjectTaskEvents, RebuildHistory, LearningFacade, RecordPlanDecision],
 })
 export class LearningModule {}
 

@@ -660,7 +660,7 @@ async function cleanup() {
       // The ceiling case publishes to a plain queue of that name.
       await ch.deleteQueue(queue);
       // The worker's event subscriptions (apps/worker/src/event-consumers.ts).
-      for (const consumer of ['learning.history', 'tasks.predictions', 'coach.plans', 'coach.wording']) {
+      for (const consumer of ['learning.history', 'tasks.predictions', 'coach.plans', 'coach.wording', 'learning.plan-feedback']) {
         await ch.deleteQueue(`${queue}.${consumer}`);
         await ch.deleteQueue(`${queue}.${consumer}.dead`);
       }

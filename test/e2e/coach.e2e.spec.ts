@@ -145,6 +145,31 @@ function coachSuite(mode: Mode) {
     expect((await plansOf(token, task.id)).map((p) => p.status)).toEqual(['proposed', 'superseded']);
   });
 
+  it('plans turned down teach the coach: after two rejections their cause is trusted less, and the next diagnosis says so', async () => {
+    const token = await user(`coach-rejects-${mode}@example.com`);
+    const postponedThrice = async (title: string) => {
+      const task = await write(token, '/v1/tasks', { title, scheduledFor: '2027-02-01' });
+      for (const day of ['2027-02-02', '2027-02-03', '2027-02-04']) await write(token, `/v1/tasks/${task.id}/postpone`, { scheduledFor: day });
+      const [plan] = await eventually(() => plansOf(token, task.id), (p) => p[0]?.status === 'proposed');
+      return plan!;
+    };
+    const first = await postponedThrice('Sort the photos');
+    const top = first.diagnosis[0];
+    expect(top.explanation).not.toMatch(/turned down/);
+    for (const plan of [first, await postponedThrice('Sort the old photos')]) {
+      expect(plan.diagnosis[0].kind).toBe(top.kind);
+      const rejected = await app.inject({ method: 'POST', url: `/v1/plans/${plan.id}/reject`, headers: auth(token), payload: JSON.stringify({ feedback: 'not the problem' }) });
+      expect(rejected.statusCode).toBe(200);
+    }
+    // The learning context counts the rejections (through the outbox and the worker), then the coach reads them.
+    const third = await eventually(
+      async () => postponedThrice(`Sort the photos again ${Math.random()}`),
+      (plan) => plan.diagnosis.some((c: any) => c.kind === top.kind && /turned down 2 of the 2 plans built on it/.test(c.explanation)),
+    );
+    const heeded = third.diagnosis.find((c: any) => c.kind === top.kind);
+    expect(heeded.confidence).toBeLessThan(top.confidence);
+  });
+
   it('bad ids are 400; unknown ones 404 with problem+json', async () => {
     const token = await user(`coach-bad-${mode}@example.com`);
     expect((await app.inject({ method: 'GET', url: '/v1/plans/not-a-uuid', headers: auth(token) })).statusCode).toBe(400);

@@ -5,6 +5,7 @@ import { CoachPlannerConsumer } from './coach/coach-planner.consumer';
 import { CoachWordingConsumer } from './coach/coach-wording.consumer';
 import { TasksModule } from '@ln/tasks/tasks.module';
 import { LearningProjectionService } from './learning/learning-projection.service';
+import { PlanFeedbackConsumer } from './learning/plan-feedback.consumer';
 import { APP_CONFIG } from '@ln/kernel/kernel.module';
 import type { AppConfig } from '@ln/config/config';
 import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './tasks/command-batch.processor';
@@ -22,6 +23,7 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
   providers: [
     OutboxRelayService,
     LearningProjectionService,
+    PlanFeedbackConsumer,
     TaskPredictionsConsumer,
     CoachPlannerConsumer,
     CoachWordingConsumer,

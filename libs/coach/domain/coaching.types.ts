@@ -46,6 +46,11 @@ export interface CoachEvidence {
   /** Tasks already scheduled per local day (`YYYY-MM-DD`), from today on. */
   readonly dayLoads: Readonly<Record<string, number>>;
   readonly thresholds: EvidenceThresholds;
+  /**
+   * The user's decisions on earlier plans, by the plan's most likely cause (the learning
+   * context's counts of `coach.plan-accepted` / `coach.plan-rejected`); absent without any.
+   */
+  readonly planFeedback?: Readonly<Record<string, { readonly accepted: number; readonly rejected: number }>>;
 }
 
 export type CoachTrigger = 'failed' | 'postponed' | 'requested';

@@ -200,3 +200,36 @@ describe('diagnose: ranking', () => {
     expect(kinds(causes)).toEqual(expect.arrayContaining(['low_energy', 'too_big', 'wrong_time', 'vague', 'low_priority']));
   });
 });
+
+describe('diagnose: the user\'s decisions on earlier plans', () => {
+  const withFeedback = (planFeedback: CoachEvidence['planFeedback']): CoachEvidence => ({ ...evidenceOf(failsBigTasks), planFeedback });
+  const task = taskOf({ estimateMinutes: 100, deferrals: 2 });
+
+  it('trusts less a cause the user kept turning plans down for, and says so', () => {
+    const plain = find(diagnose(task, evidenceOf(failsBigTasks)), 'too_big')!;
+    const heeded = find(diagnose(task, withFeedback({ too_big: { accepted: 0, rejected: 3 } })), 'too_big')!;
+    expect(heeded.confidence).toBeCloseTo(plain.confidence / 4, 1);
+    expect(heeded.confidence).toBeLessThan(plain.confidence / 3);
+    expect(heeded.explanation).toBe(`${plain.explanation} (though you turned down 3 of the 3 plans built on it)`);
+  });
+
+  it('re-ranks: a cause discounted enough falls below the next one', () => {
+    const before = kinds(diagnose(task, evidenceOf(failsBigTasks)));
+    expect(before[0]).toBe('too_big');
+    const after = kinds(diagnose(task, withFeedback({ too_big: { accepted: 0, rejected: 5 } })));
+    expect(after.indexOf('too_big')).toBeGreaterThan(after.indexOf('postponed'));
+  });
+
+  it('one rejection, as many acceptances as rejections, or feedback on another cause change nothing', () => {
+    const plain = diagnose(task, evidenceOf(failsBigTasks));
+    const feedbacks: CoachEvidence['planFeedback'][] = [{ too_big: { accepted: 0, rejected: 1 } }, { too_big: { accepted: 2, rejected: 2 } }, { wrong_time: { accepted: 0, rejected: 9 } }];
+    for (const feedback of feedbacks) {
+      expect(diagnose(task, withFeedback(feedback))).toEqual(plain);
+    }
+  });
+
+  it('never discounts what the user states now', () => {
+    const stated = taskOf({ estimateMinutes: 100, reason: 'too_big' });
+    expect(diagnose(stated, withFeedback({ too_big: { accepted: 0, rejected: 6 } }))).toEqual(diagnose(stated, evidenceOf(failsBigTasks)));
+  });
+});

@@ -105,7 +105,27 @@ export function diagnose(task: TaskToCoach, evidence: CoachEvidence): Cause[] {
     const agreeing = (AGREEING_KINDS[stated.kind] ?? []).map((k) => causes.get(k)?.confidence ?? 0);
     causes.set(stated.kind, { ...merged, confidence: agreeing.reduce(raisedBy, merged.confidence) });
   }
-  return [...causes.values()].sort(byLikelihood);
+  return [...causes.values()].map((c) => heedingFeedback(c, evidence)).sort(byLikelihood);
+}
+
+/** Plans turned down before a cause is trusted less: at least this many, and more than were accepted. */
+const FEEDBACK_MIN_REJECTED = 2;
+
+/**
+ * A cause the user keeps turning plans down for is trusted less (#11: a rejection is an outcome):
+ * its confidence scaled by (accepted + 1) / (rejected + 1) once they rejected at least two plans
+ * built on it and more than they accepted, and the explanation says so. What the user states now
+ * is never discounted.
+ */
+function heedingFeedback(cause: Cause, evidence: CoachEvidence): Cause {
+  const f = evidence.planFeedback?.[cause.kind];
+  if (!f || cause.stated || f.rejected < FEEDBACK_MIN_REJECTED || f.rejected <= f.accepted) return cause;
+  const plans = f.accepted + f.rejected;
+  return {
+    ...cause,
+    confidence: roundConfidence(cause.confidence * ((f.accepted + 1) / (f.rejected + 1))),
+    explanation: `${cause.explanation} (though you turned down ${f.rejected} of the ${plans} plans built on it)`,
+  };
 }
 
 function byLikelihood(a: Cause, b: Cause): number {

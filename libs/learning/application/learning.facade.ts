@@ -3,7 +3,7 @@ import { EVIDENCE } from '../domain/evidence';
 import { computeInsights } from '../domain/insights';
 import { SuccessModel } from '../domain/success-model';
 import type { Cell, TrackedTask } from '../domain/tracked-task.value-object';
-import { LEARNING_HISTORY, type LearningHistory } from './ports/learning-history.port';
+import { LEARNING_HISTORY, type LearningHistory, type PlanFeedback } from './ports/learning-history.port';
 
 /** Outcomes of one group. */
 export interface OutcomeCounts {
@@ -38,6 +38,8 @@ export interface UserEvidence {
   readonly dayLoads: Record<string, number>;
   /** The thresholds a pattern is stated with (docs/learning.md). */
   readonly thresholds: { readonly minSamples: number; readonly minDifference: number; readonly minZ: number; readonly priorWeight: number };
+  /** The user's decisions on the coach's plans, by the plan's most likely cause. */
+  readonly planFeedback: Readonly<Record<string, PlanFeedback>>;
 }
 
 /** A task that does not exist yet (a planned step), as the success model sees it. */
@@ -87,12 +89,13 @@ export class LearningFacade {
 
   /** `days`: other days whose loads to include (e.g. a failed task's own day, before today). */
   async evidenceOf(userId: string, today: string, horizonDays = 21, days: readonly string[] = []): Promise<UserEvidence> {
-    const [totals, population, recent, ahead, asked] = await Promise.all([
+    const [totals, population, recent, ahead, asked, planFeedback] = await Promise.all([
       this.history.totals(userId),
       this.history.population(),
       this.history.cells(userId, { from: addDays(today, -90), to: addDays(today, -1) }),
       this.history.cells(userId, { from: today, to: addDays(today, horizonDays) }),
       this.history.plan(userId, days),
+      this.history.planFeedback(userId),
     ]);
     const dayLoads: Record<string, number> = {};
     for (const [day, c] of asked) if (c.n > 0) dayLoads[day] = c.n;
@@ -103,6 +106,7 @@ export class LearningFacade {
       capacity: computeInsights({ cells: recent, population: [], today }).overcommitment.capacity,
       dayLoads,
       thresholds: { minSamples: EVIDENCE.minSamples, minDifference: EVIDENCE.minDifference, minZ: EVIDENCE.minZ, priorWeight: EVIDENCE.priorWeight },
+      planFeedback,
     };
   }
 

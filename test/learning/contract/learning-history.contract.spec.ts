@@ -15,6 +15,7 @@ import type { Cell } from '@ln/learning/domain/tracked-task.value-object';
 import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '@app/server/contexts';
 import { createScratchDatabase } from '../../support/app';
 import { describeWithService } from '../../support/services';
+import { RecordPlanDecision } from '@ln/learning/application/record-plan-decision/record-plan-decision.service';
 
 /** The history projection on a real database: events in, grouped counts out. */
 function historyContract(name: string, open: () => Promise<{ db: Database; cleanup(): Promise<void> }>) {
@@ -221,6 +222,29 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       await check();
       const loads = (await history.totals(u)).filter((c) => c.dimension === 'load');
       expect(loads.map((c) => c.key).sort()).toEqual(['1', '4']);
+    });
+
+    it("decisions on the coach's plans: counted per user under the plan's top cause, once per event, never another user's", async () => {
+      const [u, other] = [randomUUID(), randomUUID()];
+      const decisions = new RecordPlanDecision(history);
+      const inbox = new TypeOrmEventInbox(db);
+      const once = (eventId: string, decision: 'accepted' | 'rejected', causes?: readonly unknown[]) =>
+        inbox.processOnce('learning.plan-feedback', eventId, async () => {
+          await decisions.record(u, decision, causes);
+        });
+      expect(await history.planFeedback(u)).toEqual({});
+      const rejection = randomUUID();
+      await once(rejection, 'rejected', ['too_big', 'vague']);
+      await once(rejection, 'rejected', ['too_big', 'vague']);
+      await once(randomUUID(), 'rejected', ['too_big']);
+      await once(randomUUID(), 'accepted', ['too_big']);
+      await once(randomUUID(), 'accepted', ['wrong_time']);
+      // Older events carry no causes; a cause that is not a short word is not counted.
+      await once(randomUUID(), 'rejected', undefined);
+      await once(randomUUID(), 'rejected', [42]);
+      await once(randomUUID(), 'rejected', ['x'.repeat(65)]);
+      expect(await history.planFeedback(u)).toEqual({ too_big: { accepted: 1, rejected: 2 }, wrong_time: { accepted: 1, rejected: 0 } });
+      expect(await history.planFeedback(other)).toEqual({});
     });
   });
 }

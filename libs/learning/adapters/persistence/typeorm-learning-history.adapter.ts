@@ -2,7 +2,7 @@ import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { appendToOutbox } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
-import type { LearningHistory, TaskScore, TrackedVersion } from '../../application/ports/learning-history.port';
+import type { LearningHistory, PlanDecision, PlanFeedback, TaskScore, TrackedVersion } from '../../application/ports/learning-history.port';
 import { TOTAL_DAY } from '../../domain/totals';
 import type { Cell, Dimension, TrackedTask } from '../../domain/tracked-task.value-object';
 
@@ -217,6 +217,25 @@ export class TypeOrmLearningHistory implements LearningHistory {
         { taskId: r.task_id, probability: Number(r.probability), factors: json<TaskScore['factors']>(r.factors) },
       ]),
     );
+  }
+
+  async recordPlanDecision(userId: string, cause: string, decision: PlanDecision): Promise<void> {
+    const [accepted, rejected] = decision === 'accepted' ? [1, 0] : [0, 1];
+    await this.db.run((m) =>
+      m.query(
+        `INSERT INTO learning_plan_feedback (user_id, cause, accepted, rejected) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, cause) DO UPDATE SET accepted = learning_plan_feedback.accepted + EXCLUDED.accepted,
+                                                    rejected = learning_plan_feedback.rejected + EXCLUDED.rejected`,
+        [userId, cause, accepted, rejected],
+      ),
+    );
+  }
+
+  async planFeedback(userId: string): Promise<Record<string, PlanFeedback>> {
+    const rows = rowsOf<{ cause: string; accepted: number | string; rejected: number | string }>(
+      await this.db.run((m) => m.query(`SELECT cause, accepted, rejected FROM learning_plan_feedback WHERE user_id = $1`, [userId])),
+    );
+    return Object.fromEntries(rows.map((r) => [r.cause, { accepted: Number(r.accepted), rejected: Number(r.rejected) }]));
   }
 
   async nextModelVersions(userId: string, count: number): Promise<number> {

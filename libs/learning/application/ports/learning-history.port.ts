@@ -48,6 +48,18 @@ export interface LearningHistory {
    * first: they order a user's `learning.task-scores.v1` events for consumers. Never reset, not by a rebuild either.
    */
   nextModelVersions(userId: string, count: number): Promise<number>;
+  /** Counts one decision on a coach's plan under its most likely cause (an opaque word to this context). */
+  recordPlanDecision(userId: string, cause: string, decision: PlanDecision): Promise<void>;
+  /** The user's decisions on plans, by cause. Not touched by a rebuild (plans are not tasks). */
+  planFeedback(userId: string): Promise<Record<string, PlanFeedback>>;
+}
+
+export type PlanDecision = 'accepted' | 'rejected';
+
+/** How many of the plans built on one cause the user accepted and rejected. */
+export interface PlanFeedback {
+  readonly accepted: number;
+  readonly rejected: number;
 }
 
 /** A stored prediction for an open task. */

@@ -114,4 +114,30 @@ export class LearningTotals1765000300000 implements MigrationInterface {
   }
 }
 
-export const LEARNING_MIGRATIONS = [LearningHistory1765000000000, LearningScores1765000100000, LearningModelVersions1765000200000, LearningTotals1765000300000];
+/** What users decided on the coach's plans, by the plan's most likely cause (#11: a rejection is an outcome learning uses). */
+export class LearningPlanFeedback1765000400000 implements MigrationInterface {
+  name = 'LearningPlanFeedback1765000400000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE learning_plan_feedback (
+        user_id uuid NOT NULL,
+        cause text NOT NULL,
+        accepted integer NOT NULL DEFAULT 0,
+        rejected integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, cause)
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE learning_plan_feedback`);
+  }
+}
+
+export const LEARNING_MIGRATIONS = [
+  LearningHistory1765000000000,
+  LearningScores1765000100000,
+  LearningModelVersions1765000200000,
+  LearningTotals1765000300000,
+  LearningPlanFeedback1765000400000,
+];
