@@ -8,8 +8,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type PlannedTask, type SimUser, matchesHabit, planUser } from '../sim/sim';
 
-/** The cause a diagnosis must name for each planted habit (the tag habit has no cause kind of its own). */
-export const HABIT_CAUSE: Record<string, string | null> = { long: 'too_big', late: 'wrong_time', busy: 'overloaded_day', tag: null, none: null };
+/** The cause a diagnosis must name for each planted habit. */
+export const HABIT_CAUSE: Record<string, string | null> = { long: 'too_big', late: 'wrong_time', busy: 'overloaded_day', tag: 'tag', none: null };
 
 export interface CoachSimOptions {
   readonly seed: number;

@@ -91,7 +91,7 @@ function coachSuite(mode: Mode) {
 
     const steps = (await app.inject({ method: 'GET', url: `/v1/tasks?parentId=${task.id}&limit=200`, headers: auth(token) })).json().items as any[];
     expect(steps.map((s) => s.id).sort()).toEqual(plan!.steps.map((s: any) => s.taskId).sort());
-    for (const s of steps) expect(s).toMatchObject({ replanOf: task.id, parentId: task.id, status: 'open' });
+    for (const s of steps) expect(s).toMatchObject({ replanOf: task.id, parentId: task.id, status: 'open', tags: ['work'] });
     expect(steps.find((s) => s.id === plan!.steps[0].taskId)).toMatchObject({ title: plan!.steps[0].title, estimateMinutes: plan!.steps[0].estimateMinutes });
 
     // A new plan on request: pending at once, made by the worker; the accepted one stays accepted.

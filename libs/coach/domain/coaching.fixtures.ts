@@ -18,6 +18,8 @@ export interface Outcome {
   readonly load?: number;
   readonly deferrals?: number;
   readonly reason?: string;
+  readonly priority?: number;
+  readonly tags?: readonly string[];
 }
 
 /** `done` done and `failed` failed copies of an outcome's facts. */
@@ -37,7 +39,10 @@ function sizeKey(minutes: number): string {
 /** Groups outcomes as the learning context does. */
 export function history(list: readonly Outcome[]): GroupedCounts {
   const all = { done: 0, failed: 0 };
-  const groups = { size: {}, hour: {}, weekday: {}, load: {}, deferrals: {} } as Record<'size' | 'hour' | 'weekday' | 'load' | 'deferrals', Record<string, Counts>>;
+  const groups = { size: {}, hour: {}, weekday: {}, load: {}, deferrals: {}, priority: {}, tag: Object.create(null) } as Record<
+    'size' | 'hour' | 'weekday' | 'load' | 'deferrals' | 'priority' | 'tag',
+    Record<string, Counts>
+  >;
   const reason: Record<string, number> = {};
   const count = (dimension: keyof typeof groups, key: string, done: boolean) => {
     const c = groups[dimension][key] ?? { done: 0, failed: 0 };
@@ -53,6 +58,8 @@ export function history(list: readonly Outcome[]): GroupedCounts {
     if (o.load !== undefined) count('load', String(o.load), o.done);
     count('deferrals', o.deferrals === undefined ? '0' : o.deferrals >= 3 ? '3+' : String(o.deferrals), o.done);
     if (!o.done && o.reason) reason[o.reason] = (reason[o.reason] ?? 0) + 1;
+    if (o.priority !== undefined) count('priority', String(o.priority), o.done);
+    for (const tag of o.tags ?? []) count('tag', tag.toLowerCase(), o.done);
   }
   return { all, ...groups, reason };
 }

@@ -24,6 +24,10 @@ export interface GroupedCounts {
   readonly deferrals: Readonly<Record<string, Counts>>;
   /** Failed tasks by stated reason. */
   readonly reason: Readonly<Record<string, number>>;
+  /** By priority `'1'`..`'4'` (absent: not known). */
+  readonly priority?: Readonly<Record<string, Counts>>;
+  /** By tag, lower-cased (absent: not known; the population has none). */
+  readonly tag?: Readonly<Record<string, Counts>>;
 }
 
 /** The evidence thresholds the learning context states a pattern with: the coach claims nothing weaker. */
@@ -88,6 +92,7 @@ export type CauseKind =
   | 'vague'
   | 'blocked'
   | 'low_priority'
+  | 'tag'
   | 'no_time'
   | 'low_energy'
   | 'forgot'

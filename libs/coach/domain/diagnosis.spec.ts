@@ -179,12 +179,9 @@ describe('diagnose: structural causes', () => {
     expect(causes).toHaveLength(1);
   });
 
-  it('finds the lowest priority, and repeated postponement of a failed task', () => {
+  it('finds repeated postponement of a failed task; the default priority alone is no cause', () => {
     const causes = diagnose(taskOf({ priority: 4, deferrals: 2 }), evidenceOf(history([])));
-    expect(causes).toEqual([
-      { kind: 'low_priority', confidence: 0.35, stated: false, explanation: 'It has the lowest priority (4): everything else came first', evidence: null },
-      { kind: 'postponed', confidence: 0.3, stated: false, explanation: 'Postponed 2 times before it failed', evidence: null },
-    ]);
+    expect(causes).toEqual([{ kind: 'postponed', confidence: 0.3, stated: false, explanation: 'Postponed 2 times before it failed', evidence: null }]);
   });
 });
 
@@ -197,7 +194,7 @@ describe('diagnose: ranking', () => {
     expect(causes.every((c) => c.confidence > 0 && c.confidence <= 1)).toBe(true);
     expect(new Set(kinds(causes)).size).toBe(causes.length);
     expect(diagnose(task, evidenceOf(user))).toEqual(causes);
-    expect(kinds(causes)).toEqual(expect.arrayContaining(['low_energy', 'too_big', 'wrong_time', 'vague', 'low_priority']));
+    expect(kinds(causes)).toEqual(expect.arrayContaining(['low_energy', 'too_big', 'wrong_time', 'vague']));
   });
 });
 
@@ -231,5 +228,38 @@ describe('diagnose: the user\'s decisions on earlier plans', () => {
   it('never discounts what the user states now', () => {
     const stated = taskOf({ estimateMinutes: 100, reason: 'too_big' });
     expect(diagnose(stated, withFeedback({ too_big: { accepted: 0, rejected: 6 } }))).toEqual(diagnose(stated, evidenceOf(failsBigTasks)));
+  });
+});
+
+describe('diagnose: priority and tags, from the history only', () => {
+  /** Fails priority-4 tasks (3 of 14 done), finishes 1-3 (22 of 26); no other habit. */
+  const failsLowPriority = history([...outcomes(3, 11, { minutes: 30, hour: 10, priority: 4 }), ...outcomes(22, 4, { minutes: 30, hour: 10, priority: 2 })]);
+  /** Fails tasks tagged admin (2 of 12 done); the rest 25 of 30. */
+  const failsAdmin = history([...outcomes(2, 10, { minutes: 30, hour: 10, tags: ['Admin', 'home'] }), ...outcomes(25, 5, { minutes: 30, hour: 10, tags: ['home'] })]);
+
+  it('names a low priority with the user\'s numbers when their low-priority tasks fail', () => {
+    const cause = find(diagnose(taskOf({ priority: 4 }), evidenceOf(failsLowPriority)), 'low_priority');
+    expect(cause).toMatchObject({ stated: false, explanation: 'Priority 4 tasks: 3 of 14 done; priority 1-3: 22 of 26' });
+    expect(cause!.evidence).toEqual({ group: { label: 'priority 4 tasks', done: 3, samples: 14 }, rest: { label: 'priority 1-3', done: 22, samples: 26 } });
+  });
+
+  it('claims no low priority for a priority-1 task, nor without a difference in the user\'s data', () => {
+    expect(find(diagnose(taskOf({ priority: 1 }), evidenceOf(failsLowPriority)), 'low_priority')).toBeUndefined();
+    const even = history([...outcomes(10, 4, { priority: 4 }), ...outcomes(10, 4, { priority: 2 })]);
+    expect(find(diagnose(taskOf({ priority: 4 }), evidenceOf(even)), 'low_priority')).toBeUndefined();
+  });
+
+  it('names a tag whose tasks the user fails, against the rest of their tasks, whatever its case', () => {
+    const cause = find(diagnose(taskOf({ tags: ['ADMIN', 'Home'] }), evidenceOf(failsAdmin)), 'tag');
+    expect(cause).toMatchObject({ stated: false, explanation: 'Tasks tagged "admin": 2 of 12 done; other tasks: 25 of 30' });
+    expect(find(diagnose(taskOf({ tags: ['home'] }), evidenceOf(failsAdmin)), 'tag')).toBeUndefined();
+    expect(find(diagnose(taskOf({ tags: [] }), evidenceOf(failsAdmin)), 'tag')).toBeUndefined();
+  });
+
+  it('a tag named like an object property is a tag like any other', () => {
+    const odd = history([...outcomes(2, 10, { minutes: 30, tags: ['constructor'] }), ...outcomes(25, 5, { minutes: 30 })]);
+    expect(find(diagnose(taskOf({ tags: ['constructor', '__proto__', 'toString'] }), evidenceOf(odd)), 'tag')).toMatchObject({
+      explanation: 'Tasks tagged "constructor": 2 of 12 done; other tasks: 25 of 30',
+    });
   });
 });

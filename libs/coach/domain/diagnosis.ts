@@ -2,13 +2,14 @@
  * Why a task failed (or keeps being postponed), most likely cause first: what the user said,
  * weighed with their own history. A cause read from the history is claimed only when its
  * comparison clears the thresholds the learning context states patterns with
- * (`evidence.thresholds`, docs/learning.md); the stated reason and the structural causes (vague
- * wording, postponed N times, lowest priority) need no statistics. Pure and deterministic.
+ * (`evidence.thresholds`, docs/learning.md), a low priority and a tag included; the stated reason
+ * and the structural causes (vague wording, postponed N times) need no statistics. Pure and
+ * deterministic.
  */
 import type { AvoidedSlots, Cause, CauseKind, CoachEvidence, Counts, TaskToCoach } from './coaching.types';
 import { confidenceOf, populationBaseRate, roundConfidence } from './evidence';
 import { isLocalDay, weekdayOf } from './local-calendar';
-import { type Finding, type Split, deferralSplits, hourSplits, loadSplits, sizeSplits, strongestFinding, weekdaySplits } from './outcome-groups';
+import { type Finding, type Split, deferralSplits, hourSplits, loadSplits, prioritySplits, sizeSplits, strongestFinding, weekdaySplits } from './outcome-groups';
 import { describeVagueness, signsOf, vaguenessOf } from './wording';
 
 /** The failure reasons a user can state, as causes. */
@@ -49,8 +50,6 @@ export const CONFIDENCE = {
   /** A failed task postponed `REPEATED_POSTPONEMENTS` times (+0.05 a further time, at most 0.45). */
   postponedRepeated: 0.3,
   postponedRepeatedMax: 0.45,
-  /** Lowest priority (4): it lost to everything else. */
-  lowPriority: 0.35,
   /** Vague wording: 0.1 + 0.15 a sign (no verb, too short or long, no estimate), at most 0.55. */
   vagueBase: 0.1,
   vaguePerSign: 0.15,
@@ -81,6 +80,7 @@ const KIND_ORDER: readonly CauseKind[] = [
   'wrong_weekday',
   'postponed',
   'low_priority',
+  'tag',
   'no_time',
   'low_energy',
   'interrupted',
@@ -187,9 +187,9 @@ function habitualShare(reason: string, evidence: CoachEvidence): { share: number
 
 // ------------------------------------------------------------------ structural causes
 
-/** Causes read from the task alone: vague wording, repeated postponement, the lowest priority. */
+/** Causes read from the task alone: vague wording, repeated postponement. */
 export function structuralCauses(task: TaskToCoach): Cause[] {
-  return [vagueWording(task), postponedAgain(task), lowPriority(task)].filter((c): c is Cause => c !== null);
+  return [vagueWording(task), postponedAgain(task)].filter((c): c is Cause => c !== null);
 }
 
 function vagueWording(task: TaskToCoach): Cause | null {
@@ -211,10 +211,6 @@ function postponedAgain(task: TaskToCoach): Cause | null {
   return { kind: 'postponed', confidence, stated: false, explanation: `Postponed ${timesText} before it failed`, evidence: null };
 }
 
-function lowPriority(task: TaskToCoach): Cause | null {
-  if (task.priority < 4) return null;
-  return { kind: 'low_priority', confidence: CONFIDENCE.lowPriority, stated: false, explanation: 'It has the lowest priority (4): everything else came first', evidence: null };
-}
 
 // ------------------------------------------------------------------ causes from the user's history
 
@@ -251,7 +247,37 @@ export function causesFromHistory(task: TaskToCoach, evidence: CoachEvidence): C
     const f = finding(deferralSplits(task.deferrals), user.deferrals);
     if (f) causes.push(fromFinding('postponed', f, evidence));
   }
+  // A low priority is a cause only where this user's own low-priority tasks fail: most tasks keep
+  // the default (4), so the number alone says nothing.
+  if (user.priority && task.priority >= 2) {
+    const f = finding(prioritySplits(task.priority), user.priority);
+    if (f) causes.push(fromFinding('low_priority', f, evidence));
+  }
+  const tagged = user.tag ? tagFinding(task.tags, user.tag, user.all, finding) : null;
+  if (tagged) causes.push(fromFinding('tag', tagged, evidence));
   return causes;
+}
+
+/**
+ * The task's tag whose tasks this user fails most clearly against the rest of their tasks:
+ * "tasks tagged "admin": 2 of 12 done; other tasks: 25 of 30".
+ */
+function tagFinding(
+  tags: readonly string[],
+  byTag: Readonly<Record<string, Counts>>,
+  all: Counts,
+  finding: (splits: readonly Split[], counts: Readonly<Record<string, Counts>>) => Finding | null,
+): Finding | null {
+  const counts: Record<string, Counts> = Object.create(null);
+  const splits: Split[] = [];
+  for (const tag of [...new Set(tags.map((t) => t.toLowerCase()))].sort()) {
+    if (!Object.hasOwn(byTag, tag)) continue;
+    const own = byTag[tag]!;
+    counts[`in:${tag}`] = own;
+    counts[`out:${tag}`] = { done: Math.max(0, all.done - own.done), failed: Math.max(0, all.failed - own.failed) };
+    splits.push({ groupKeys: [`in:${tag}`], restKeys: [`out:${tag}`], groupLabel: `tasks tagged "${tag}"`, restLabel: 'other tasks' });
+  }
+  return splits.length ? finding(splits, counts) : null;
 }
 
 /** "tasks over 90 min: 2 of 9 done; 90 min or less: 17 of 24" */

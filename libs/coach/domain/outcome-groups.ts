@@ -147,6 +147,20 @@ export function deferralSplits(deferrals: number): Split[] {
   }));
 }
 
+const PRIORITY_KEYS = ['1', '2', '3', '4'] as const;
+
+/** Splits by priority with the task on the less important side: "priority 4 tasks" against 1-3, ... (none for priority 1). */
+export function prioritySplits(priority: number): Split[] {
+  const p = Math.min(Math.max(1, Math.floor(priority)), 4);
+  const range = (from: number, to: number) => (from === to ? `priority ${from}` : `priority ${from}-${to}`);
+  return Array.from({ length: p - 1 }, (_, i) => p - i).map((from) => ({
+    groupKeys: PRIORITY_KEYS.slice(from - 1),
+    restKeys: PRIORITY_KEYS.slice(0, from - 1),
+    groupLabel: `${range(from, 4)} tasks`,
+    restLabel: range(1, from - 1),
+  }));
+}
+
 /** A split that clears the thresholds with the task's side doing worse. */
 export interface Finding {
   readonly split: Split;

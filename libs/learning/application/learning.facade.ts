@@ -24,6 +24,10 @@ export interface OutcomeGroups {
   readonly load: Record<string, OutcomeCounts>;
   /** `'0'`, `'1'`, `'2'`, `'3+'`. */
   readonly deferrals: Record<string, OutcomeCounts>;
+  /** Priority `'1'`..`'4'`. */
+  readonly priority: Record<string, OutcomeCounts>;
+  /** By tag, lower-cased (none for the population). */
+  readonly tag: Record<string, OutcomeCounts>;
   /** Failed tasks by stated reason. */
   readonly reason: Record<string, number>;
 }
@@ -57,13 +61,17 @@ export interface HypotheticalTask {
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 function groupsOf(cells: readonly Cell[]): OutcomeGroups {
-  const groups = { all: { done: 0, failed: 0 }, size: {}, hour: {}, weekday: {}, load: {}, deferrals: {}, reason: {} } as {
+  // Keys include users' own tags: records without a prototype, so a tag named `constructor` is a tag.
+  const record = () => Object.create(null) as Record<string, never>;
+  const groups = { all: { done: 0, failed: 0 }, size: record(), hour: record(), weekday: record(), load: record(), deferrals: record(), priority: record(), tag: record(), reason: record() } as {
     all: OutcomeCounts;
     size: Record<string, OutcomeCounts>;
     hour: Record<string, OutcomeCounts>;
     weekday: Record<string, OutcomeCounts>;
     load: Record<string, OutcomeCounts>;
     deferrals: Record<string, OutcomeCounts>;
+    priority: Record<string, OutcomeCounts>;
+    tag: Record<string, OutcomeCounts>;
     reason: Record<string, number>;
   };
   for (const c of cells) {
@@ -73,7 +81,16 @@ function groupsOf(cells: readonly Cell[]): OutcomeGroups {
     };
     if (c.dimension === 'all') groups.all = { done: groups.all.done + c.done, failed: groups.all.failed + c.failed };
     else if (c.dimension === 'reason') groups.reason[c.key] = (groups.reason[c.key] ?? 0) + c.failed;
-    else if (c.dimension === 'size' || c.dimension === 'hour' || c.dimension === 'weekday' || c.dimension === 'load' || c.dimension === 'deferrals') add(groups[c.dimension]);
+    else if (
+      c.dimension === 'size' ||
+      c.dimension === 'hour' ||
+      c.dimension === 'weekday' ||
+      c.dimension === 'load' ||
+      c.dimension === 'deferrals' ||
+      c.dimension === 'priority' ||
+      c.dimension === 'tag'
+    )
+      add(groups[c.dimension]);
   }
   return groups;
 }

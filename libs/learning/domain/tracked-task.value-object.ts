@@ -18,6 +18,8 @@ export interface TrackedTask {
   readonly estimateMinutes: number | null;
   readonly actualMinutes: number | null;
   readonly tags: readonly string[];
+  /** 1 (most important) to 4; absent for tasks tracked before it was kept (2026-12-05) until their next event. */
+  readonly priority?: number | null;
   readonly deferrals: number;
   readonly failureReason: string | null;
   /** The owner's local day the task was closed on (done, failed, dropped). */
@@ -44,7 +46,7 @@ export interface Cell {
  * `plan` cells are per scheduled day (the day's load); `load` exists only in all-time totals
  * (totals.ts): the outcomes of days by how many tasks were scheduled on them, keyed by that count.
  */
-export const DIMENSIONS = ['all', 'hour', 'daypart', 'weekday', 'size', 'tag', 'deferrals', 'reason', 'plan', 'load'] as const;
+export const DIMENSIONS = ['all', 'hour', 'daypart', 'weekday', 'size', 'tag', 'priority', 'deferrals', 'reason', 'plan', 'load'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export const ZERO = { n: 0, done: 0, failed: 0, dropped: 0, calibrated: 0, estimateSum: 0, actualSum: 0 };
@@ -77,6 +79,7 @@ export function cellsOf(task: TrackedTask | null): Cell[] {
   const size = sizeBucket(task.estimateMinutes);
   if (size) add('size', size);
   for (const tag of task.tags) add('tag', tag.toLowerCase(), calibration);
+  if (typeof task.priority === 'number') add('priority', String(task.priority));
   add('deferrals', deferralsBucket(task.deferrals));
   if (task.status === 'failed' && task.failureReason) add('reason', task.failureReason);
   return cells;

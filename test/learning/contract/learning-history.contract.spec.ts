@@ -69,6 +69,7 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       expect(totals(cells, 'hour', '5')).toMatchObject({ failed: 1 });
       expect(totals(cells, 'tag', 'deep')).toMatchObject({ failed: 1 });
       expect(totals(cells, 'reason', 'too_big')).toMatchObject({ failed: 1 });
+      expect(totals(cells, 'priority', '4')).toMatchObject({ failed: 1 });
       expect(cells.find((c) => c.dimension === 'all')?.day).toBe('2026-03-02');
       expect(totals(await history.population(), 'reason', 'too_big').failed).toBeGreaterThanOrEqual(1);
       // Other users see nothing of it.
@@ -97,6 +98,18 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       // A late, older event for the deleted task cannot bring it back.
       await handle({ ...failed(u, t, 2), eventId: randomUUID() });
       expect(await history.cells(u, {})).toEqual([]);
+    });
+
+    it('a change of priority moves the task\'s outcome to its new priority', async () => {
+      const u = randomUUID();
+      const t = randomUUID();
+      await handle(created(u, t, { priority: 2 }));
+      await handle(failed(u, t));
+      expect(totals(await history.totals(u), 'priority', '2')).toMatchObject({ failed: 1 });
+      await handle(event(u, t, 3, 'task.edited.v1', { changes: { priority: 1 } }));
+      const after = await history.totals(u);
+      expect(totals(after, 'priority', '2')).toEqual({ done: 0, failed: 0, n: 0 });
+      expect(totals(after, 'priority', '1')).toMatchObject({ failed: 1 });
     });
 
     it('an outcome for a task never seen is tracked from what its event carries', async () => {

@@ -16,7 +16,7 @@ const figure = z.object({ label: z.string().meta({ example: 'over 90 min' }), do
 const cause = z
   .object({
     kind: z
-      .enum(['too_big', 'wrong_time', 'wrong_weekday', 'overloaded_day', 'postponed', 'vague', 'blocked', 'low_priority', 'no_time', 'low_energy', 'forgot', 'interrupted', 'other'])
+      .enum(['too_big', 'wrong_time', 'wrong_weekday', 'overloaded_day', 'postponed', 'vague', 'blocked', 'low_priority', 'tag', 'no_time', 'low_energy', 'forgot', 'interrupted', 'other'])
       .meta({ example: 'too_big' }),
     confidence: z.number().min(0).max(1).meta({ description: 'How sure, given the samples behind it', example: 0.86 }),
     stated: z.boolean().meta({ description: 'The reason you gave when it failed' }),

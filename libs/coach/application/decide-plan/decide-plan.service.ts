@@ -5,7 +5,7 @@ import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit
 import { CoachEventTypes, type PlanAcceptedV1, type PlanRejectedV1 } from '../../contracts/coach-events.contract';
 import { type Plan, PlanNotFound } from '../../domain/plan.aggregate';
 import { planEvent } from '../plan-events';
-import { COACH_TASK_SOURCE, COACH_TASK_WRITES, type CoachTaskSource, type CoachTaskWrites } from '../ports/coach-tasks.port';
+import { COACH_TASK_SOURCE, COACH_TASK_WRITES, type CoachTaskSource, type CoachTaskWrites, type CoachedTask } from '../ports/coach-tasks.port';
 import { PLAN_REPOSITORY, type PlanRepository } from '../ports/plan.repository.port';
 
 /** Steps nest at most this deep below a top-level task (the task context's rule). */
@@ -33,10 +33,11 @@ export class DecidePlan {
       const plan = await this.load(userId, planId);
       const at = this.clock.now().toISOString();
       if (!plan.accept(at)) return plan;
-      const parentId = await this.stepsParent(userId, plan.state.taskId);
+      const { parentId, tags } = await this.stepsPlace(userId, plan.state.taskId);
+      // Steps are the same kind of work as the task: they keep its tags (the plan's chances were scored with them).
       await this.writes.createAll(
         userId,
-        plan.state.steps.map((s) => ({ id: s.taskId, title: s.title, scheduledFor: s.scheduledFor, estimateMinutes: s.estimateMinutes, parentId, replanOf: plan.state.taskId })),
+        plan.state.steps.map((s) => ({ id: s.taskId, title: s.title, scheduledFor: s.scheduledFor, estimateMinutes: s.estimateMinutes, tags, parentId, replanOf: plan.state.taskId })),
       );
       const payload: PlanAcceptedV1 = { planId, taskId: plan.state.taskId, stepTaskIds: plan.state.steps.map((s) => s.taskId), causes: causesOf(plan) };
       await this.plans.save(plan, [planEvent(plan, CoachEventTypes.PlanAccepted, payload, this.ids.next(), at)]);
@@ -61,10 +62,15 @@ export class DecidePlan {
     return plan;
   }
 
-  /** The failed task, unless it is nested as deep as steps go: then its parent. */
-  private async stepsParent(userId: string, taskId: string): Promise<string | null> {
+  /** Where the steps go (under the failed task, unless it is nested as deep as steps go: then beside it), and the tags they keep. */
+  private async stepsPlace(userId: string, taskId: string): Promise<{ parentId: string | null; tags: readonly string[] }> {
+    const task = await this.tasks.find(userId, taskId);
+    return { parentId: await this.stepsParent(userId, taskId, task), tags: task?.tags ?? [] };
+  }
+
+  private async stepsParent(userId: string, taskId: string, task: CoachedTask | null): Promise<string | null> {
     let depth = 0;
-    let cursor = await this.tasks.find(userId, taskId);
+    let cursor = task;
     const parentOf = cursor?.parentId ?? null;
     while (cursor?.parentId && depth < MAX_DEPTH) {
       depth += 1;

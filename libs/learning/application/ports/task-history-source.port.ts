@@ -10,6 +10,8 @@ export interface TaskHistoryRecord {
   readonly estimateMinutes: number | null;
   readonly actualMinutes: number | null;
   readonly tags: readonly string[];
+  /** 1 (most important) to 4. */
+  readonly priority: number;
   readonly deferrals: number;
   readonly failureReason: string | null;
   readonly closedAt: string | null;

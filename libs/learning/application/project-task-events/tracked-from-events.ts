@@ -64,6 +64,7 @@ export function trackedAfter(prev: TrackedTask | null, event: DomainEvent, timez
         localHour: hourOf(c.scheduledAt, timezone),
         estimateMinutes: c.estimateMinutes ?? null,
         tags: [...(c.tags ?? [])],
+        priority: typeof c.priority === 'number' ? c.priority : null,
       };
     }
     case TaskEventTypes.Edited: {
@@ -75,6 +76,7 @@ export function trackedAfter(prev: TrackedTask | null, event: DomainEvent, timez
         ...('scheduledAt' in changes ? { localHour: hourOf(changes.scheduledAt, timezone) } : {}),
         ...('estimateMinutes' in changes ? { estimateMinutes: changes.estimateMinutes ?? null } : {}),
         ...('tags' in changes ? { tags: [...(changes.tags ?? [])] } : {}),
+        ...('priority' in changes ? { priority: typeof changes.priority === 'number' ? changes.priority : null } : {}),
       };
     }
     case TaskEventTypes.Postponed: {
@@ -118,6 +120,7 @@ export function trackedFromState(task: TaskHistoryRecord, timezone: string): Tra
     estimateMinutes: task.estimateMinutes,
     actualMinutes: task.status === 'done' ? task.actualMinutes : null,
     tags: [...task.tags],
+    priority: task.priority,
     deferrals: task.deferrals,
     failureReason: task.status === 'failed' ? task.failureReason : null,
     closedDay,
