@@ -44,7 +44,44 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain(name);
   });
 
+  it('reads the abuse limits and the trusted proxies (ADR 20): defaults trust no proxy', () => {
+    const defaults = loadConfig({});
+    expect(defaults.http.trustedProxies).toEqual([]);
+    expect(defaults.auth).toMatchObject({ loginMaxFailures: 5, loginMaxFailuresPerClient: 50, loginMaxFailuresPerAccount: 100, loginFailureWindowSeconds: 900, registrationsPerClientPerHour: 20 });
+    const c = loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.10 ,fd00::/8,::1,loopback', LOGIN_MAX_FAILURES_PER_ACCOUNT: '250', REGISTER_PER_CLIENT_PER_HOUR: '60' });
+    expect(c.http.trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8', '::1', 'loopback']);
+    expect(c.auth).toMatchObject({ loginMaxFailuresPerAccount: 250, registrationsPerClientPerHour: 60 });
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1', 'fd00::/129', '10.0.0.1/x', '*']) {
+      expect(() => loadConfig({ TRUSTED_PROXIES: bad })).toThrow('TRUSTED_PROXIES');
+    }
+    expect(() => loadConfig({ REGISTER_PER_CLIENT_PER_HOUR: '0' })).toThrow('REGISTER_PER_CLIENT_PER_HOUR');
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('pglite');
+  });
+
+  it('bounds the read caches in bytes: defaults, overrides, and a share never larger than the whole', () => {
+    expect(loadConfig({}).readCache).toEqual({ maxBytes: 64 * 1024 * 1024, maxBytesPerUser: 4 * 1024 * 1024, maxEntryBytes: 1024 * 1024 });
+    expect(loadConfig({ READ_CACHE_MAX_BYTES: '10485760', READ_CACHE_MAX_BYTES_PER_USER: '1048576', READ_CACHE_MAX_ENTRY_BYTES: '65536' }).readCache).toEqual({
+      maxBytes: 10485760,
+      maxBytesPerUser: 1048576,
+      maxEntryBytes: 65536,
+    });
+    for (const [env, name] of [
+      [{ READ_CACHE_MAX_BYTES: 'lots' }, 'READ_CACHE_MAX_BYTES'],
+      [{ READ_CACHE_MAX_BYTES: '1000' }, 'READ_CACHE_MAX_BYTES'],
+      [{ READ_CACHE_MAX_BYTES: '2097152' }, 'READ_CACHE_MAX_BYTES_PER_USER'],
+      [{ READ_CACHE_MAX_BYTES_PER_USER: '524288' }, 'READ_CACHE_MAX_ENTRY_BYTES'],
+      [{ READ_CACHE_MAX_ENTRY_BYTES: '-1' }, 'READ_CACHE_MAX_ENTRY_BYTES'],
+    ] as const) {
+      expect(() => loadConfig(env)).toThrow(name);
+    }
+  });
+
+  it('bounds the graceful shutdown: SHUTDOWN_TIMEOUT_MS, 10 s by default, 100 ms to 10 min', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(10_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2_500);
+    for (const value of ['0', '50', '600001', 'soon']) expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: value })).toThrow('SHUTDOWN_TIMEOUT_MS');
   });
 });

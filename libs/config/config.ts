@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -18,6 +19,15 @@ const url = (protocols: string[]) =>
       }
     }, `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`);
 const seconds = z.coerce.number().int().positive();
+/** What Fastify's `trustProxy` (proxy-addr) takes: an address, a CIDR range, or one of its named ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
 
 const EnvSchema = z
   .object({
@@ -31,6 +41,9 @@ const EnvSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
     REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:._-]*$/, 'letters, digits and : . _ - only').default('ln:'),
+    READ_CACHE_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).max(2 ** 40).default(64 * 1024 * 1024),
+    READ_CACHE_MAX_BYTES_PER_USER: z.coerce.number().int().min(16 * 1024).max(2 ** 40).default(4 * 1024 * 1024),
+    READ_CACHE_MAX_ENTRY_BYTES: z.coerce.number().int().min(1024).max(2 ** 40).default(1024 * 1024),
     AMQP_URL: url(['amqp:', 'amqps:']).optional(),
     AMQP_RECONNECT_SECONDS: z.coerce.number().min(0.1).max(60).default(1),
     EVENT_EXCHANGE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - only').default('ln.events'),
@@ -40,8 +53,17 @@ const EnvSchema = z
     ACCESS_TOKEN_TTL_SECONDS: seconds.max(86400).default(900),
     REFRESH_TOKEN_TTL_SECONDS: seconds.default(30 * 86400),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).default(50),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
     LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(900),
+    REGISTER_PER_CLIENT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
+    TRUSTED_PROXIES: z
+      .string()
+      .transform((v) => v.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+      .refine((list) => list.every(isProxyAddress), 'a comma-separated list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal')
+      .default([]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     COMMAND_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - only').default('ln.commands'),
     COMMAND_PARTITIONS: z.coerce.number().int().min(1).max(64).default(4),
     COMMAND_DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
@@ -73,6 +95,13 @@ const EnvSchema = z
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WRITE_PATH=queued' });
       }
     }
+    // A share larger than the whole, or an entry larger than a share, could never be used as configured.
+    if (env.READ_CACHE_MAX_BYTES_PER_USER > env.READ_CACHE_MAX_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['READ_CACHE_MAX_BYTES_PER_USER'], message: 'must not exceed READ_CACHE_MAX_BYTES' });
+    }
+    if (env.READ_CACHE_MAX_ENTRY_BYTES > env.READ_CACHE_MAX_BYTES_PER_USER) {
+      ctx.addIssue({ code: 'custom', path: ['READ_CACHE_MAX_ENTRY_BYTES'], message: 'must not exceed READ_CACHE_MAX_BYTES_PER_USER' });
+    }
     // With a shared database several processes must verify each other's tokens: the key is configuration.
     if (env.DATABASE_URL && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when DATABASE_URL is set' });
@@ -89,11 +118,23 @@ export type Role = 'api' | 'worker' | 'all';
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly role: Role;
-  readonly http: { readonly host: string; readonly port: number; readonly metricsPort: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly metricsPort: number;
+    /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For is believed for the client address; empty: none. */
+    readonly trustedProxies: readonly string[];
+  };
   readonly database:
     | { readonly kind: 'pglite'; readonly dataDir: string }
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number };
   readonly cache: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
+  /**
+   * Byte bounds of the read caches (ADR 19): what the process's in-memory entries (embedded cache or
+   * near cache) may hold in total and per user, and the largest value cached at all (UTF-8). One
+   * user's live entries in Redis stay within maxBytesPerUser too.
+   */
+  readonly readCache: { readonly maxBytes: number; readonly maxBytesPerUser: number; readonly maxEntryBytes: number };
   readonly transport:
     | { readonly kind: 'in-process' }
     /**
@@ -109,10 +150,19 @@ export interface AppConfig {
     readonly audience: string;
     readonly accessTokenTtlSeconds: number;
     readonly refreshTokenTtlSeconds: number;
+    /** Failed logins per (account, client address) pair per window (ADR 20). */
     readonly loginMaxFailures: number;
+    /** Failed logins per client address across accounts per window. */
+    readonly loginMaxFailuresPerClient: number;
+    /** Failed logins per account across clients per window; known clients pass it. */
+    readonly loginMaxFailuresPerAccount: number;
     readonly loginFailureWindowSeconds: number;
+    /** Registration attempts per client address per hour. */
+    readonly registrationsPerClientPerHour: number;
   };
   readonly logLevel: string;
+  /** From SIGTERM/SIGINT to a forced exit (status 1) if the graceful shutdown has not finished (ADR 21). */
+  readonly shutdownTimeoutMs: number;
   /** The queued write path's command queue and the worker's batching. */
   readonly commands: {
     /** RabbitMQ exchange name and queue prefix. */
@@ -167,11 +217,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return {
     env: e.NODE_ENV,
     role: e.ROLE,
-    http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT },
+    http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT, trustedProxies: e.TRUSTED_PROXIES },
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: e.DATA_DIR },
     cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' },
+    readCache: { maxBytes: e.READ_CACHE_MAX_BYTES, maxBytesPerUser: e.READ_CACHE_MAX_BYTES_PER_USER, maxEntryBytes: e.READ_CACHE_MAX_ENTRY_BYTES },
     transport: e.AMQP_URL ? { kind: 'rabbitmq', url: e.AMQP_URL, reconnectSeconds: e.AMQP_RECONNECT_SECONDS, exchange: e.EVENT_EXCHANGE_NAME } : { kind: 'in-process' },
     dataDir: e.DATA_DIR,
     auth: {
@@ -181,9 +232,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerClient: e.LOGIN_MAX_FAILURES_PER_CLIENT,
+      loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+      registrationsPerClientPerHour: e.REGISTER_PER_CLIENT_PER_HOUR,
     },
     logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     commands: {
       queueName: e.COMMAND_QUEUE_NAME,
       partitions: e.COMMAND_PARTITIONS,

@@ -7,6 +7,7 @@ import { APP_CONFIG, type BoundedContext, REDIS_CLIENT } from '@ln/kernel/kernel
 import type { Redis } from 'ioredis';
 import { MemoryAttemptCounter } from './adapters/cache/memory-attempt-counter.adapter';
 import { RedisAttemptCounter } from './adapters/cache/redis-attempt-counter.adapter';
+import { IDENTITY_MIGRATIONS } from './adapters/persistence/migrations/1765310000000-canonical-emails';
 import { RefreshTokenSchema } from './adapters/persistence/refresh-token.schema';
 import { TypeOrmAccountReader } from './adapters/persistence/typeorm-account-reader.adapter';
 import { TypeOrmRefreshTokenStore } from './adapters/persistence/typeorm-refresh-token-store.adapter';
@@ -14,6 +15,7 @@ import { TypeOrmUserRepository } from './adapters/persistence/typeorm-user-repos
 import { UserSchema } from './adapters/persistence/user.schema';
 import { Argon2PasswordHasher } from './adapters/security/argon2-password-hasher.adapter';
 import { FastJwtAccessTokens } from './adapters/security/fast-jwt-access-tokens.adapter';
+import { ZxcvbnCommonPasswords } from './adapters/security/zxcvbn-common-passwords.adapter';
 import { loadOrCreateJwtSecret } from './adapters/security/jwt-secret.file';
 import { GetMeHandler } from './application/get-me/get-me.handler';
 import { IdentityFacade } from './application/identity.facade';
@@ -22,22 +24,26 @@ import { LogOutHandler } from './application/log-out/log-out.handler';
 import { ACCESS_TOKENS } from './application/ports/access-tokens.port';
 import { ACCOUNT_READER } from './application/ports/account-reader.port';
 import { ATTEMPT_COUNTER } from './application/ports/attempt-counter.port';
+import { COMMON_PASSWORDS } from './application/ports/common-passwords.port';
 import { PASSWORD_HASHER } from './application/ports/password-hasher.port';
 import { REFRESH_TOKENS } from './application/ports/refresh-tokens.port';
 import { USER_REPOSITORY } from './application/ports/user.repository.port';
 import { RefreshSessionHandler } from './application/refresh-session/refresh-session.handler';
 import { RegisterUserHandler } from './application/register-user/register-user.handler';
 import { AUTH_SETTINGS, type AuthSettings, SessionIssuer } from './application/shared/session-issuer.service';
+import { Throttle } from './application/shared/throttle.service';
 import { UpdateMeHandler } from './application/update-me/update-me.handler';
 
 /**
  * Identity: accounts, passwords, sessions and access tokens. Binds its ports for both run modes
- * (argon2id, fast-jwt, PGlite/PostgreSQL, memory/Redis login throttle) and offers other contexts
+ * (argon2id, fast-jwt, PGlite/PostgreSQL, memory/Redis login and registration throttles, the
+ * common-password list) and offers other contexts
  * only `IdentityFacade` (and the access-token check the HTTP edge needs).
  */
 @Module({
   providers: [
     { provide: PASSWORD_HASHER, useFactory: () => new Argon2PasswordHasher() },
+    { provide: COMMON_PASSWORDS, useFactory: () => new ZxcvbnCommonPasswords() },
     { provide: USER_REPOSITORY, useFactory: (db: Database) => new TypeOrmUserRepository(db), inject: [Database] },
     { provide: ACCOUNT_READER, useFactory: (db: Database) => new TypeOrmAccountReader(db), inject: [Database] },
     { provide: REFRESH_TOKENS, useFactory: (db: Database) => new TypeOrmRefreshTokenStore(db), inject: [Database] },
@@ -61,7 +67,10 @@ import { UpdateMeHandler } from './application/update-me/update-me.handler';
       useFactory: (config: AppConfig): AuthSettings => ({
         refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
         loginMaxFailures: config.auth.loginMaxFailures,
+        loginMaxFailuresPerClient: config.auth.loginMaxFailuresPerClient,
+        loginMaxFailuresPerAccount: config.auth.loginMaxFailuresPerAccount,
         loginFailureWindowSeconds: config.auth.loginFailureWindowSeconds,
+        registrationsPerClientPerHour: config.auth.registrationsPerClientPerHour,
       }),
       inject: [APP_CONFIG],
     },
@@ -71,6 +80,7 @@ import { UpdateMeHandler } from './application/update-me/update-me.handler';
       inject: [REDIS_CLIENT],
     },
     SessionIssuer,
+    Throttle,
     RegisterUserHandler,
     LogInHandler,
     RefreshSessionHandler,
@@ -83,4 +93,9 @@ import { UpdateMeHandler } from './application/update-me/update-me.handler';
 })
 export class IdentityModule {}
 
-export const identityContext: BoundedContext = { name: 'identity', module: IdentityModule, entities: [UserSchema, RefreshTokenSchema] };
+export const identityContext: BoundedContext = {
+  name: 'identity',
+  module: IdentityModule,
+  entities: [UserSchema, RefreshTokenSchema],
+  migrations: IDENTITY_MIGRATIONS,
+};

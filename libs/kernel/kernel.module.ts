@@ -14,6 +14,7 @@ import { TypeOrmEventInbox } from './adapters/persistence/typeorm-event-inbox.ad
 import { TypeOrmIdempotencyStore } from './adapters/persistence/typeorm-idempotency-store.adapter';
 import { TypeOrmUnitOfWork } from './adapters/persistence/typeorm-unit-of-work.adapter';
 import { RedisReadinessProbe, closeRedisClient, createRedisClient, waitForRedisReady } from './adapters/redis/redis-client.factory';
+import { ReadCacheMemory } from './adapters/cache/read-cache-memory';
 import { SystemClock } from './adapters/system/system-clock.adapter';
 import { UuidV7IdGenerator } from './adapters/system/uuidv7-id-generator.adapter';
 import { CLOCK } from './application/ports/clock.port';
@@ -27,6 +28,11 @@ import { UNIT_OF_WORK } from './application/ports/unit-of-work.port';
 export const APP_CONFIG = Symbol('AppConfig');
 /** The shared Redis connection (read caches, login throttle), or null in embedded mode. */
 export const REDIS_CLIENT = Symbol('RedisClient');
+/**
+ * The memory every read cache of the process keeps its entries in (the embedded cache, or the near
+ * cache in front of Redis): one byte budget in total and per user (READ_CACHE_*, ADR 19).
+ */
+export const READ_CACHE_MEMORY = Symbol('ReadCacheMemory');
 /** How long an Idempotency-Key claim lives without being renewed by its request. */
 export const IDEMPOTENCY_CLAIM_LEASE_MS = 10_000;
 
@@ -115,6 +121,7 @@ export class KernelModule {
           return client;
         },
       },
+      { provide: READ_CACHE_MEMORY, useFactory: () => new ReadCacheMemory(config.readCache) },
       {
         provide: EVENT_TRANSPORT,
         useFactory: () => {
@@ -148,7 +155,7 @@ export class KernelModule {
       module: KernelModule,
       imports: [CqrsModule.forRoot()],
       providers,
-      exports: [APP_CONFIG, Metrics, CLOCK, ID_GENERATOR, Database, UNIT_OF_WORK, EVENT_INBOX, IDEMPOTENCY_STORE, REDIS_CLIENT, EVENT_TRANSPORT, READINESS_PROBES],
+      exports: [APP_CONFIG, Metrics, CLOCK, ID_GENERATOR, Database, UNIT_OF_WORK, EVENT_INBOX, IDEMPOTENCY_STORE, REDIS_CLIENT, READ_CACHE_MEMORY, EVENT_TRANSPORT, READINESS_PROBES],
     };
   }
 }

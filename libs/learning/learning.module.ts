@@ -3,9 +3,10 @@ import { IdentityFacade } from '@ln/identity/application/identity.facade';
 import { IdentityModule } from '@ln/identity/identity.module';
 import { MemoryReadCache } from '@ln/kernel/adapters/cache/memory-read-cache.adapter';
 import { RedisReadCache } from '@ln/kernel/adapters/cache/redis-read-cache.adapter';
+import type { ReadCacheMemory } from '@ln/kernel/adapters/cache/read-cache-memory';
 import { Database } from '@ln/kernel/adapters/persistence/database';
 import { READ_CACHE } from '@ln/kernel/application/ports/read-cache.port';
-import { type BoundedContext, REDIS_CLIENT } from '@ln/kernel/kernel.module';
+import { type BoundedContext, READ_CACHE_MEMORY, REDIS_CLIENT } from '@ln/kernel/kernel.module';
 import { TaskHistory } from '@ln/tasks/application/task-history.facade';
 import { TasksModule } from '@ln/tasks/tasks.module';
 import type { Redis } from 'ioredis';
@@ -35,12 +36,12 @@ import { ScoreOpenTasks } from './application/score-open-tasks/score-open-tasks.
     {
       // Its own cache namespace: a projection update makes this user's insights stale, not their task reads.
       provide: READ_CACHE,
-      useFactory: (redis: Redis | null) => {
-        if (!redis) return new MemoryReadCache();
+      useFactory: (redis: Redis | null, memory: ReadCacheMemory) => {
+        if (!redis) return new MemoryReadCache({ memory, namespace: 'lc' });
         const log = new Logger('InsightsCache');
-        return new RedisReadCache(redis, { namespace: 'lc', onError: (message) => log.warn(message) });
+        return new RedisReadCache(redis, { memory, namespace: 'lc', onError: (message) => log.warn(message) });
       },
-      inject: [REDIS_CLIENT],
+      inject: [REDIS_CLIENT, READ_CACHE_MEMORY],
     },
     ScoreOpenTasks,
     ProjectTaskEvents,

@@ -5,7 +5,8 @@ import { IdentityModule } from '@ln/identity/identity.module';
 import { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import { Database } from '@ln/kernel/adapters/persistence/database';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '@ln/kernel/adapters/redis/redis-client.factory';
-import { APP_CONFIG, type BoundedContext, REDIS_CLIENT } from '@ln/kernel/kernel.module';
+import { APP_CONFIG, type BoundedContext, READ_CACHE_MEMORY, REDIS_CLIENT } from '@ln/kernel/kernel.module';
+import type { ReadCacheMemory } from '../kernel/adapters/cache/read-cache-memory';
 import type { Redis } from 'ioredis';
 import { MemoryPendingWrites } from './adapters/cache/memory-pending-writes.adapter';
 import { MemoryReadCache } from '../kernel/adapters/cache/memory-read-cache.adapter';
@@ -74,12 +75,12 @@ class TaskConnectionCloser implements OnApplicationShutdown {
     { provide: COMMAND_INBOX, useFactory: (db: Database) => new TypeOrmCommandInbox(db), inject: [Database] },
     {
       provide: READ_CACHE,
-      useFactory: (redis: Redis | null) => {
-        if (!redis) return new MemoryReadCache();
+      useFactory: (redis: Redis | null, memory: ReadCacheMemory) => {
+        if (!redis) return new MemoryReadCache({ memory });
         const log = new Logger('ReadCache');
-        return new RedisReadCache(redis, { onError: (message) => log.warn(message) });
+        return new RedisReadCache(redis, { memory, onError: (message) => log.warn(message) });
       },
-      inject: [REDIS_CLIENT],
+      inject: [REDIS_CLIENT, READ_CACHE_MEMORY],
     },
     {
       // Queued writes share their overlay through Redis (config requires it for WRITE_PATH=queued);

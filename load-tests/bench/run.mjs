@@ -180,6 +180,8 @@ function appEnv(overrides) {
     COMMAND_PARTITIONS: String(PARTITIONS),
     JWT_SECRET: run.jwtSecret,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    // Every bench user registers from 127.0.0.1 (hundreds per run): not what the per-client limit is for.
+    REGISTER_PER_CLIENT_PER_HOUR: '1000000',
     ...overrides,
   };
 }
@@ -191,7 +193,7 @@ const PROFILE_ARGS = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-
 
 async function startApi(overrides = {}) {
   const port = await freePort();
-  const child = await start(process.execPath, [...PROFILE_ARGS, 'dist/apps/server/src/main.js'], appEnv({ PORT: String(port), ...overrides }), ' ready: ');
+  const child = await start(process.execPath, [...PROFILE_ARGS, 'dist/apps/server/src/main.js'], appEnv({ PORT: String(port), METRICS_PORT: String(await freePort()), ...overrides }), ' ready: ');
   return { child, base: `http://127.0.0.1:${port}` };
 }
 

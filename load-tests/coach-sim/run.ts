@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const options = { seed: int('SIM_SEED', 20261205), users: int('SIM_USERS', 50), tasks: int('SIM_TASKS', 60), failures: int('COACH_SIM_FAILURES', 4) };
   const log = (m: string) => console.log(`[coach-sim ${new Date().toISOString().slice(11, 19)}] ${m}`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-coach-sim-'));
-  const app = await createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', COACH_REQUESTS_PER_HOUR: '0' }));
+  const app = await createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', COACH_REQUESTS_PER_HOUR: '0', REGISTER_PER_CLIENT_PER_HOUR: '1000000' }));
   try {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

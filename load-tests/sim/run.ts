@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   log(`seed ${seed} (SIM_SEED), ${options.users} users (SIM_USERS), up to ${options.tasks} training outcomes each (SIM_TASKS), ~${options.heldOut} held out (SIM_HELD_OUT)`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-sim-'));
   // Embedded mode, as test/support/app.ts startTestApp('embedded') boots it.
-  const app = await createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test' }));
+  const app = await createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', REGISTER_PER_CLIENT_PER_HOUR: '1000000' }));
   try {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

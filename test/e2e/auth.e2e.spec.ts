@@ -1,4 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OpsServer } from '@app/api';
 import { describeWithService } from '../support/services';
 import { type Mode, type TestApp, startTestApp } from '../support/app';
 
@@ -62,6 +65,38 @@ function authSuite(mode: Mode) {
     expect(res.headers.location).toBe('/v1/me');
     expect(res.json().email).toBe(e);
     expect(res.json().timezone).toBe('UTC');
+  });
+
+  it('an address is one account whatever its Unicode form: NFD after NFC is 409, login in NFD finds the NFC account', async () => {
+    const local = `jos\u00e9-${randomUUID()}`;
+    const reg = await json('POST', '/v1/auth/register', { email: `${local}@example.com`, password: 'long enough' });
+    expect(reg.statusCode).toBe(201);
+    expect(reg.json().email).toBe(`${local}@example.com`);
+    const nfd = `${local.normalize('NFD').toUpperCase()}@EXAMPLE.COM`;
+    expect(nfd).not.toBe(`${local}@example.com`.toUpperCase());
+    expectProblem(await json('POST', '/v1/auth/register', { email: nfd, password: 'long enough' }), 409, 'email_taken');
+    expect((await json('POST', '/v1/auth/login', { email: nfd, password: 'long enough' })).statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a Cyrillic letter among Latin ones', `p\u0430ypal-${randomUUID()}@example.com`],
+    ['a zero-width joiner', `ad\u200da-${randomUUID()}@example.com`],
+    ['full-width letters', `\uff41\uff44\uff41-${randomUUID()}@example.com`],
+  ])('register refuses an address with %s: 400 invalid_email', async (_label, address) => {
+    const problem = expectProblem(await json('POST', '/v1/auth/register', { email: address, password: 'long enough' }), 400, 'invalid_email');
+    expect(problem.errors).toEqual([{ field: 'email', message: expect.any(String) }]);
+  });
+
+  it.each([
+    ['eight spaces', () => ' '.repeat(8)],
+    ['the address itself', (e: string) => e],
+    ['the local part', (e: string) => e.split('@')[0]],
+    ['a common password', () => 'Password1'],
+  ])('register refuses %s as the password: 400 weak_password naming the field', async (_label, password) => {
+    const e = email();
+    const problem = expectProblem(await json('POST', '/v1/auth/register', { email: e, password: password(e) }), 400, 'weak_password');
+    expect(problem.errors).toEqual([{ field: 'password', message: expect.any(String) }]);
+    expectProblem(await json('POST', '/v1/auth/login', { email: e, password: password(e) }), 401, 'invalid_credentials');
   });
 
   it('a second registration of the same email is 409 email_taken', async () => {
@@ -149,10 +184,21 @@ function authSuite(mode: Mode) {
     expect((await json('POST', '/v1/auth/refresh', { refreshToken: victim.refreshToken })).statusCode).toBe(200);
   });
 
-  it('logout without a body ends every session of the user', async () => {
+  it('logout with an empty object ends every session of the user', async () => {
     const s = await registerAndLogin();
     expect((await json('POST', '/v1/auth/logout', {}, s.accessToken)).statusCode).toBe(204);
     expect((await json('POST', '/v1/auth/refresh', { refreshToken: s.refreshToken })).statusCode).toBe(401);
+  });
+
+  it('logout with no body at all (and no Content-Type) ends every session of the user, as documented', async () => {
+    const s = await registerAndLogin();
+    const other = (await json('POST', '/v1/auth/login', { email: s.email, password: 'correct horse' })).json();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { authorization: `Bearer ${s.accessToken}` } });
+    expect(res.statusCode).toBe(204);
+    expect((await json('POST', '/v1/auth/refresh', { refreshToken: s.refreshToken })).statusCode).toBe(401);
+    expect((await json('POST', '/v1/auth/refresh', { refreshToken: other.refreshToken })).statusCode).toBe(401);
+    const doc = (await json('GET', '/docs-json')).json();
+    expect(doc.paths['/v1/auth/logout'].post.requestBody?.required).not.toBe(true);
   });
 
   it('PATCH /v1/me changes the timezone and validates it', async () => {
@@ -198,6 +244,20 @@ function authSuite(mode: Mode) {
       expectProblem(await json('GET', '/v1/me', undefined, forged), 401, 'invalid_token');
     });
 
+    it('a token issued in the future (beyond 30 s of clock skew), signed with the real key -> 401', async () => {
+      const s = await registerAndLogin();
+      const key = t.env.JWT_SECRET ?? readFileSync(path.join(t.env.DATA_DIR, 'jwt-secret'), 'utf8').trim();
+      const claims = JSON.parse(Buffer.from(parts(s.accessToken)[1], 'base64url').toString());
+      const sign = (body: object) => {
+        const input = `${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64(body)}`;
+        return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+      };
+      const now = Math.floor(Date.now() / 1000);
+      // The same claims issued now are accepted: the key and the rest are right.
+      expect((await json('GET', '/v1/me', undefined, sign({ ...claims, jti: randomUUID(), iat: now, exp: now + 600 }))).statusCode).toBe(200);
+      expectProblem(await json('GET', '/v1/me', undefined, sign({ ...claims, jti: randomUUID(), iat: now + 3600, exp: now + 3600 + 600 })), 401, 'invalid_token');
+    });
+
     it('signed with another key, another algorithm, audience, issuer or typ -> 401; expired -> 401', async () => {
       const s = await registerAndLogin();
       const claims = JSON.parse(Buffer.from(parts(s.accessToken)[1], 'base64url').toString());
@@ -217,6 +277,88 @@ function authSuite(mode: Mode) {
       for (const token of cases) {
         expectProblem(await json('GET', '/v1/me', undefined, token), 401, 'invalid_token');
       }
+    });
+  });
+
+  describe('abuse limits (ADR 20, docs/security.md): behind a trusted proxy', () => {
+    // Its own app: small limits, and the inject peer (127.0.0.1) is a trusted proxy, so each test
+    // speaks for clients of its own through X-Forwarded-For (documentation addresses, RFC 5737).
+    let a: TestApp;
+    beforeAll(async () => {
+      a = await startTestApp(mode, {
+        LOGIN_MAX_FAILURES: '3',
+        LOGIN_MAX_FAILURES_PER_CLIENT: '6',
+        LOGIN_MAX_FAILURES_PER_ACCOUNT: '5',
+        REGISTER_PER_CLIENT_PER_HOUR: '3',
+        TRUSTED_PROXIES: '127.0.0.1,::1',
+      });
+    });
+    afterAll(async () => {
+      await a?.close();
+    });
+
+    let n = 0;
+    const client = () => `198.51.100.${++n}`;
+    const from = (forwardedFor: string, url: string, body: unknown, peer = '127.0.0.1') =>
+      a.app.inject({ method: 'POST', url, remoteAddress: peer, headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, payload: JSON.stringify(body) });
+    async function account(registeredFrom = client()) {
+      const e = email();
+      expect((await from(registeredFrom, '/v1/auth/register', { email: e, password: 'correct horse' })).statusCode).toBe(201);
+      return e;
+    }
+
+    it("an attacker's failures lock only the attacker's client: the owner logs in from another at once", async () => {
+      const e = await account();
+      const attacker = client();
+      for (let i = 0; i < 3; i++) expectProblem(await from(attacker, '/v1/auth/login', { email: e, password: `guess ${i}` }), 401, 'invalid_credentials');
+      const locked = await from(attacker, '/v1/auth/login', { email: e, password: 'correct horse' });
+      expectProblem(locked, 429, 'too_many_attempts');
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await from(client(), '/v1/auth/login', { email: e, password: 'correct horse' })).statusCode).toBe(200);
+    });
+
+    it('X-Forwarded-For is believed only from a trusted proxy: a forged header from anyone else changes no client', async () => {
+      const e = await account();
+      // 127.0.0.2 is not a trusted proxy: its requests are 127.0.0.2's, whatever they claim.
+      for (let i = 0; i < 3; i++) expectProblem(await from(client(), '/v1/auth/login', { email: e, password: `guess ${i}` }, '127.0.0.2'), 401, 'invalid_credentials');
+      expectProblem(await from(client(), '/v1/auth/login', { email: e, password: 'correct horse' }, '127.0.0.2'), 429, 'too_many_attempts');
+      // Through the trusted proxy the forwarded address is the client, also when the header has a chain.
+      expect((await from(`203.0.113.9, ${client()}`, '/v1/auth/login', { email: e, password: 'correct horse' })).statusCode).toBe(200);
+    });
+
+    it('a guesser spread over many clients meets the per-account ceiling; a client that logged in before still can', async () => {
+      const known = client();
+      const e = await account();
+      expect((await from(known, '/v1/auth/login', { email: e, password: 'correct horse' })).statusCode).toBe(200);
+      // 5 failures per account at most: 3 from one client, 2 from a second; the second's third is over.
+      const [first, second] = [client(), client()];
+      for (let i = 0; i < 3; i++) expectProblem(await from(first, '/v1/auth/login', { email: e, password: `guess ${i}` }), 401, 'invalid_credentials');
+      for (let i = 0; i < 2; i++) expectProblem(await from(second, '/v1/auth/login', { email: e, password: `guess ${i}` }), 401, 'invalid_credentials');
+      expectProblem(await from(second, '/v1/auth/login', { email: e, password: 'guess 2' }), 429, 'too_many_attempts');
+      const stranger = await from(client(), '/v1/auth/login', { email: e, password: 'correct horse' });
+      expectProblem(stranger, 429, 'too_many_attempts');
+      expect(Number(stranger.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await from(known, '/v1/auth/login', { email: e, password: 'correct horse' })).statusCode).toBe(200);
+    });
+
+    it('one client guessing across many accounts meets the per-client limit; other clients do not', async () => {
+      const sprayer = client();
+      for (let i = 0; i < 6; i++) expectProblem(await from(sprayer, '/v1/auth/login', { email: email(), password: 'Summer2026!' }), 401, 'invalid_credentials');
+      expectProblem(await from(sprayer, '/v1/auth/login', { email: email(), password: 'Summer2026!' }), 429, 'too_many_attempts');
+      expectProblem(await from(client(), '/v1/auth/login', { email: email(), password: 'Summer2026!' }), 401, 'invalid_credentials');
+    });
+
+    it('registration is limited per client (every attempt counts): 429 too_many_registrations with Retry-After; other clients go on', async () => {
+      const busy = client();
+      const taken = await account(busy);
+      expectProblem(await from(busy, '/v1/auth/register', { email: taken, password: 'correct horse' }), 409, 'email_taken');
+      expect((await from(busy, '/v1/auth/register', { email: email(), password: 'correct horse' })).statusCode).toBe(201);
+      const refused = await from(busy, '/v1/auth/register', { email: email(), password: 'correct horse' });
+      expectProblem(refused, 429, 'too_many_registrations');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(3000);
+      // Past the limit a taken address is not revealed either.
+      expectProblem(await from(busy, '/v1/auth/register', { email: taken, password: 'correct horse' }), 429, 'too_many_registrations');
+      expect((await from(client(), '/v1/auth/register', { email: email(), password: 'correct horse' })).statusCode).toBe(201);
     });
   });
 
@@ -245,7 +387,10 @@ function authSuite(mode: Mode) {
       expect((await json('GET', '/health/live')).json()).toEqual({ status: 'ok' });
       const ready = await json('GET', '/health/ready');
       expect(ready.statusCode).toBe(200);
-      const checks = Object.keys(ready.json().checks);
+      // Each dependency by name: on the operations port (METRICS_PORT); the public answer is {status}.
+      expect(ready.json()).toEqual({ status: 'ok' });
+      const detailed = await t.app.get(OpsServer).inject({ method: 'GET', url: '/health/ready' });
+      const checks = Object.keys(detailed.json().checks);
       expect(checks).toEqual(mode === 'embedded' ? ['database (pglite)'] : ['database (postgresql)', 'redis', 'rabbitmq']);
     });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { ACCESS_TOKENS, type AccessTokens } from '@ln/identity/application/ports/access-tokens.port';
 import { type Mode, type TestApp, startTestApp } from '../support/app';
 import { describeWithService } from '../support/services';
@@ -11,6 +12,18 @@ import { describeWithService } from '../support/services';
  */
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Writes bytes as they are (no HTTP client would send these) and reads until the server closes. */
+function exchangeRaw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.on('data', (b) => (answer += b.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer within 5 s to ${JSON.stringify(request.slice(0, 40))}`)));
+  });
+}
 
 function clientInputSuite(mode: Mode) {
   let t: TestApp;
@@ -170,12 +183,141 @@ function clientInputSuite(mode: Mode) {
     });
 
     it('a URL the router cannot decode -> 400 malformed_url; a path segment past the router limit -> 414 uri_too_long (both problem+json)', async () => {
-      for (const url of ['/v1/tasks/%C0%AE', '/v1/tasks/%ZZ', '/v1/tasks/%E2%82', '/v1/%FF%FE']) {
+      for (const url of ['/v1/tasks/%C0%AE', '/v1/tasks/%ZZ', '/v1/%ZZ', '/v1/tasks/%E2%82', '/v1/%FF%FE']) {
         const res = await call('GET', url, undefined, token);
         expectProblem(res, 400, 'malformed_url');
         expect(res.headers['x-request-id']).toEqual(expect.any(String));
       }
       expectProblem(await call('GET', `/v1/tasks/${'a'.repeat(150)}`, undefined, token), 414, 'uri_too_long');
+    });
+  });
+
+  describe('the HTTP edge (issue 12, item 6)', () => {
+    type Doc = { paths: Record<string, Record<string, unknown>> };
+    const raw = (method: Method | 'OPTIONS' | 'HEAD', url: string, headers: Record<string, string> = {}, payload?: string) => t.app.inject({ method, url, headers, payload });
+    const authed = (headers: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...headers });
+    const SECURITY = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' };
+    /** The app on a real port, for what inject cannot send (it normalizes URLs and always speaks valid HTTP). */
+    let port: number | undefined;
+    async function listening(): Promise<number> {
+      if (port === undefined) {
+        await t.app.listen({ port: 0, host: '127.0.0.1' });
+        port = (t.app.getHttpServer().address() as AddressInfo).port;
+      }
+      return port;
+    }
+
+    it('a form body (what a cross-site HTML form sends without a preflight) is 415 unsupported_media_type on every operation that takes a body, and changes nothing', async () => {
+      const doc = (await raw('GET', '/docs-json')).json() as Doc;
+      const operations = Object.entries(doc.paths).flatMap(([p, item]) =>
+        Object.keys(item)
+          .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
+          .map((m) => [m.toUpperCase() as Method, p.replace(/\{id\}/g, taskId)] as const),
+      );
+      expect(operations.length).toBeGreaterThanOrEqual(12);
+      const before = (await call('GET', '/v1/tasks?limit=200', undefined, token)).body;
+      for (const [method, url] of operations) {
+        for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain']) {
+          const body = type.startsWith('multipart') ? '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--x--\r\n' : 'title=from+a+form&email=f%40example.com&password=long+enough';
+          const res = await raw(method, url, authed({ 'content-type': type }), body);
+          expect({ operation: `${method} ${url}`, type, status: res.statusCode }).toEqual({ operation: `${method} ${url}`, type, status: 415 });
+          expectProblem(res, 415, 'unsupported_media_type');
+        }
+      }
+      // And the document says so, for each of them.
+      const documented = (doc as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }).paths;
+      for (const [p, item] of Object.entries(documented)) {
+        for (const m of ['post', 'put', 'patch', 'delete']) if (item[m]) expect({ operation: `${m} ${p}`, documents415: '415' in item[m].responses }).toEqual({ operation: `${m} ${p}`, documents415: true });
+      }
+      // Without credentials too: the type is refused before anything else runs.
+      expectProblem(await raw('POST', '/v1/auth/register', { 'content-type': 'application/x-www-form-urlencoded' }, 'email=form%40example.com&password=long+enough+pass'), 415, 'unsupported_media_type');
+      expect((await call('GET', '/v1/tasks?limit=200', undefined, token)).body).toBe(before);
+    });
+
+    it('JSON is accepted as application/json and as application/<anything>+json; a request without a body needs no Content-Type', async () => {
+      const created = await raw('POST', '/v1/tasks', authed({ 'content-type': 'application/json; charset=utf-8' }), '{"title":"typed"}');
+      expect(created.statusCode).toBe(201);
+      const merged = await raw('PATCH', `/v1/tasks/${created.json().id}`, authed({ 'content-type': 'application/merge-patch+json' }), '{"notes":"patched"}');
+      expect({ status: merged.statusCode, notes: merged.json().notes }).toEqual({ status: 200, notes: 'patched' });
+      // Body-less transitions and logout: no Content-Type, no body, no 415.
+      expect((await raw('POST', `/v1/tasks/${created.json().id}/complete`, authed())).statusCode).toBe(200);
+      const logout = await raw('POST', '/v1/auth/logout', {});
+      expect(logout.statusCode).not.toBe(415);
+      expectProblem(logout, 401, 'missing_token');
+    });
+
+    it('a path the API serves, asked with a method it does not serve there, is 405 method_not_allowed with Allow; an unknown path is still 404', async () => {
+      for (const [method, url, allow] of [
+        ['DELETE', '/v1/auth/login', 'POST'],
+        ['GET', '/v1/auth/register?x=1', 'POST'],
+        ['PUT', '/v1/tasks', 'GET, HEAD, POST'],
+        ['OPTIONS', `/v1/tasks/${taskId}`, 'GET, HEAD, PUT, PATCH, DELETE'],
+        ['GET', `/v1/tasks/${taskId}/fail`, 'POST'],
+      ] as const) {
+        const res = await raw(method, url, authed());
+        expectProblem(res, 405, 'method_not_allowed');
+        expect({ url, allow: res.headers.allow }).toEqual({ url, allow });
+        expect(res.headers).toMatchObject(SECURITY);
+      }
+      expectProblem(await raw('DELETE', '/v1/nothing-here', authed()), 404, 'route_not_found');
+      // An empty path parameter matches no route for any method.
+      expectProblem(await raw('DELETE', '/v1/tasks//fail', authed()), 404, 'route_not_found');
+    });
+
+    it('every answer carries nosniff, no-referrer and DENY framing; every API answer Cache-Control: no-store, reads included, and the ETag still works for If-Match', async () => {
+      const read = await raw('GET', `/v1/tasks/${taskId}`, authed());
+      expect(read.statusCode).toBe(200);
+      expect(read.headers).toMatchObject({ ...SECURITY, 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" });
+      const etag = String(read.headers.etag);
+      expect(etag).toMatch(/^"\d+"$/);
+      const conditional = await raw('PATCH', `/v1/tasks/${taskId}`, authed({ 'content-type': 'application/json', 'if-match': etag }), '{"notes":"conditional"}');
+      expect(conditional.statusCode).toBe(200);
+      expectProblem(await raw('PATCH', `/v1/tasks/${taskId}`, authed({ 'content-type': 'application/json', 'if-match': etag }), '{"notes":"stale"}'), 412, 'version_mismatch');
+      for (const res of [
+        await raw('GET', '/v1/tasks?limit=1', authed()),
+        await raw('GET', '/v1/me', authed()),
+        await raw('GET', '/v1/insights', authed()),
+        await raw('GET', '/v1/me'),
+        await raw('GET', '/v1/nothing-here'),
+        await raw('POST', '/v1/auth/login', { 'content-type': 'text/plain' }, 'x'),
+        await raw('GET', '/v1/tasks/%ZZ', authed()),
+        await raw('GET', '/health/live'),
+      ]) {
+        expect({ status: res.statusCode, headers: res.headers }).toMatchObject({ headers: { ...SECURITY, 'cache-control': 'no-store' } });
+      }
+    });
+
+    it("what Node's HTTP parser refuses before any route (headers too large, a malformed request) is problem+json with a code and the security headers", async () => {
+      const port = await listening();
+      for (const [request, status, code] of [
+        [`GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+        ['GARBAGE\r\n\r\n', 400, 'malformed_request'],
+        ['GET /v1/me HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400, 'malformed_request'],
+        ['POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n', 400, 'malformed_request'],
+      ] as const) {
+        const answer = await exchangeRaw(port, request);
+        const [head, body] = answer.split('\r\n\r\n');
+        const [statusLine, ...lines] = head.split('\r\n');
+        const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+        expect({ statusLine, code: JSON.parse(body).code }).toEqual({ statusLine: expect.stringMatching(new RegExp(`^HTTP/1.1 ${status} `)), code });
+        expect(headers).toMatchObject({ ...SECURITY, 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store' });
+        expect(JSON.parse(body)).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+      }
+    });
+
+    it('Swagger UI answers with its own Content-Security-Policy, never framed; a path its static files refuse is 403 problem+json `forbidden`', async () => {
+      for (const url of ['/docs', '/docs/', '/docs/swagger-ui.css', '/docs-json']) {
+        const res = await raw('GET', url);
+        expect({ url, status: res.statusCode }).toEqual({ url, status: 200 });
+        expect(res.headers).toMatchObject(SECURITY);
+        expect(String(res.headers['content-security-policy'])).toMatch(/frame-ancestors 'none'/);
+        expect(String(res.headers['content-security-policy'])).toMatch(/script-src 'self'/);
+      }
+      // Sent as is (inject would resolve the dots first): the static file server refuses to climb out.
+      const refused = await exchangeRaw(await listening(), 'GET /docs/%2e%2e/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(refused).toMatch(/^HTTP\/1.1 403 /);
+      expect(refused).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+      expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 403, code: 'forbidden', title: 'Forbidden' });
     });
   });
 

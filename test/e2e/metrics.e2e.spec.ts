@@ -1,10 +1,12 @@
 import { v7 } from 'uuid';
 import { COMMAND_QUEUE, type CommandQueue } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
 import { TaskCommandTypes } from '@ln/tasks/application/queued-writes/command-catalog';
+import { OpsServer } from '@app/api';
 import { type TestApp, startTestApp } from '../support/app';
-import { describeWithService } from '../support/services';
+import { SERVICES, describeWithService } from '../support/services';
+import { TcpProxy } from '../support/tcp-proxy';
 
-/** Prometheus metrics of the api and of the worker role, both in one embedded process. */
+/** Prometheus metrics of the api and of the worker role, both in one embedded process, on the operations port (METRICS_PORT). */
 describe('GET /metrics [embedded]', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -13,7 +15,7 @@ describe('GET /metrics [embedded]', () => {
   afterAll(() => t?.close());
 
   const scrape = async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await t.app.get(OpsServer).inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     return res.body;
@@ -83,7 +85,7 @@ describeWithService('rabbitmq', 'GET /metrics: command queue depth and persisten
   });
 
   const scrape = async (t: TestApp) => {
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await t.app.get(OpsServer).inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     return res.body;
   };
@@ -131,4 +133,70 @@ describeWithService('rabbitmq', 'GET /metrics: command queue depth and persisten
       return [a, w].every((t) => sum(t, /^ln_command_queue_depth\{/) === 0 && /^ln_command_queue_stats_up 1$/m.test(t));
     });
   });
+});
+
+/**
+ * What is public and what is not (issue 12): the API port answers no `/metrics` and only `{status}`
+ * on `/health/ready`; the operations port (METRICS_PORT) has the metrics and each dependency's
+ * state with its reason.
+ */
+describe('the operations port and the public probes [embedded]', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('embedded');
+  });
+  afterAll(() => t?.close());
+
+  it('the API port has no /metrics, and its readiness says only {status}', async () => {
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(404);
+    expect(metrics.json().code).toBe('route_not_found');
+    const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    expect({ status: ready.statusCode, body: ready.json() }).toEqual({ status: 200, body: { status: 'ok' } });
+    expect((await t.app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok' });
+  });
+
+  it('the operations port serves the metrics and the detailed readiness, and nothing of the API', async () => {
+    const ops = t.app.get(OpsServer);
+    const metrics = await ops.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toMatch(/^ln_process_cpu_seconds_total /m);
+    expect(metrics.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    const ready = await ops.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.json()).toEqual({ status: 'ok', checks: { 'database (pglite)': { status: 'up' } } });
+    expect((await ops.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok' });
+    for (const url of ['/v1/me', '/docs', '/v1/tasks']) {
+      const res = await ops.inject({ method: 'GET', url });
+      expect({ url, status: res.statusCode, code: res.json().code }).toEqual({ url, status: 404, code: 'route_not_found' });
+    }
+    const post = await ops.inject({ method: 'POST', url: '/metrics' });
+    expect({ status: post.statusCode, allow: post.headers.allow, code: post.json().code }).toEqual({ status: 405, allow: 'GET, HEAD', code: 'method_not_allowed' });
+  });
+});
+
+describeWithService('redis', 'readiness with a dependency down: terse in public, detailed on the operations port', () => {
+  let t: TestApp | undefined;
+  let proxy: TcpProxy | undefined;
+  afterAll(async () => {
+    await proxy?.restore();
+    await t?.close();
+    await proxy?.close();
+  });
+
+  it('public: 503 {status: unavailable} with Retry-After and no host, port or error text; operations port: which dependency and why', async () => {
+    const redis = new URL(SERVICES.redis);
+    proxy = await TcpProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
+    t = await startTestApp('services', { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    await proxy.cut();
+    const ops = t.app.get(OpsServer);
+    await eventually('redis to be reported down', async () => (await ops.inject({ method: 'GET', url: '/health/ready' })).statusCode === 503);
+
+    const detailed = await ops.inject({ method: 'GET', url: '/health/ready' });
+    expect(detailed.json()).toMatchObject({ status: 'unavailable', checks: { redis: { status: 'down', error: expect.any(String) } } });
+    const pub = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    expect({ status: pub.statusCode, body: pub.json(), retryAfter: pub.headers['retry-after'] }).toEqual({ status: 503, body: { status: 'unavailable' }, retryAfter: '5' });
+    expect(pub.body).not.toContain(String(proxy.port));
+    expect(pub.body).not.toContain('redis');
+  }, 60_000);
 });

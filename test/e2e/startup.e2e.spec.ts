@@ -4,8 +4,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { EVENT_CONSUMERS } from '@app/worker';
+import amqp from 'amqplib';
 import { createScratchDatabase, deleteCommandQueues, deleteEventTopology } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
+import { TcpProxy } from '../support/tcp-proxy';
 
 /**
  * The product as a newcomer runs it: the built server as a child process, embedded mode,
@@ -67,11 +70,18 @@ describe('starting the product (embedded)', () => {
 
   it('serves Swagger UI and the API with no services, and keeps data and tokens across a restart', async () => {
     const port = await freePort();
-    const env = { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+    const metricsPort = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port), METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
     const first = start(env);
     try {
       const line = await first.ready;
       expect(line).toContain(`Swagger UI: http://127.0.0.1:${port}/docs`);
+      expect(line).toContain(`metrics and health on http://127.0.0.1:${metricsPort}`);
+      // Metrics and the detailed readiness on the operations port only; the API port's readiness is terse.
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${metricsPort}/health/ready`)).json()).toEqual({ status: 'ok', checks: { 'database (pglite)': { status: 'up' } } });
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+      expect(await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()).toEqual({ status: 'ok' });
       const docs = await fetch(`http://127.0.0.1:${port}/docs`);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain('swagger-ui');
@@ -129,7 +139,7 @@ describe('starting the product (embedded)', () => {
 });
 
 describeWithService('postgres', 'the worker role (services)', () => {
-  it('opens no public API: only health on the metrics port', async () => {
+  it('opens no public API: only health on the metrics port; every RabbitMQ name it declares derives from COMMAND_QUEUE_NAME or EVENT_EXCHANGE_NAME', async () => {
     const db = await createScratchDatabase();
     const port = await freePort();
     const queueName = `ln.test.worker.${randomBytes(4).toString('hex')}`;
@@ -153,8 +163,91 @@ describeWithService('postgres', 'the worker role (services)', () => {
       for (const url of ['/v1/me', '/docs', '/v1/tasks']) {
         expect((await fetch(`http://127.0.0.1:${port}${url}`)).status).toBe(404);
       }
+      // Per-deployment names: the topology the worker declared is under the two configured names
+      // (a passive declare fails on a name that does not exist).
+      const exchange = `${queueName}.events`;
+      const names = {
+        exchanges: [queueName, `${queueName}.dlx`, exchange, `${exchange}.dlx`],
+        queues: [...[0, 1, 2, 3].map((p) => `${queueName}.p${p}`), `${queueName}.dead`],
+      };
+      const conn = await amqp.connect(SERVICES.rabbitmq);
+      try {
+        for (const name of names.exchanges) {
+          const ch = await conn.createChannel();
+          await expect(ch.checkExchange(name)).resolves.toBeDefined();
+          await ch.close();
+        }
+        for (const name of names.queues) {
+          const ch = await conn.createChannel();
+          await expect(ch.checkQueue(name)).resolves.toMatchObject({ queue: name });
+          await ch.close();
+        }
+        // Each event consumer the worker runs (some only with their feature configured) has its
+        // queue and dead-letter queue under the event exchange's name.
+        const exists = async (queue: string) => {
+          const ch = await conn.createChannel();
+          ch.on('error', () => undefined);
+          try {
+            await ch.checkQueue(queue);
+            await ch.close();
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        const running = [];
+        for (const consumer of EVENT_CONSUMERS) if (await exists(`${exchange}.${consumer}`)) running.push(consumer);
+        expect(running.length).toBeGreaterThanOrEqual(3);
+        for (const consumer of running) expect({ consumer, dead: await exists(`${exchange}.${consumer}.dead`) }).toEqual({ consumer, dead: true });
+      } finally {
+        await conn.close();
+      }
     } finally {
       await stop(run.child);
+      await db.drop();
+      await deleteCommandQueues(queueName, 4);
+      await deleteEventTopology(`${queueName}.events`);
+    }
+  }, 60_000);
+});
+
+describeWithService('rabbitmq', 'shutting down with the broker gone silent (services)', () => {
+  it('a queued api sent SIGTERM while its RabbitMQ connection stalls exits with status 1 at SHUTDOWN_TIMEOUT_MS, saying why', async () => {
+    const db = await createScratchDatabase();
+    const amqpUrl = new URL(SERVICES.rabbitmq);
+    const proxy = await TcpProxy.start({ host: amqpUrl.hostname, port: Number(amqpUrl.port || 5672) });
+    amqpUrl.hostname = '127.0.0.1';
+    amqpUrl.port = String(proxy.port);
+    const queueName = `ln.test.shutdown.${randomBytes(4).toString('hex')}`;
+    const run = start({
+      ROLE: 'api',
+      WRITE_PATH: 'queued',
+      PORT: String(await freePort()),
+      METRICS_PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      REDIS_URL: SERVICES.redis,
+      REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
+      AMQP_URL: amqpUrl.toString(),
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      COMMAND_QUEUE_NAME: queueName,
+      EVENT_EXCHANGE_NAME: `${queueName}.events`,
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    try {
+      await run.ready;
+      // The broker stops answering without hanging up (a partition): closing waits on it for ever.
+      proxy.stall();
+      // 'close', not 'exit': the last lines it wrote are read by then.
+      const exited = new Promise<number | null>((resolve) => run.child.once('close', (code) => resolve(code)));
+      run.child.kill('SIGTERM');
+      // Without the deadline it was still running 40 s later; the test's own timeout is the bound.
+      expect(await exited).toBe(1);
+      const lines = run.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; context?: string; msg?: string });
+      expect(lines).toContainEqual(expect.objectContaining({ level: 60, context: 'Shutdown', msg: expect.stringContaining('did not finish within 2000 ms') }));
+    } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+      await proxy.close();
       await db.drop();
       await deleteCommandQueues(queueName, 4);
       await deleteEventTopology(`${queueName}.events`);

@@ -139,6 +139,33 @@ function swaggerUiSuite() {
     expect(props).toEqual(expect.arrayContaining(expectedProps));
   });
 
+  it('is served with a Content-Security-Policy it renders under (no violation reported), never framed, never sniffed', async () => {
+    const res = await fetch(`${baseUrl}/docs`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // Everything above rendered under that policy: Chromium reports each blocked load on the console.
+    expect(pageProblems.filter((p) => /Content Security Policy|Refused to/i.test(p))).toEqual([]);
+
+    // Framed by another origin, Chromium refuses to display it.
+    const framing = await browser!.newPage();
+    try {
+      const refused = new Promise<string>((resolve) => {
+        framing.on('console', (m) => {
+          if (/frame-ancestors|X-Frame-Options|Refused to (display|frame)/i.test(m.text())) resolve(m.text());
+        });
+      });
+      await framing.setContent(`<iframe src="${baseUrl}/docs" width="800" height="600"></iframe>`);
+      await expect(Promise.race([refused, new Promise((_, reject) => setTimeout(() => reject(new Error('the frame was not refused')), 15_000))])).resolves.toMatch(/frame/i);
+      expect(await framing.frames()[1]?.$('.swagger-ui')).toBeFalsy();
+    } finally {
+      await framing.close();
+    }
+  });
+
   it('renders a full screenshot (for a human to look at)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ln-swagger-ui-'));
     const file = path.join(dir, 'docs.png');

@@ -94,6 +94,8 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
       ROLE: 'all',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Every role opens its operations port too: never the default one another run may hold.
+      METRICS_PORT: String(await freePort()),
       DATABASE_URL: dbUrl,
       REDIS_URL: SERVICES.redis,
       REDIS_KEY_PREFIX: `test:${prefix}:`,

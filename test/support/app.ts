@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@ln/config/config';
 import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { SERVICES } from './services';
@@ -52,6 +53,27 @@ export async function deleteEventTopology(exchange: string): Promise<void> {
   }
 }
 
+/**
+ * Removes a suite's keys (its own REDIS_KEY_PREFIX) from the shared Redis: some live long (the
+ * login throttle's known clients, 30 days). Best effort: a suite may have stopped Redis.
+ */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(SERVICES.redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    // Left to expire.
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** A database of its own for one suite, so suites never see each other's rows. */
 export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `ln_test_${randomBytes(6).toString('hex')}`;
@@ -80,7 +102,9 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
 export async function startTestApp(mode: Mode, extraEnv: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-test-'));
   let dropDatabase: (() => Promise<void>) | undefined;
-  const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...extraEnv };
+  // Suites register many users from one address (inject's 127.0.0.1): the registration limit is
+  // tested where it is set low (test/e2e/auth.e2e.spec.ts), not in every suite.
+  const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test', REGISTER_PER_CLIENT_PER_HOUR: '100000', ...extraEnv };
   if (mode === 'services' || mode === 'queued') {
     const db = await createScratchDatabase();
     dropDatabase = db.drop;
@@ -110,6 +134,7 @@ export async function startTestApp(mode: Mode, extraEnv: Record<string, string> 
       await app.close();
       if (env.COMMAND_QUEUE_NAME) await deleteCommandQueues(env.COMMAND_QUEUE_NAME, Number(env.COMMAND_PARTITIONS ?? 4));
       if (env.EVENT_EXCHANGE_NAME) await deleteEventTopology(env.EVENT_EXCHANGE_NAME);
+      if (env.REDIS_KEY_PREFIX?.startsWith('test:')) await deleteRedisKeys(env.REDIS_KEY_PREFIX);
       await dropDatabase?.();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -124,6 +124,9 @@ export class BrokenCounter implements AttemptCounter {
   async reset(): Promise<void> {
     throw new Error('connection refused');
   }
+  async decrement(): Promise<void> {
+    throw new Error('connection refused');
+  }
 }
 
 /** No database: work runs as it is, after-commit hooks run at once (every save "commits" itself). */

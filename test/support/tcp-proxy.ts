@@ -48,6 +48,22 @@ export class TcpProxy {
     if (server) await new Promise((r) => server.close(r));
   }
 
+  /**
+   * Keeps every open connection open but forwards nothing more, either way, and refuses new ones:
+   * a peer that stopped answering (a partition, a paused broker) rather than one that hung up.
+   * `close()` (or `cut()`) ends the stalled connections.
+   */
+  stall(): void {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+    // Not awaited: close() calls back only once every connection has ended.
+    server?.close();
+  }
+
   close(): Promise<void> {
     return this.cut();
   }

@@ -8,7 +8,6 @@ import { TasksModule } from '@ln/tasks/tasks.module';
 import { AuthController } from './identity/auth.controller';
 import { CommandsController } from './tasks/commands.controller';
 import { HealthController } from './health/health.controller';
-import { MetricsController } from './health/metrics.controller';
 import { AccessTokenGuard } from './http/auth.guard';
 import { ProblemFilter } from './http/problem.filter';
 import { InsightsController } from './learning/insights.controller';
@@ -18,7 +17,7 @@ import { MeController } from './identity/me.controller';
 /** The HTTP edge: controllers (each input validated on its parameter: `validated`), one authentication guard, one error filter. */
 @Module({
   imports: [IdentityModule, TasksModule, LearningModule, CoachModule],
-  controllers: [AuthController, MeController, TasksController, CommandsController, InsightsController, PlansController, HealthController, MetricsController],
+  controllers: [AuthController, MeController, TasksController, CommandsController, InsightsController, PlansController, HealthController],
   providers: [
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

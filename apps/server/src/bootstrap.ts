@@ -9,7 +9,7 @@ import { ACCESS_TOKENS } from '@ln/identity/application/ports/access-tokens.port
 import { CLOCK } from '@ln/kernel/application/ports/clock.port';
 import { IDEMPOTENCY_STORE } from '@ln/kernel/application/ports/idempotency.port';
 import { Metrics } from '@ln/kernel/adapters/observability/metrics';
-import { ApiModule, HealthController, MetricsController, answerFrameworkError, refuseDeepBodies, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, setupOpenApi } from '@app/api';
+import { ApiModule, OpsModule, acceptJsonBodiesOnly, answerClientError, answerFrameworkError, answerWrongMethods, refuseDeepBodies, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, secureAnswers, setupOpenApi } from '@app/api';
 import { WorkerModule } from '@app/worker';
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
@@ -20,17 +20,18 @@ function rootModule(config: AppConfig, roles: Type[]): DynamicModule {
   class RootModule {}
   return {
     module: RootModule,
-    imports: [KernelModule.forRoot(config, CONTEXTS), ...CONTEXTS.map((c) => c.module), ...roles],
+    // OpsModule: every role's operations port (METRICS_PORT: metrics, detailed health), opened by main.
+    imports: [KernelModule.forRoot(config, CONTEXTS), ...CONTEXTS.map((c) => c.module), ...roles, OpsModule],
   };
 }
 
-/** Only the probes, for the worker's private port. */
-@Module({ controllers: [HealthController, MetricsController] })
-class WorkerProbesModule {}
-
-function adapter(logger: ReturnType<typeof createLogger>): FastifyAdapter {
+function adapter(logger: ReturnType<typeof createLogger>, trustedProxies: readonly string[]): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // request.ip (the login and registration throttles' client) is the socket's peer unless that
+    // peer is a proxy named in TRUSTED_PROXIES; then X-Forwarded-For is read back to the first
+    // address not trusted. Nothing trusted by default: a forged header changes nothing.
+    trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     genReqId: requestId,
     loggerInstance: logger,
     requestIdLogLabel: 'requestId',
@@ -40,31 +41,35 @@ function adapter(logger: ReturnType<typeof createLogger>): FastifyAdapter {
     return503OnClosing: true,
     // A URL the router cannot decode, or a path parameter too long for it: problem+json too.
     frameworkErrors: answerFrameworkError,
+    // A request Node's HTTP parser refuses (headers too large: 431, malformed: 400, too slow: 408).
+    clientErrorHandler: answerClientError,
   });
 }
 
 /**
  * Builds the application for a role. `api` and `all` serve the public HTTP API (with Swagger);
- * `all` also runs the worker's consumers in the same process; `worker` serves only health.
+ * `all` also runs the worker's consumers in the same process; `worker` serves no HTTP of its own.
+ * Every role has the operations port (`OpsServer`), which main opens on METRICS_PORT.
  */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const roles: Type[] =
-    config.role === 'worker' ? [WorkerModule, WorkerProbesModule] : config.role === 'all' ? [ApiModule, WorkerModule] : [ApiModule];
+    config.role === 'worker' ? [WorkerModule] : config.role === 'all' ? [ApiModule, WorkerModule] : [ApiModule];
   const logger = createLogger(config.logLevel);
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule(config, roles), adapter(logger), {
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule(config, roles), adapter(logger, config.http.trustedProxies), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    // JSON bodies only (acceptJsonBodiesOnly): the framework's form parser is never registered.
+    bodyParser: false,
   });
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only; anything else is 415, not a string handed to a validator.
-  fastify.removeContentTypeParser(['text/plain']);
+  acceptJsonBodiesOnly(fastify);
   logRequests(fastify);
   measureRequests(fastify, app.get(Metrics));
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
+  // The request id and the security headers (ADR 21), then 405 for a known path's wrong method.
+  secureAnswers(fastify);
+  answerWrongMethods(fastify);
   if (config.role !== 'worker') {
     refuseDeepBodies(fastify);
     handleIdempotencyKeys(fastify, {

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@ln/config/config';
+import { OpsServer } from '@app/api';
 import { createApp } from './bootstrap';
+import { armShutdownDeadline } from './shutdown-deadline';
 
 async function main(): Promise<void> {
   let config;
@@ -14,14 +17,28 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
-  const port = config.role === 'worker' ? config.http.metricsPort : config.http.port;
-  await app.listen({ port, host: config.http.host });
-  const shown = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  // Nest runs the shutdown hooks on SIGTERM/SIGINT (createApp); this bounds how long they may take.
+  armShutdownDeadline({
+    signals: ['SIGTERM', 'SIGINT'],
+    timeoutMs: config.shutdownTimeoutMs,
+    onTimeout: (signal, ms) => {
+      new Logger('Shutdown').fatal(`shutdown after ${signal} did not finish within ${ms} ms (SHUTDOWN_TIMEOUT_MS); exiting with status 1`);
+      // process.exit flushes the log (pino writes synchronously on exit).
+      process.exit(1);
+    },
+  });
+  const { host, port, metricsPort } = config.http;
+  // The worker serves no HTTP of its own: only the operations port.
+  if (config.role === 'worker') await app.init();
+  else await app.listen({ port, host });
+  await app.get(OpsServer).listen(metricsPort, host);
+  const shown = host === '0.0.0.0' ? 'localhost' : host;
   const mode = [config.database.kind, config.cache.kind, config.transport.kind].join(' + ');
+  const ops = `metrics and health on http://${shown}:${metricsPort}`;
   const where =
     config.role === 'worker'
-      ? `worker health on http://${shown}:${port}/health/ready`
-      : `API on http://${shown}:${port}/v1 — Swagger UI: http://${shown}:${port}/docs`;
+      ? `worker health on http://${shown}:${metricsPort}/health/ready (${ops})`
+      : `API on http://${shown}:${port}/v1 — Swagger UI: http://${shown}:${port}/docs — ${ops}`;
   process.stdout.write(`Life Navigation (${config.role}; ${mode}) ready: ${where}\n`);
 }
 

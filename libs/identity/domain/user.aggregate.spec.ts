@@ -11,7 +11,7 @@ function ctx(start = '2026-01-01T10:00:00.000Z') {
 }
 
 describe('User', () => {
-  it('register records user.registered.v1 with identity, version 1 and UTC by default', () => {
+  it('register records user.registered.v1 with identity, version 1 and UTC by default, and no email', () => {
     const user = User.register(ctx(), { id: 'u1', email: Email.parse('Ada@Example.com'), passwordHash: 'h' });
     expect(user.version).toBe(1);
     expect(user.timezone).toBe('UTC');
@@ -24,7 +24,7 @@ describe('User', () => {
         userId: 'u1',
         version: 1,
         occurredAt: '2026-01-01T10:00:01.000Z',
-        payload: { email: 'ada@example.com', timezone: 'UTC' },
+        payload: { timezone: 'UTC' },
       },
     ]);
     expect(user.pullEvents()).toEqual([]);
@@ -54,6 +54,62 @@ describe('Email', () => {
   it.each(['a@b.co', ' A@B.CO '])('accepts and normalises %j', (raw) => expect(Email.parse(raw).value).toBe('a@b.co'));
   it.each(['', 'a', 'a@b', '@b.co', 'a b@c.de', `${'x'.repeat(250)}@b.co`])('rejects %j', (raw) => {
     expect(() => Email.parse(raw)).toThrow(InvalidValue);
+  });
+
+  const nfc = 'jos\u00e9@example.com';
+  const nfd = 'jose\u0301@example.com';
+
+  it('spells an address one way: NFC and NFD, upper and lower case, are one address', () => {
+    expect(nfc).not.toBe(nfd);
+    expect(Email.parse(nfd).value).toBe(nfc);
+    expect(Email.parse(nfc.toUpperCase()).value).toBe(nfc);
+    expect(Email.parse(nfd).equals(Email.parse(nfc))).toBe(true);
+    expect(Email.canonical(` ${nfd.toUpperCase()} `)).toBe(nfc);
+  });
+
+  it('spells an internationalised domain one way: its Unicode form, whether typed as Unicode or as punycode', () => {
+    expect(Email.parse('ada@B\u00fccher.example').value).toBe('ada@b\u00fccher.example');
+    expect(Email.parse('ada@xn--bcher-kva.example').value).toBe('ada@b\u00fccher.example');
+    expect(Email.canonical('Ada@XN--BCHER-KVA.example')).toBe('ada@b\u00fccher.example');
+  });
+
+  it.each([
+    ['Greek', '\u03c7\u03c1\u03ae\u03c3\u03c4\u03b7\u03c2@\u03c0\u03b1\u03c1\u03ac\u03b4\u03b5\u03b9\u03b3\u03bc\u03b1.gr'],
+    ['Cyrillic', '\u043f\u043e\u0447\u0442\u0430@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444'],
+    ['Han beside Latin', 'user\u7528\u6237@example.com'],
+    ['accents', 'zo\u00eb.m\u00fcller@example.de'],
+    ['plus and dots', 'first.last+tag@sub.example.co.uk'],
+  ])('accepts a real address in %s, and keeps it as parsed', (_label, raw) => {
+    const email = Email.parse(raw);
+    expect(email.value).toBe(raw.normalize('NFC').toLowerCase());
+    expect(Email.canonical(raw)).toBe(email.value);
+    expect(Email.parse(email.value).value).toBe(email.value);
+  });
+
+  it.each([
+    ['a Cyrillic a among Latin letters (local part)', 'p\u0430ypal@example.com'],
+    ['a Greek omicron among Latin letters (domain)', 'ada@g\u03bfogle.com'],
+    ['a mixed-script punycode label', 'ada@xn--pypal-4ve.com'],
+    ['a zero-width joiner', 'ad\u200da@example.com'],
+    ['a zero-width space', 'ada\u200b@example.com'],
+    ['a right-to-left override', 'ada\u202e@example.com'],
+    ['a soft hyphen', 'ad\u00ada@example.com'],
+    ['a no-break space', 'ada\u00a0x@example.com'],
+    ['a Hangul filler', 'ada\u3164@example.com'],
+    ['a control character', 'ada\u0007@example.com'],
+    ['full-width letters', '\uff41\uff44\uff41@example.com'],
+    ['a ligature', 'of\ufb01ce@example.com'],
+    ['mathematical letters', '\ud835\udc1a\ud835\udc1d\ud835\udc1a@example.com'],
+    ['a domain UTS #46 refuses', 'ada@xn--zz.example'],
+  ])('refuses %s with invalid_email', (_label, raw) => {
+    try {
+      Email.parse(raw);
+      throw new Error('accepted');
+    } catch (e) {
+      expect(e).toBeInstanceOf(InvalidValue);
+      expect((e as InvalidValue).code).toBe('invalid_email');
+      expect((e as InvalidValue).fields).toEqual([{ field: 'email', message: expect.any(String) }]);
+    }
   });
 });
 

@@ -49,7 +49,9 @@ export class User extends AggregateRoot {
     const at = ctx.now();
     const zone = (props.timezone ?? TimeZone.UTC).value;
     const user = new User(props.id, 0, props.email.value, props.passwordHash, zone, at, at);
-    user.record(ctx, UserEvents.Registered, { email: user.email, timezone: zone }, at);
+    // No email in the event (it would be copied to the outbox, the broker and every consumer's
+    // store): `email` stays an optional field of user.registered.v1 that is no longer filled (ADR 20).
+    user.record(ctx, UserEvents.Registered, { timezone: zone }, at);
     return user;
   }
 

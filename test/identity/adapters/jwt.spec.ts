@@ -152,6 +152,36 @@ describe('FastJwtAccessTokens', () => {
     expect(tokens().verify(handSign(HS256, claims({ [claim]: undefined })))).toBeNull();
   });
 
+  describe('iat', () => {
+    it('returns null for a token issued more than 30 s in the future (by the verifier\'s clock)', () => {
+      expect(tokens().verify(handSign(HS256, claims({ iat: IAT + 31, exp: IAT + 31 + TTL })))).toBeNull();
+      expect(tokens().verify(handSign(HS256, claims({ iat: IAT + 3600, exp: IAT + 3600 + TTL })))).toBeNull();
+      // Cached or not, the answer is the same.
+      const token = handSign(HS256, claims({ iat: IAT + 3600, exp: IAT + 3600 + TTL }));
+      const subject = tokens();
+      expect([subject.verify(token), subject.verify(token)]).toEqual([null, null]);
+    });
+
+    it('accepts a token issued up to 30 s ahead (clock skew between replicas)', () => {
+      expect(tokens().verify(handSign(HS256, claims({ iat: IAT + 30, exp: IAT + 30 + TTL })))?.userId).toBe(USER_1);
+    });
+
+    it('the same token becomes valid once the verifier\'s clock has caught up', () => {
+      const token = handSign(HS256, claims({ iat: IAT + 120, exp: IAT + 120 + TTL }));
+      expect(tokens().verify(token)).toBeNull();
+      expect(tokens(fixedClock(new Date(NOW.getTime() + 90_000))).verify(token)?.userId).toBe(USER_1);
+    });
+
+    it('returns null for a non-numeric iat', () => {
+      expect(tokens().verify(handSign(HS256, claims({ iat: String(IAT) })))).toBeNull();
+    });
+
+    it('returns null for a token issued longer ago than its lifetime, whatever its exp says', () => {
+      expect(tokens().verify(handSign(HS256, claims({ iat: IAT - TTL - 60, exp: IAT + 3600 })))).toBeNull();
+      expect(tokens().verify(handSign(HS256, claims({ iat: IAT - TTL + 60, exp: IAT + 3600 })))?.userId).toBe(USER_1);
+    });
+  });
+
   it('returns null for a non-string subject', () => {
     expect(tokens().verify(handSign(HS256, claims({ sub: 42 })))).toBeNull();
   });

@@ -78,6 +78,42 @@ function attemptCounterContract(name: string, make: () => Promise<CounterHandle>
       await expect(counter.get('burst')).resolves.toMatchObject({ count: 30 });
     });
 
+    it('decrement takes one count back and keeps the window', async () => {
+      await counter.increment('give-back', MINUTE);
+      await counter.increment('give-back', MINUTE);
+      const before = await counter.get('give-back');
+      await counter.decrement('give-back');
+      const after = await counter.get('give-back');
+      expect(after.count).toBe(1);
+      expect(after.resetInMs).toBeGreaterThan(0);
+      expect(after.resetInMs).toBeLessThanOrEqual(before.resetInMs);
+      await expect(counter.increment('give-back', MINUTE)).resolves.toMatchObject({ count: 2 });
+    });
+
+    it('decrement to zero closes the window; it never goes below zero nor creates a key', async () => {
+      await counter.increment('last', MINUTE);
+      await counter.decrement('last');
+      await expect(counter.get('last')).resolves.toEqual({ count: 0, resetInMs: 0 });
+      await counter.decrement('last');
+      await counter.decrement('never-counted');
+      await expect(counter.get('last')).resolves.toEqual({ count: 0, resetInMs: 0 });
+      await expect(counter.get('never-counted')).resolves.toEqual({ count: 0, resetInMs: 0 });
+      await expect(counter.increment('last', MINUTE)).resolves.toMatchObject({ count: 1 });
+    });
+
+    it('decrement leaves a closed window closed', async () => {
+      await counter.increment('gone', 100);
+      await sleep(400);
+      await counter.decrement('gone');
+      await expect(counter.get('gone')).resolves.toEqual({ count: 0, resetInMs: 0 });
+    });
+
+    it('30 concurrent increments and 20 concurrent decrements leave 10', async () => {
+      await Promise.all(Array.from({ length: 30 }, () => counter.increment('mixed', MINUTE)));
+      await Promise.all(Array.from({ length: 20 }, () => counter.decrement('mixed')));
+      await expect(counter.get('mixed')).resolves.toMatchObject({ count: 10 });
+    });
+
     it('rejects a window that is not positive', async () => {
       await expect(counter.increment('k', 0)).rejects.toBeInstanceOf(RangeError);
     });
@@ -152,6 +188,7 @@ describe('RedisAttemptCounter when nothing listens', () => {
       await expect(counter.increment('k', MINUTE)).rejects.toBeInstanceOf(CacheUnavailable);
       await expect(counter.get('k')).rejects.toBeInstanceOf(CacheUnavailable);
       await expect(counter.reset('k')).rejects.toBeInstanceOf(CacheUnavailable);
+      await expect(counter.decrement('k')).rejects.toBeInstanceOf(CacheUnavailable);
     } finally {
       await closeRedisClient(client);
     }

@@ -274,7 +274,7 @@ export function persistenceContract(name: string, open: () => Promise<DatabaseHa
           userId: user.id,
           version: 1,
           occurredAt: T0.toISOString(),
-          payload: { email: user.email, timezone: 'UTC' },
+          payload: { timezone: 'UTC' },
         });
       });
 

@@ -5,12 +5,14 @@ import type { Redis } from 'ioredis';
 import type { ReadCache } from '@ln/kernel/application/ports/read-cache.port';
 import { MemoryReadCache } from '@ln/kernel/adapters/cache/memory-read-cache.adapter';
 import { RedisReadCache } from '@ln/kernel/adapters/cache/redis-read-cache.adapter';
+import type { ReadCacheLimits } from '@ln/kernel/adapters/cache/read-cache-memory';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '@ln/kernel/adapters/redis/redis-client.factory';
 import { describeWithService, SERVICES } from '../../support/services';
 import { RedisServer, REDIS_SERVER_BIN, redisServerAvailable } from '../../support/redis-server';
 
 interface ReadCacheOptions {
   readonly ttlMs?: number;
+  readonly limits?: Partial<ReadCacheLimits>;
 }
 
 interface ReadCacheHandle {
@@ -266,6 +268,44 @@ function readCacheContract(name: string, make: (options?: ReadCacheOptions) => P
       await expect(cache.read('u1', 'k', loader('ok'))).resolves.toBe('ok');
     });
 
+    it('a value larger than maxEntryBytes is answered but never cached: every read loads it', async () => {
+      const cache = await open({ limits: { maxBytes: 4 << 20, maxBytesPerUser: 1 << 20, maxEntryBytes: 16 * 1024 } });
+      const huge = 'x'.repeat(16 * 1024 + 1);
+      for (let i = 0; i < 3; i++) {
+        const load = loader(huge);
+        await expect(cache.read('u1', 'huge', load)).resolves.toBe(huge);
+        expect(load).toHaveBeenCalledTimes(1);
+      }
+      // Small enough in characters, too large in UTF-8 (3 bytes each).
+      const wide = '日'.repeat(6_000);
+      const wideLoad = loader(wide);
+      await cache.read('u1', 'wide', wideLoad);
+      await cache.read('u1', 'wide', wideLoad);
+      expect(wideLoad).toHaveBeenCalledTimes(2);
+      // At the cap it is cached as usual.
+      const fits = 'y'.repeat(16 * 1024);
+      await cache.read('u1', 'fits', loader(fits));
+      await expect(cache.read('u1', 'fits', mustHit())).resolves.toBe(fits);
+    });
+
+    it("one user's flood of distinct queries cannot push out another user's entries", async () => {
+      // Alice may hold about 8 of her 8 KB values (16 KB each as counted in memory, 8 KB in Redis).
+      const cache = await open({ limits: { maxBytes: 1 << 20, maxBytesPerUser: 128 * 1024, maxEntryBytes: 64 * 1024 } });
+      const body = (who: string, i: number) => `${who}:${i}:`.padEnd(8 * 1024, '.');
+      for (let k = 0; k < 4; k++) await cache.read('bob', `k${k}`, loader(body('bob', k)));
+      for (let q = 0; q < 200; q++) await cache.read('alice', `list:${q}`, loader(body('alice', q)));
+      for (let k = 0; k < 4; k++) await expect(cache.read('bob', `k${k}`, mustHit())).resolves.toBe(body('bob', k));
+      // Alice's last query is served from the cache; not all of her 200 are (1.6 MB offered).
+      await expect(cache.read('alice', 'list:199', mustHit())).resolves.toBe(body('alice', 199));
+      let reloaded = 0;
+      for (let q = 0; q < 200; q++) {
+        const load = loader(body('alice', q));
+        await expect(cache.read('alice', `list:${q}`, load)).resolves.toBe(body('alice', q));
+        reloaded += load.mock.calls.length;
+      }
+      expect(reloaded).toBeGreaterThan(150);
+    });
+
     it('an entry expires after ttlMs', async () => {
       const cache = await open({ ttlMs: 100 });
       await expect(cache.read('u1', 'k', loader('first'))).resolves.toBe('first');
@@ -336,6 +376,79 @@ describeWithService('redis', 'RedisReadCache', () => {
       insights.close();
       await closeRedisClient(client);
     }
+  });
+
+  describe('what one user can put in Redis', () => {
+    const limits = { maxBytes: 4 << 20, maxBytesPerUser: 64 * 1024, maxEntryBytes: 16 * 1024 };
+    let client: Redis;
+    let admin: Redis;
+    let prefix: string;
+    const opened: RedisReadCache[] = [];
+    const cacheWith = (options: ConstructorParameters<typeof RedisReadCache>[1] = {}) => {
+      const cache = new RedisReadCache(client, { limits, ...options });
+      opened.push(cache);
+      return cache;
+    };
+    /** UTF-8 bytes of the values of a user's entries in Redis (every version, every namespace). */
+    const storedBytes = async (user: string) => {
+      let bytes = 0;
+      for (const ns of ['rc', 'lc']) {
+        for (const key of await admin.keys(`${prefix}${ns}:{${user}}:v:*`)) bytes += await admin.strlen(key.slice(prefix.length));
+      }
+      return bytes;
+    };
+
+    beforeEach(async () => {
+      instances += 1;
+      prefix = `${runPrefix}${instances}:`;
+      client = createRedisClient(SERVICES.redis, { keyPrefix: prefix, commandTimeoutMs: 2_000 });
+      admin = createRedisClient(SERVICES.redis, { keyPrefix: prefix, commandTimeoutMs: 2_000 });
+      await Promise.all([waitForRedisReady(client, 5_000), waitForRedisReady(admin, 5_000)]);
+    });
+    afterEach(async () => {
+      for (const cache of opened.splice(0)) cache.close();
+      await closeRedisClient(client);
+      await closeRedisClient(admin);
+    });
+
+    it('a value over maxEntryBytes is not stored in Redis', async () => {
+      const cache = cacheWith();
+      await expect(cache.read('u1', 'huge', loader('x'.repeat(16 * 1024 + 1)))).resolves.toHaveLength(16 * 1024 + 1);
+      await cache.read('u1', 'small', loader('fine'));
+      expect(await admin.keys(`${prefix}rc:{u1}:v:*:huge`)).toEqual([]);
+      expect(await admin.keys(`${prefix}rc:{u1}:v:*:small`)).toHaveLength(1);
+    });
+
+    it("a user's live entries stay within maxBytesPerUser, across processes and namespaces, and leave others' room", async () => {
+      // Two api processes (each its own near cache) and both namespaces, one user flooding them all.
+      const replicas = [cacheWith(), cacheWith(), cacheWith({ namespace: 'lc' })];
+      const body = (i: number) => `${i}:`.padEnd(4 * 1024, '.');
+      for (let q = 0; q < 120; q++) {
+        await expect(replicas[q % 3].read('alice', `list:${q}`, loader(body(q)))).resolves.toBe(body(q));
+      }
+      // 480 KB offered; what Redis keeps of hers is within her 64 KB.
+      const alice = await storedBytes('alice');
+      expect(alice).toBeGreaterThan(0);
+      expect(alice).toBeLessThanOrEqual(limits.maxBytesPerUser);
+      // Bob's entries are stored as usual.
+      for (let k = 0; k < 4; k++) await replicas[k % 2].read('bob', `k${k}`, loader(body(k)));
+      expect(await storedBytes('bob')).toBe(4 * body(0).length);
+      // A process that never saw them is served Bob's entries from Redis.
+      await expect(cacheWith().read('bob', 'k3', mustHit())).resolves.toBe(body(3));
+    });
+
+    it("the user's budget opens again once the window (one TTL) has passed", async () => {
+      const cache = cacheWith({ ttlMs: 300 });
+      const body = (i: number) => `${i}:`.padEnd(8 * 1024, '.');
+      for (let q = 0; q < 10; q++) await cache.read('alice', `a:${q}`, loader(body(q)));
+      expect(await storedBytes('alice')).toBeLessThanOrEqual(limits.maxBytesPerUser / 2);
+      const refused = `a:9`;
+      expect(await admin.keys(`${prefix}rc:{alice}:v:*:${refused}`)).toEqual([]);
+      // Bounded wait, no timing assert: once the window closed, a new entry is stored again.
+      await waitFor('the budget window to close', async () => (await admin.exists('rcbytes:{alice}')) === 0);
+      await cache.read('alice', 'later', loader(body(0)));
+      expect(await admin.keys(`${prefix}rc:{alice}:v:*:later`)).toHaveLength(1);
+    });
   });
 });
 

@@ -3,10 +3,13 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { READINESS_PROBES, type ReadinessProbe } from '@ln/kernel/application/ports/readiness.port';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http/auth.guard';
+import { checkReadiness } from './readiness';
 
 /**
- * Liveness says the process serves HTTP at all; readiness says every dependency of the current
- * mode answers, so a load balancer only routes to replicas that can do their work.
+ * The public probes, for a load balancer: liveness says the process serves HTTP at all; readiness
+ * says every dependency of the current mode answers, so it routes only to replicas that can do
+ * their work. Terse on purpose: which dependency is down, where it lives and why is on the ops
+ * port (`OpsServer`, METRICS_PORT), never on the public one.
  */
 @ApiExcludeController()
 @Public()
@@ -21,18 +24,8 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const results = await Promise.all(
-      this.probes.map(async (p) => {
-        try {
-          await p.check();
-          return [p.name, { status: 'up' }] as const;
-        } catch (error) {
-          return [p.name, { status: 'down', error: (error as Error).message }] as const;
-        }
-      }),
-    );
-    const ok = results.every(([, r]) => r.status === 'up');
+    const { ok } = await checkReadiness(this.probes);
     if (!ok) void reply.code(503).header('retry-after', '5');
-    return { status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };
+    return { status: ok ? 'ok' : 'unavailable' };
   }
 }

@@ -32,20 +32,20 @@ const DESCRIPTIONS: Record<number, string> = {
   412: 'If-Match does not match the current version',
   413: 'Body larger than 64 KB (code: payload_too_large)',
   414: 'A path segment too long for any id (code: uri_too_long)',
-  415: 'Body is not application/json',
+  415: 'Body is not JSON: application/json or application/*+json (code: unsupported_media_type)',
   429: 'Slow down; see Retry-After (codes: too_many_attempts, too_many_pending_writes)',
   503: 'A dependency is down; see Retry-After',
 };
 
+/** An OpenAPI response object for a problem+json answer of this status. */
+export function problemResponse(status: number) {
+  return {
+    description: DESCRIPTIONS[status] ?? 'Error',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  };
+}
+
 /** Documents problem+json error responses on an operation. */
 export function ApiProblems(...statuses: number[]) {
-  return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: DESCRIPTIONS[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-      }),
-    ),
-  );
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, ...problemResponse(status) })));
 }

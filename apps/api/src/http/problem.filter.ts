@@ -1,8 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainError } from '@ln/kernel/domain/domain-error.base';
 import { CacheUnavailable } from '@ln/kernel/application/cache.errors';
+import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_BY_KIND } from './http-errors';
+import { API_HEADERS } from './security-headers';
 import { type Problem, PROBLEM_CONTENT_TYPE, problem } from './problem';
 
 /** Fastify's own refusals (raised before a route runs), by their error code. */
@@ -19,6 +21,8 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
 };
 
 const BY_STATUS: Record<number, [string, string]> = {
+  // @fastify/static (Swagger UI's assets) refuses a dot file or a path that climbs out of its folder.
+  403: ['forbidden', 'this path may not be read'],
   404: ['route_not_found', 'no such route'],
   405: ['method_not_allowed', 'method not allowed on this route'],
   413: ['payload_too_large', 'the request body is larger than 64 KB'],
@@ -76,8 +80,32 @@ export function sendProblem(reply: FastifyReply, p: { problem: Problem; headers:
  * and would answer in Fastify's own JSON shape; this answers problem+json like everything else.
  */
 export function answerFrameworkError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  void reply.header('x-request-id', request.id);
+  // Before any hook: the headers every answer carries are set here too.
+  void reply.header('x-request-id', request.id).headers(API_HEADERS);
   sendProblem(reply, toProblem(error, request));
+}
+
+/** What Node's HTTP parser refuses before Fastify sees a request, by Node's error code. */
+const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request headers are larger than the server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'the request was not received in time'],
+};
+
+/**
+ * For Fastify's `clientErrorHandler` option: a request Node's HTTP parser refuses (headers too large,
+ * a malformed request line or header, a request not sent in time) never reaches Fastify's routing;
+ * Fastify would write its own JSON. This writes problem+json on the socket and closes it, as
+ * Fastify does (the connection's state is unknown after a parse error).
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify(problem(status, code, detail));
+  const headers = Object.entries({ ...API_HEADERS, 'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\n${headers}\r\n${body}`);
+  socket.destroy(error);
 }
 
 @Catch()

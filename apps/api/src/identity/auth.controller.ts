@@ -1,6 +1,6 @@
 import { Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { LogInCommand } from '@ln/identity/application/log-in/log-in.command';
 import { LogOutCommand } from '@ln/identity/application/log-out/log-out.command';
 import { RefreshSessionCommand } from '@ln/identity/application/refresh-session/refresh-session.command';
@@ -26,11 +26,19 @@ export class AuthController {
   @Public()
   @Post('register')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an account' })
+  @ApiOperation({
+    summary: 'Create an account',
+    description:
+      'The address is kept in one canonical spelling (NFC, lower case, Unicode domain); invisible or compatibility characters and ' +
+      'look-alike scripts mixed in one part are refused (400 invalid_email). The password needs 8 characters besides leading and ' +
+      'trailing spaces, must not contain the address, and must not be one of the most common passwords (400 weak_password). ' +
+      'A taken address is 409 email_taken. Registrations are limited per client address (429 too_many_registrations, Retry-After). ' +
+      'See docs/security.md.',
+  })
   @ApiResponse({ status: 201, description: 'Created; Location is /v1/me', standardSchema: AccountResponse })
-  @ApiProblems(400, 409, 413, 415)
-  async register(@Body(validated(RegisterRequest)) body: RegisterRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const account = await this.commands.execute(new RegisterUserCommand(body.email, body.password, body.timezone));
+  @ApiProblems(400, 409, 413, 415, 429)
+  async register(@Body(validated(RegisterRequest)) body: RegisterRequest, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const account = await this.commands.execute(new RegisterUserCommand(body.email, body.password, body.timezone, request.ip));
     void reply.header('location', '/v1/me');
     return account;
   }
@@ -39,7 +47,12 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
+  @ApiOperation({
+    summary: 'Exchange email and password for an access and a refresh token',
+    description:
+      'Failed logins are limited per account and client address, per client address, and per account (a far higher ceiling that ' +
+      'clients which logged in to the account before may pass): 429 too_many_attempts with Retry-After. See docs/security.md.',
+  })
   @ApiResponse({ status: 200, standardSchema: SessionResponse })
   @ApiProblems(400, 401, 429)
   login(@Body(validated(LoginRequest)) body: LoginRequest, @Req() request: FastifyRequest) {
@@ -63,7 +76,9 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'End this login (with its refresh token) or every session' })
+  @ApiOperation({ summary: 'End this login (with its refresh token) or every session (no body, or a body without one)' })
+  // The body may be left out altogether: merged into the body the schema documents.
+  @ApiBody({ required: false })
   @ApiResponse({ status: 204, description: 'Logged out' })
   @ApiProblems(400, 401)
   async logout(@CurrentCaller() caller: Caller, @Body(validated(LogoutRequest)) body: LogoutRequest | undefined) {

@@ -13,9 +13,11 @@ export const LoginRequest = z.strictObject({ email, password: z.string().min(1).
 
 const refreshToken = z.string().min(16).max(256);
 export const RefreshRequest = z.strictObject({ refreshToken }).meta({ id: 'RefreshRequest' });
+// The body itself is optional: a logout with no body (and no Content-Type) ends every session.
 export const LogoutRequest = z
   .strictObject({ refreshToken: refreshToken.optional() })
-  .meta({ id: 'LogoutRequest', description: 'With a refresh token, ends that login; without, ends every session of the user.' });
+  .meta({ id: 'LogoutRequest', description: 'With a refresh token, ends that login; without (or with no body at all), ends every session of the user.' })
+  .optional();
 
 export const SessionResponse = z
   .object({

@@ -53,6 +53,13 @@ export class MemoryAttemptCounter implements AttemptCounter {
     this.windows.delete(key);
   }
 
+  async decrement(key: string): Promise<void> {
+    const window = this.open(key, this.now());
+    if (!window) return;
+    if (window.count <= 1) this.windows.delete(key);
+    else window.count -= 1;
+  }
+
   private open(key: string, now: number): Window | undefined {
     const window = this.windows.get(key);
     if (window && window.resetAt <= now) {

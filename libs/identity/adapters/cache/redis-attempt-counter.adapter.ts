@@ -19,6 +19,19 @@ end
 return {count, ttl}
 `;
 
+const DECREMENT_COMMAND = 'lnAttemptDecrement';
+
+/** Takes one back, never below zero; the last one deletes the key (an empty window is no window). DECR keeps the TTL. */
+const DECREMENT_LUA = `
+local count = tonumber(redis.call('GET', KEYS[1]))
+if not count then return 0 end
+if count <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return redis.call('DECR', KEYS[1])
+`;
+
 type IncrementCommand = (key: string, windowMs: number) => Promise<[number, number]>;
 
 const NONE: AttemptCount = { count: 0, resetInMs: 0 };
@@ -26,6 +39,7 @@ const NONE: AttemptCount = { count: 0, resetInMs: 0 };
 /** Fixed-window counter shared by every replica through Redis. */
 export class RedisAttemptCounter implements AttemptCounter {
   private readonly incrementScript: IncrementCommand;
+  private readonly decrementScript: (key: string) => Promise<number>;
 
   constructor(private readonly client: Redis) {
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
@@ -33,6 +47,10 @@ export class RedisAttemptCounter implements AttemptCounter {
     const command: unknown = Reflect.get(client, INCREMENT_COMMAND);
     if (typeof command !== 'function') throw new Error('ioredis did not define the increment command');
     this.incrementScript = (key, windowMs) => command.call(client, key, windowMs);
+    client.defineCommand(DECREMENT_COMMAND, { numberOfKeys: 1, lua: DECREMENT_LUA });
+    const decrement: unknown = Reflect.get(client, DECREMENT_COMMAND);
+    if (typeof decrement !== 'function') throw new Error('ioredis did not define the decrement command');
+    this.decrementScript = (key) => decrement.call(client, key);
   }
 
   async increment(key: string, windowMs: number): Promise<AttemptCount> {
@@ -58,6 +76,10 @@ export class RedisAttemptCounter implements AttemptCounter {
 
   async reset(key: string): Promise<void> {
     await this.run(() => this.client.del(key));
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.run(() => this.decrementScript(key));
   }
 
   private async run<T>(command: () => Promise<T>): Promise<T> {

@@ -14,10 +14,13 @@ export interface JwtOptions {
 const TYP = 'at+jwt';
 /** What `issue` puts in `sub`: a user id. A subject of any other shape was not issued here, whatever signed it. */
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How far apart the clocks of the replicas that issue and verify tokens may be. */
+export const MAX_CLOCK_SKEW_SECONDS = 30;
 
 /**
  * HS256 with the algorithm pinned on both sides (RFC 8725): `alg: none`, another algorithm,
- * another issuer or audience, a missing claim, an expired or tampered token all fail. fast-jwt
+ * another issuer or audience, a missing claim, an expired or tampered token, one issued more than
+ * MAX_CLOCK_SKEW_SECONDS in the future or longer ago than its lifetime all fail. fast-jwt
  * was chosen over jsonwebtoken (passport-jwt) for the read path's cost: see docs/adr/0004.
  */
 export class FastJwtAccessTokens implements AccessTokens {
@@ -44,6 +47,8 @@ export class FastJwtAccessTokens implements AccessTokens {
       allowedAud: options.audience,
       requiredClaims: ['sub', 'exp', 'iat', 'jti', 'iss', 'aud'],
       checkTyp: TYP,
+      // No token lives longer than we issue them for, whatever its exp says (counted from iat).
+      maxAge: (options.ttlSeconds + MAX_CLOCK_SKEW_SECONDS) * 1000,
       // Verified tokens are remembered until they expire; a changed byte is another key.
       cache: 10_000,
       // The token itself is the key (a few hundred bytes each): no SHA-256 per request.
@@ -61,7 +66,10 @@ export class FastJwtAccessTokens implements AccessTokens {
   verify(token: string): AccessTokenClaims | null {
     try {
       const claims = this.check(token);
-      if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return null;
+      if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null;
+      // Issued in the future: not by us (fast-jwt checks exp, nbf and maxAge, not this). Such a
+      // token would otherwise outlive maxAge by as far as its iat is ahead.
+      if (claims.iat > this.clock.now().getTime() / 1000 + MAX_CLOCK_SKEW_SECONDS) return null;
       // The subject goes into SQL as a uuid: one that is not (a token signed with a leaked or test
       // key, a future issuer) is an invalid token (401), not a query the database refuses (500).
       if (!USER_ID.test(claims.sub)) return null;

@@ -5,7 +5,7 @@ export class LogInCommand extends Command<Session> {
   constructor(
     readonly email: string,
     readonly password: string,
-    /** Where the attempt came from, for the per-client failure limit. */
+    /** Where the attempt came from (the edge's `request.ip`, see TRUSTED_PROXIES), for the throttle's client counts. */
     readonly clientIp: string,
   ) {
     super();

@@ -6,6 +6,8 @@ export class RegisterUserCommand extends Command<AccountView> {
     readonly email: string,
     readonly password: string,
     readonly timezone?: string,
+    /** Where the request came from, for the per-client registration limit; none (an internal caller): not limited. */
+    readonly clientIp?: string,
   ) {
     super();
   }

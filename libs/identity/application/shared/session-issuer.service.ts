@@ -8,8 +8,15 @@ import { REFRESH_TOKENS, type RefreshTokenStore } from '../ports/refresh-tokens.
 export const AUTH_SETTINGS = Symbol('AuthSettings');
 export interface AuthSettings {
   readonly refreshTokenTtlSeconds: number;
+  /** Failed logins one client may make against one account per window (the pair limit, ADR 20). */
   readonly loginMaxFailures: number;
+  /** Failed logins one client may make across all accounts per window. */
+  readonly loginMaxFailuresPerClient: number;
+  /** Failed logins against one account from all clients per window (the ceiling for a distributed guesser). */
+  readonly loginMaxFailuresPerAccount: number;
   readonly loginFailureWindowSeconds: number;
+  /** Registration attempts one client may make per hour. */
+  readonly registrationsPerClientPerHour: number;
 }
 
 export interface Session {

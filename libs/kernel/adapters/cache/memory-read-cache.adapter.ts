@@ -1,58 +1,53 @@
 import type { ReadCache } from '../../application/ports/read-cache.port';
-
-interface Entry {
-  readonly value: string;
-  readonly expiresAt: number;
-}
+import { ReadCacheMemory, type ReadCacheLimits } from './read-cache-memory';
 
 export interface MemoryReadCacheOptions {
   readonly ttlMs?: number;
-  readonly maxEntries?: number;
-  readonly now?: () => number;
+  /** The process's shared, byte-bounded entries; without it the cache has its own with `limits`. */
+  readonly memory?: ReadCacheMemory;
+  readonly limits?: Partial<ReadCacheLimits>;
+  /** Keeps this cache's entries and invalidations apart from other caches sharing `memory`. */
+  readonly namespace?: string;
 }
 
-/** The embedded mode's read cache: the same versioned semantics as the Redis one, in one process. */
+/**
+ * The embedded mode's read cache: the same versioned semantics as the Redis one, in one process,
+ * held in a `ReadCacheMemory` (bounded in bytes, in total, per user and per entry: ADR 19).
+ */
 export class MemoryReadCache implements ReadCache {
   private readonly versions = new Map<string, number>();
-  private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
+  private readonly memory: ReadCacheMemory;
+  private readonly namespace: string;
 
   constructor(options: MemoryReadCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 60_000;
-    this.maxEntries = options.maxEntries ?? 50_000;
-    this.now = options.now ?? Date.now;
+    this.memory = options.memory ?? new ReadCacheMemory(options.limits);
+    this.namespace = options.namespace ?? 'rc';
   }
 
   async read(userId: string, key: string, load: () => Promise<string>): Promise<string> {
-    const full = `${userId}\u0000${this.versions.get(userId) ?? 0}\u0000${key}`;
-    const hit = this.entries.get(full);
-    if (hit && hit.expiresAt > this.now()) return hit.value;
-    const pending = this.inFlight.get(full);
+    const version = String(this.versions.get(userId) ?? 0);
+    const hit = this.memory.get(userId, this.namespace, key);
+    if (hit && hit.version === version) return hit.value;
+    const slot = `${userId}\u0000${version}\u0000${key}`;
+    const pending = this.inFlight.get(slot);
     if (pending) return pending;
     const refill = load()
       .then((value) => {
-        this.store(full, value);
+        // A load that an invalidation overtook is answered, never kept.
+        if (String(this.versions.get(userId) ?? 0) === version) this.memory.set(userId, this.namespace, key, { version, value }, this.ttlMs);
         return value;
       })
-      .finally(() => this.inFlight.delete(full));
-    this.inFlight.set(full, refill);
+      .finally(() => this.inFlight.delete(slot));
+    this.inFlight.set(slot, refill);
     return refill;
   }
 
   async invalidate(userId: string): Promise<void> {
-    // Old entries become unreachable (their key names the old version) and age out.
     this.versions.set(userId, (this.versions.get(userId) ?? 0) + 1);
-  }
-
-  private store(key: string, value: string): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    // Nothing of the old version can be served again: its memory is freed now, not at expiry.
+    this.memory.dropUser(userId, this.namespace);
   }
 }

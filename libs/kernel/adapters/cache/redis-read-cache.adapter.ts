@@ -1,5 +1,6 @@
 import type { ReadCache } from '../../application/ports/read-cache.port';
 import type { Redis } from 'ioredis';
+import { fitsEntryCap, ReadCacheMemory, type ReadCacheLimits, utf8Bytes } from './read-cache-memory';
 
 export interface RedisReadCacheOptions {
   readonly ttlMs?: number;
@@ -7,8 +8,14 @@ export interface RedisReadCacheOptions {
   readonly cooldownMs?: number;
   readonly onError?: (message: string) => void;
   readonly now?: () => number;
-  /** Entries this process keeps decoded (validated against Redis' version on every read). */
-  readonly nearEntries?: number;
+  /**
+   * The near cache: values this process keeps decoded (validated against Redis' version on every
+   * read), in the process's shared byte-bounded memory; without it the cache has its own with `limits`.
+   * Its limits also bound Redis: no value over `maxEntryBytes` is stored there, and one user's live
+   * entries stay within `maxBytesPerUser`.
+   */
+  readonly memory?: ReadCacheMemory;
+  readonly limits?: Partial<ReadCacheLimits>;
   /**
    * Key space (`rc` by default): each context's cache has its own per-user versions, so one
    * context invalidating a user's reads leaves another's alone.
@@ -36,9 +43,32 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 return redis.call('INCR', KEYS[1])`;
 
+/**
+ * Stores an entry unless its user's byte budget for the current window is spent. The budget key
+ * counts what the user stored since the window opened and lives one TTL: an entry lives one TTL
+ * too, so what is live at any moment was stored in the current window or the one before, at most
+ * twice the window's budget (the adapter passes half the per-user bound).
+ * KEYS: entry, the user's budget. ARGV: value, ttl ms, this entry's cost, budget per window.
+ */
+const STORE_SCRIPT = `
+local cost = tonumber(ARGV[3])
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+if used + cost > tonumber(ARGV[4]) then return 0 end
+if used == 0 then
+  redis.call('SET', KEYS[2], cost, 'PX', ARGV[2])
+else
+  redis.call('INCRBY', KEYS[2], cost)
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+/** What Redis spends on a key beyond its name and value (dict entry, object headers, expiry): on the high side. */
+export const REDIS_ENTRY_OVERHEAD_BYTES = 128;
+
 type Reader = Redis & {
   lnInitVersion(versionKey: string): Promise<string>;
   lnBumpVersion(versionKey: string): Promise<number>;
+  lnStoreEntry(entryKey: string, budgetKey: string, value: string, ttlMs: number, cost: number, budget: number): Promise<number>;
 };
 
 /**
@@ -52,22 +82,16 @@ type Reader = Redis & {
  * invalidation is written, this process reads from the database only, so it never serves what
  * it made stale. (Other replicas rely on the entry TTL in that window: see docs/adr/0008.)
  */
-interface NearEntry {
-  readonly version: string;
-  readonly value: string;
-  readonly expiresAt: number;
-}
-
 export class RedisReadCache implements ReadCache {
   private readonly client: Reader;
   /**
    * The near cache: the last value this process read or filled per user and key, with the
    * version it belongs to. Every read still asks Redis for the current version (that is what
    * keeps invalidation exact across replicas); when it matches, the value is not transferred or
-   * decoded again. Same TTL as the entries in Redis.
+   * decoded again. Same TTL as the entries in Redis; bounded in bytes (ADR 19).
    */
-  private readonly near = new Map<string, NearEntry>();
-  private readonly nearEntries: number;
+  private readonly near: ReadCacheMemory;
+  private readonly namespace: string;
   private readonly inFlight = new Map<string, Promise<string>>();
   /** Bumped by this process's invalidations: a bypassed read never joins a load from before one. */
   private readonly localEpochs = new Map<string, number>();
@@ -86,32 +110,37 @@ export class RedisReadCache implements ReadCache {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.cooldownMs = options.cooldownMs ?? 1_000;
     this.now = options.now ?? Date.now;
-    this.nearEntries = options.nearEntries ?? 10_000;
+    this.near = options.memory ?? new ReadCacheMemory(options.limits);
+    this.namespace = options.namespace ?? 'rc';
     if (!(client as unknown as Partial<Reader>).lnInitVersion) {
       client.defineCommand('lnInitVersion', { numberOfKeys: 1, lua: INIT_SCRIPT });
       client.defineCommand('lnBumpVersion', { numberOfKeys: 1, lua: BUMP_SCRIPT });
     }
+    if (!(client as unknown as Partial<Reader>).lnStoreEntry) client.defineCommand('lnStoreEntry', { numberOfKeys: 2, lua: STORE_SCRIPT });
     this.client = client as unknown as Reader;
   }
 
   private versionKey(userId: string): string {
-    return `${this.options.namespace ?? 'rc'}:{${userId}}:v`;
+    return `${this.namespace}:{${userId}}:v`;
+  }
+
+  /** One per user for every namespace: what the user may store in Redis is one budget. */
+  private budgetKey(userId: string): string {
+    return `rcbytes:{${userId}}`;
   }
 
   async read(userId: string, key: string, load: () => Promise<string>): Promise<string> {
     if (!this.usable()) return this.bypass(userId, key, load);
     const versionKey = this.versionKey(userId);
-    const nearKey = `${userId}\u0000${key}`;
-    const held = this.near.get(nearKey);
-    const heldVersion = held && held.expiresAt > this.now() ? held.version : '';
+    const held = this.near.get(userId, this.namespace, key);
     let version: string;
     try {
       // The hot path is one plain GET of the version: the value is already here when it matches.
       version = (await this.client.get(versionKey)) ?? (await this.client.lnInitVersion(versionKey));
-      if (held && version === heldVersion) return held.value;
+      if (held && version === held.version) return held.value;
       const value = await this.client.get(`${versionKey}:${version}:${key}`);
       if (value !== null) {
-        this.remember(nearKey, version, value);
+        this.remember(userId, key, version, value);
         return value;
       }
     } catch (error) {
@@ -121,9 +150,13 @@ export class RedisReadCache implements ReadCache {
     const slot = `${versionKey}:${version}:${key}`;
     return this.once(slot, async () => {
       const value = await load();
+      // Too large to cache: answered, kept neither here nor in Redis (every read of it loads).
+      if (!fitsEntryCap(value, this.near.limits.maxEntryBytes)) return value;
       try {
-        await this.client.set(slot, value, 'PX', this.ttlMs);
-        this.remember(nearKey, version, value);
+        const cost = utf8Bytes(value) + utf8Bytes(slot) + REDIS_ENTRY_OVERHEAD_BYTES;
+        // Refused when the user's Redis budget is spent: then only this process keeps it (bounded too).
+        await this.client.lnStoreEntry(slot, this.budgetKey(userId), value, this.ttlMs, cost, Math.floor(this.near.limits.maxBytesPerUser / 2));
+        this.remember(userId, key, version, value);
       } catch (error) {
         this.trip(error);
       }
@@ -131,13 +164,8 @@ export class RedisReadCache implements ReadCache {
     });
   }
 
-  private remember(nearKey: string, version: string, value: string): void {
-    this.near.delete(nearKey);
-    if (this.near.size >= this.nearEntries) {
-      const oldest = this.near.keys().next().value;
-      if (oldest !== undefined) this.near.delete(oldest);
-    }
-    this.near.set(nearKey, { version, value, expiresAt: this.now() + this.ttlMs });
+  private remember(userId: string, key: string, version: string, value: string): void {
+    this.near.set(userId, this.namespace, key, { version, value }, this.ttlMs);
   }
 
   /** Without Redis, concurrent misses still share one database load (per process). */
@@ -157,6 +185,8 @@ export class RedisReadCache implements ReadCache {
 
   async invalidate(userId: string): Promise<void> {
     this.localEpochs.set(userId, (this.localEpochs.get(userId) ?? 0) + 1);
+    // What this process holds of the user is stale whatever Redis answers: free it now.
+    this.near.dropUser(userId, this.namespace);
     try {
       await this.bump(userId);
     } catch (error) {
