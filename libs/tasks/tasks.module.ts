@@ -27,6 +27,8 @@ import { READ_CACHE } from '../kernel/application/ports/read-cache.port';
 import { TASK_PREDICTIONS } from './application/ports/task-predictions.port';
 import { TASK_READ_MODEL } from './application/ports/task-read-model.port';
 import { TASK_REPOSITORY } from './application/ports/task.repository.port';
+import { TASK_BATCH_STORE } from './application/ports/task-batch-store.port';
+import { TypeOrmTaskBatchStore } from './adapters/persistence/typeorm-task-batch-store.adapter';
 import { ApplyCommandBatch } from './application/queued-writes/apply-command-batch.service';
 import { GetCommandHandler } from './application/queued-writes/get-command/get-command.handler';
 import { COMMAND_INBOX } from './application/queued-writes/ports/command-inbox.port';
@@ -70,6 +72,7 @@ class TaskConnectionCloser implements OnApplicationShutdown {
   providers: [
     { provide: OWNER_TIMEZONES, useExisting: IdentityFacade },
     { provide: TASK_REPOSITORY, useFactory: (db: Database) => new TypeOrmTaskRepository(db), inject: [Database] },
+    { provide: TASK_BATCH_STORE, useFactory: (db: Database) => new TypeOrmTaskBatchStore(db), inject: [Database] },
     { provide: TASK_READ_MODEL, useFactory: (db: Database) => new TypeOrmTaskReadModel(db), inject: [Database] },
     { provide: TASK_PREDICTIONS, useFactory: (db: Database) => new TypeOrmTaskPredictions(db), inject: [Database] },
     { provide: COMMAND_INBOX, useFactory: (db: Database) => new TypeOrmCommandInbox(db), inject: [Database] },

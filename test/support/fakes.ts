@@ -73,6 +73,9 @@ export class InMemoryAccounts implements AccountReader {
     const r = this.users.rows.get(id);
     return r ? { id: r.id, email: r.email, timezone: r.timezone, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() } : null;
   }
+  async timezonesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    return new Map(ids.flatMap((id) => (this.users.rows.has(id) ? [[id, this.users.rows.get(id)!.timezone] as [string, string]] : [])));
+  }
 }
 
 type TokenRow = RefreshTokenRecord & { tokenHash: string; usedAt?: Date; revokedAt?: Date };

@@ -8,6 +8,7 @@ import { type DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { Schedule } from '@ln/tasks/domain/schedule.value-object';
 import { Task, type TaskState } from '@ln/tasks/domain/task.aggregate';
 import { TaskIdConflict } from '@ln/tasks/domain/task.errors';
+import { BatchWriteConflict, type StoredTask as BatchStoredTask, type TaskBatchStore, type TaskBatchWrite } from '@ln/tasks/application/ports/task-batch-store.port';
 
 /**
  * In-memory stand-ins for the task ports, for handler tests. They keep the ports' documented rules
@@ -86,6 +87,46 @@ export class InMemoryTaskRepository implements TaskRepository {
     this.outbox.push(...task.pullEvents());
     this.commits.push({ id: task.id, version: state.version });
     this.log.push(`save ${task.id} v${state.version}`);
+  }
+}
+
+/**
+ * The set statements of a worker's batch over the same rows as an InMemoryTaskRepository: one load
+ * of tasks and their steps, one all-or-nothing write (BatchWriteConflict when an id is taken or a
+ * version moved, and then nothing is written).
+ */
+export class InMemoryTaskBatchStore implements TaskBatchStore {
+  loads = 0;
+  writes = 0;
+  /** Runs once, before the next write's checks: a synchronous write getting in between the batch's read and its write. */
+  beforeNextWrite: (() => Promise<void> | void) | null = null;
+
+  constructor(private readonly repo: InMemoryTaskRepository) {}
+
+  async load(ids: readonly string[]): Promise<BatchStoredTask[]> {
+    this.loads += 1;
+    const wanted = new Set(ids);
+    return [...this.repo.rows.values()]
+      .filter((r) => wanted.has(r.state.id) || (r.state.parentId !== null && wanted.has(r.state.parentId) && r.state.deletedAt === null))
+      .map((r) => ({ state: copy(r.state), createFingerprint: r.createFingerprint }));
+  }
+
+  async write(batch: TaskBatchWrite): Promise<void> {
+    const intercept = this.beforeNextWrite;
+    this.beforeNextWrite = null;
+    if (intercept) await intercept();
+    this.writes += 1;
+    const taken = batch.inserts.filter((t) => this.repo.rows.has(t.state.id)).length;
+    if (taken) throw new BatchWriteConflict(`${taken} new ids taken`);
+    const moved = batch.updates.filter((t) => {
+      const row = this.repo.rows.get(t.state.id);
+      return !row || row.state.ownerId !== t.state.ownerId || row.state.version !== t.loadedVersion;
+    }).length;
+    if (moved) throw new BatchWriteConflict(`${moved} tasks changed`);
+    for (const t of batch.inserts) this.repo.rows.set(t.state.id, { state: copy(t.state), createFingerprint: t.createFingerprint });
+    for (const t of batch.updates) this.repo.rows.set(t.state.id, { state: copy(t.state), createFingerprint: this.repo.rows.get(t.state.id)!.createFingerprint });
+    this.repo.outbox.push(...batch.events);
+    for (const t of [...batch.inserts, ...batch.updates]) this.repo.commits.push({ id: t.state.id, version: t.state.version });
   }
 }
 
@@ -244,5 +285,10 @@ export class FakeOwnerTimezones implements OwnerTimezones {
   async timezoneOf(userId: string): Promise<string | null> {
     this.lookups += 1;
     return this.zones.get(userId) ?? null;
+  }
+
+  async timezonesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+    this.lookups += 1;
+    return new Map(userIds.filter((id) => this.zones.has(id)).map((id) => [id, this.zones.get(id)!]));
   }
 }

@@ -13,4 +13,9 @@ export class IdentityFacade {
   async timezoneOf(userId: string): Promise<string | null> {
     return (await this.accounts.findById(userId))?.timezone ?? null;
   }
+
+  /** The timezones of these accounts, in one read; a user without an account is absent. */
+  timezonesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+    return this.accounts.timezonesOf(userIds);
+  }
 }

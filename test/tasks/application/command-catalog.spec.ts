@@ -20,7 +20,7 @@ import { TaskSessions } from '@ln/tasks/application/shared/task-sessions.service
 import { TaskCommands } from '@ln/tasks/application/task-commands.service';
 import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason.value-object';
 import { FixedClock, ImmediateUnitOfWork, SequentialIds } from '../../support/fakes';
-import { FakeOwnerTimezones, InMemoryTaskRepository, RecordingReadCache } from '../../support/task-fakes';
+import { FakeOwnerTimezones, InMemoryTaskBatchStore, InMemoryTaskRepository, RecordingReadCache } from '../../support/task-fakes';
 
 /**
  * The queued path's wire decoder: a payload that does not fit its command is refused as
@@ -116,7 +116,9 @@ describe('ApplyCommandBatch with a failure reason outside the taxonomy', () => {
   function worker() {
     const clock = new FixedClock(new Date('2026-03-01T09:00:10.000Z'));
     const repo = new InMemoryTaskRepository();
-    const sessions = new TaskSessions(repo, new FakeOwnerTimezones({ [ALICE]: 'UTC' }), new RecordingReadCache(), clock, new SequentialIds(), new ImmediateUnitOfWork());
+    const owners = new FakeOwnerTimezones({ [ALICE]: 'UTC' });
+    const cache = new RecordingReadCache();
+    const sessions = new TaskSessions(repo, owners, cache, clock, new SequentialIds(), new ImmediateUnitOfWork());
     const create = new CreateTaskHandler();
     const commands = new TaskCommands(
       create,
@@ -130,7 +132,8 @@ describe('ApplyCommandBatch with a failure reason outside the taxonomy', () => {
       new DeleteTaskHandler(),
     );
     const inbox = new MemoryInbox();
-    const applier = new ApplyCommandBatch(new ImmediateUnitOfWork(), inbox, clock, commands, sessions, new MemoryPendingWrites());
+    const store = new InMemoryTaskBatchStore(repo);
+    const applier = new ApplyCommandBatch(new ImmediateUnitOfWork(), inbox, clock, commands, sessions, new MemoryPendingWrites(), store, owners, cache);
     return { repo, sessions, commands, inbox, applier };
   }
 

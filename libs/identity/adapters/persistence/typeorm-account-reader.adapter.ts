@@ -21,4 +21,13 @@ export class TypeOrmAccountReader implements AccountReader {
       updatedAt: new Date(row.updated_at).toISOString(),
     };
   }
+
+  async timezonesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(userIds.filter((id) => UUID.test(id)))];
+    if (ids.length === 0) return new Map();
+    const rows = rowsOf<{ id: string; timezone: string }>(await this.db.run((m) => m.query(`SELECT id, timezone FROM users WHERE id = ANY($1::uuid[])`, [ids])));
+    return new Map(rows.map((r) => [r.id, r.timezone]));
+  }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

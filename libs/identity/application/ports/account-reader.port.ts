@@ -12,4 +12,6 @@ export interface AccountView {
 /** The read side of accounts: queries use it instead of loading the User aggregate. */
 export interface AccountReader {
   findById(userId: string): Promise<AccountView | null>;
+  /** The timezones of these accounts, by id (one read); ids without an account are absent. */
+  timezonesOf(userIds: readonly string[]): Promise<Map<string, string>>;
 }

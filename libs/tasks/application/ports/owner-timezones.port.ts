@@ -4,4 +4,6 @@ export const OWNER_TIMEZONES = Symbol('OwnerTimezones');
 export interface OwnerTimezones {
   /** The owner's IANA timezone, or null when there is no such account. */
   timezoneOf(userId: string): Promise<string | null>;
+  /** The timezones of these accounts, in one read; a user without an account is absent. */
+  timezonesOf(userIds: readonly string[]): Promise<Map<string, string>>;
 }

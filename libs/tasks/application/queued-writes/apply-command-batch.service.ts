@@ -8,6 +8,14 @@ import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit
 import { commandOf, resourceOf, versionOf } from './command-catalog';
 import { TaskSessions } from '../shared/task-sessions.service';
 import { TaskCommands } from '../task-commands.service';
+import type { Command } from '@nestjs/cqrs';
+import { READ_CACHE, type ReadCache } from '@ln/kernel/application/ports/read-cache.port';
+import { OWNER_TIMEZONES, type OwnerTimezones } from '../ports/owner-timezones.port';
+import { BatchWriteConflict, TASK_BATCH_STORE, type TaskBatchStore } from '../ports/task-batch-store.port';
+import { BatchTasks } from './batch-tasks';
+import { CreateTaskCommand } from '../create-task/create-task.command';
+import { ReplaceTaskCommand } from '../replace-task/replace-task.command';
+import { EditTaskCommand } from '../edit-task/edit-task.command';
 
 /** The refusal as recorded: its kind (the HTTP edge maps kinds to statuses), code, detail and fields. */
 export function problemOf(error: DomainError): CommandProblem {
@@ -24,16 +32,39 @@ function isRefusal(error: unknown): error is DomainError {
   return error instanceof DomainError && error.kind !== 'unavailable';
 }
 
+/** The task ids a command will read: its task, and the parent or replanned task it names. */
+function idsOf(command: Command<unknown>): string[] {
+  const c = command as { id?: unknown; input?: { id?: unknown; parentId?: unknown; replanOf?: unknown }; changes?: { parentId?: unknown } };
+  const ids: unknown[] = [c.id];
+  if (command instanceof CreateTaskCommand || command instanceof ReplaceTaskCommand) ids.push(c.input?.id, c.input?.parentId, c.input?.replanOf);
+  if (command instanceof EditTaskCommand) ids.push(c.changes?.parentId);
+  return ids.filter((id): id is string => typeof id === 'string');
+}
+
+type Counts = { applied: number; rejected: number; duplicates: number };
+type Stored = Map<string, { taskId: string; version: number }>;
+
 /**
- * Applies a batch of queued commands in ONE transaction: each command's effects (aggregate and
- * outbox rows) and its inbox record, command after command in delivery order. A command already
- * in the inbox is skipped (a redelivery). A command the domain refuses is recorded as rejected,
- * inside a savepoint so its partial writes are undone, and does not fail its batch. Acks happen
- * only after the commit. Any other error rolls the whole batch back and is thrown: nothing of it
- * was applied, and the caller decides how to retry (see the worker's batch processor).
+ * Applies a batch of queued commands in ONE transaction, in delivery order, each command once (the
+ * inbox): a command already decided is skipped (a redelivery); a command the domain refuses is
+ * recorded as rejected and leaves nothing. Acks happen only after the commit.
+ *
+ * Set-based (#13, ADR 22): the batch costs a constant number of round trips whatever its size. One
+ * read of the inbox, one of every task the commands name (with their steps), one of the owners'
+ * timezones; then the commands' own handlers run in memory against that view (`BatchTasks`), a
+ * later command seeing what an earlier one left; then one statement writes every task, outbox row
+ * and NOTIFY (updates checked against the version read), and one the inbox records. When that
+ * statement finds storage changed since the read (a synchronous write got in between), the batch
+ * is applied again one command at a time, each in its savepoint, exactly as before: same outcomes.
+ *
+ * Any other error rolls the whole batch back and is thrown: nothing of it was applied, and the
+ * caller decides how to retry (see the worker's batch processor).
  */
 @Injectable()
 export class ApplyCommandBatch {
+  /** Set batches refused by their write and applied one command at a time instead (a metric for operators, a fact for tests). */
+  fallbacks = 0;
+
   constructor(
     @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @Inject(COMMAND_INBOX) private readonly inbox: CommandInbox,
@@ -41,15 +72,100 @@ export class ApplyCommandBatch {
     private readonly commands: TaskCommands,
     private readonly sessions: TaskSessions,
     @Inject(PENDING_WRITES) private readonly pending: PendingWrites,
+    @Inject(TASK_BATCH_STORE) private readonly store: TaskBatchStore,
+    @Inject(OWNER_TIMEZONES) private readonly owners: OwnerTimezones,
+    @Inject(READ_CACHE) private readonly cache: ReadCache,
   ) {}
 
-  async apply(batch: readonly CommandDelivery[]): Promise<{ applied: number; rejected: number; duplicates: number }> {
-    const counts = { applied: 0, rejected: 0, duplicates: 0 };
-    /** What each applied command stored: its task and version (for the pending overlay). */
-    const stored = new Map<string, { taskId: string; version: number }>();
-    await this.uow.run(async () => {
+  async apply(batch: readonly CommandDelivery[]): Promise<Counts> {
+    return this.settled(batch, async (stored) => {
+      try {
+        return await this.applySet(batch, stored);
+      } catch (error) {
+        if (!(error instanceof BatchWriteConflict)) throw error;
+        this.fallbacks += 1;
+        return this.applyOneByOne(batch, stored);
+      }
+    });
+  }
+
+  /** The same batch, one command at a time in its savepoint (what the set path must equal; tests compare them). */
+  applyOneAtATime(batch: readonly CommandDelivery[]): Promise<Counts> {
+    return this.settled(batch, (stored) => this.applyOneByOne(batch, stored));
+  }
+
+  private async settled(batch: readonly CommandDelivery[], run: (stored: Stored) => Promise<Counts>): Promise<Counts> {
+    const stored: Stored = new Map();
+    const counts = await run(stored);
+    // Decided: the authors' reads now come from storage. Before the acks, so a crash in between
+    // leaves a redelivery (a duplicate for the inbox), never a pending entry nobody will settle.
+    await this.pending.settle(batch.map((d) => ({ userId: d.envelope.userId, commandId: d.envelope.commandId, applied: stored.get(d.envelope.commandId) })));
+    for (const delivery of batch) await delivery.ack();
+    return counts;
+  }
+
+  /** The set path: constant round trips; BatchWriteConflict when storage moved under it. */
+  private applySet(batch: readonly CommandDelivery[], stored: Stored): Promise<Counts> {
+    return this.uow.run(async () => {
       stored.clear();
-      counts.applied = counts.rejected = counts.duplicates = 0;
+      const counts: Counts = { applied: 0, rejected: 0, duplicates: 0 };
+      const decided = new Set(await this.inbox.decidedAmong(batch.map((d) => d.envelope.commandId)));
+      const fresh: { envelope: CommandEnvelope; command: ReturnType<typeof commandOf> | DomainError }[] = [];
+      for (const delivery of batch) {
+        const { commandId } = delivery.envelope;
+        // Decided before, or earlier in this very batch (delivered twice).
+        if (decided.has(commandId)) {
+          counts.duplicates += 1;
+          continue;
+        }
+        decided.add(commandId);
+        let command: ReturnType<typeof commandOf> | DomainError;
+        try {
+          command = commandOf(delivery.envelope);
+        } catch (error) {
+          if (!isRefusal(error)) throw error;
+          command = error;
+        }
+        fresh.push({ envelope: delivery.envelope, command });
+      }
+      const userIds = [...new Set(fresh.map((f) => f.envelope.userId))];
+      const timezones = userIds.length ? await this.owners.timezonesOf(userIds) : new Map<string, string>();
+      const tasks = new BatchTasks((ids) => this.store.load(ids), (userId) => timezones.has(userId));
+      await tasks.prefetch(fresh.flatMap((f) => (f.command instanceof DomainError ? [] : idsOf(f.command))));
+
+      const records: ProcessedCommand[] = [];
+      for (const { envelope, command } of fresh) {
+        const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
+        try {
+          if (command instanceof DomainError) throw command;
+          // Stamped with the time the api accepted it: the stored task is the one the 202 announced.
+          const result = await this.commands.run(command, this.sessions.setBatch(tasks, acceptedAt(envelope), timezones));
+          tasks.commit();
+          const resourceId = resourceOf(envelope, result);
+          const version = versionOf(result);
+          if (resourceId && version !== null) stored.set(envelope.commandId, { taskId: resourceId, version });
+          records.push({ ...record, status: 'applied', resourceId, problem: null });
+          counts.applied += 1;
+        } catch (error) {
+          tasks.discard();
+          if (!isRefusal(error)) throw error;
+          records.push({ ...record, status: 'rejected', resourceId: resourceOf(envelope, undefined), problem: problemOf(error) });
+          counts.rejected += 1;
+        }
+      }
+      await this.store.write(tasks.writes());
+      await this.inbox.recordAll(records);
+      // After the commit, so no reader caches the state from before it under the new version.
+      for (const owner of tasks.owners()) await this.uow.afterCommit(() => this.cache.invalidate(owner));
+      return counts;
+    });
+  }
+
+  /** One command at a time, each in its savepoint (the path before #13, and the fallback). */
+  private applyOneByOne(batch: readonly CommandDelivery[], stored: Stored): Promise<Counts> {
+    return this.uow.run(async () => {
+      stored.clear();
+      const counts: Counts = { applied: 0, rejected: 0, duplicates: 0 };
       // One query for the batch's redeliveries, one statement for its inbox records: per command
       // only its own writes remain (in their savepoint).
       const decided = new Set(await this.inbox.decidedAmong(batch.map((d) => d.envelope.commandId)));
@@ -58,7 +174,6 @@ export class ApplyCommandBatch {
       const timezones = new Map<string, Promise<string>>();
       for (const delivery of batch) {
         const { commandId } = delivery.envelope;
-        // Decided before, or earlier in this very batch (delivered twice).
         if (decided.has(commandId)) {
           counts.duplicates += 1;
           continue;
@@ -69,23 +184,14 @@ export class ApplyCommandBatch {
         counts[record.status] += 1;
       }
       await this.inbox.recordAll(records);
+      return counts;
     });
-    // Decided: the authors' reads now come from storage. Before the acks, so a crash in between
-    // leaves a redelivery (a duplicate for the inbox), never a pending entry nobody will settle.
-    await this.pending.settle(batch.map((d) => ({ userId: d.envelope.userId, commandId: d.envelope.commandId, applied: stored.get(d.envelope.commandId) })));
-    for (const delivery of batch) await delivery.ack();
-    return counts;
   }
 
   /** Runs one command in its savepoint; what to record of it (written with the batch's records). */
-  private async applyOne(
-    envelope: CommandEnvelope,
-    stored: Map<string, { taskId: string; version: number }>,
-    timezones: Map<string, Promise<string>>,
-  ): Promise<ProcessedCommand> {
+  private async applyOne(envelope: CommandEnvelope, stored: Stored, timezones: Map<string, Promise<string>>): Promise<ProcessedCommand> {
     const record = { commandId: envelope.commandId, userId: envelope.userId, type: envelope.type, processedAt: this.clock.now().toISOString() };
     try {
-      // Stamped with the time the api accepted it: the stored task is the one the 202 announced.
       const result = await this.uow.savepoint(() => this.commands.run(commandOf(envelope), this.sessions.batch(acceptedAt(envelope), timezones)));
       const resourceId = resourceOf(envelope, result);
       const version = versionOf(result);

@@ -72,6 +72,24 @@ export class TaskSessions {
     };
   }
 
+  /**
+   * A worker applying a queued command as part of a set batch (#13): the batch's in-memory view of
+   * storage (`BatchTasks`), the instant the api accepted it, and the owners' timezones read once
+   * for the whole batch (a user absent there has no account).
+   */
+  setBatch(tasks: TaskRepository, at: Date | undefined, timezones: ReadonlyMap<string, string>): TaskSession {
+    return {
+      tasks,
+      events: at ? this.eventsAt(at) : { eventId: () => this.ids.next(), now: () => this.clock.now() },
+      timezoneOf: async (userId) => {
+        const timezone = timezones.get(userId);
+        if (timezone === undefined) throw new UserNotFound();
+        return timezone;
+      },
+      newId: () => this.ids.next(),
+    };
+  }
+
   /** What a plan reads from storage (through the read cache). */
   planSources(): PlanSources {
     return { repository: this.repository, cache: this.cache, timezoneOf: (userId) => ownerTimezone(this.owners, userId) };
