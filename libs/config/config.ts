@@ -69,6 +69,7 @@ const EnvSchema = z
     COMMAND_DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
     WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
     WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(20),
+    WORKER_PARALLEL_BATCHES: z.coerce.number().int().min(1).max(64).default(4),
     WRITE_PATH: z.enum(['sync', 'queued']).default('sync'),
     COMMAND_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
     MAX_PENDING_WRITES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1_000),
@@ -171,6 +172,8 @@ export interface AppConfig {
     readonly deliveryLimit: number;
     readonly batchSize: number;
     readonly batchWaitMs: number;
+    /** Batches one worker applies side by side (each over its own partitions, a connection each). */
+    readonly parallelBatches: number;
     /** `sync`: writes commit before the answer. `queued`: 202 once the broker confirmed the command. */
     readonly writePath: 'sync' | 'queued';
     /** How long the api waits for the broker's confirm before answering 503. */
@@ -245,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       deliveryLimit: e.COMMAND_DELIVERY_LIMIT,
       batchSize: e.WORKER_BATCH_SIZE,
       batchWaitMs: e.WORKER_BATCH_WAIT_MS,
+      parallelBatches: e.WORKER_PARALLEL_BATCHES,
       writePath: e.WRITE_PATH,
       confirmTimeoutMs: e.COMMAND_CONFIRM_TIMEOUT_MS,
       maxPendingPerUser: e.MAX_PENDING_WRITES_PER_USER,

@@ -33,6 +33,7 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
       useFactory: (config: AppConfig): CommandBatchSettings => ({
         maxBatch: config.commands.batchSize,
         maxWaitMs: config.commands.batchWaitMs,
+        parallel: config.commands.parallelBatches,
         maxBackoffMs: 5_000,
       }),
       inject: [APP_CONFIG],

@@ -551,6 +551,56 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
       await dropTopology(prefix);
     });
 
+    it('parallel lanes: batches of other partitions run while one is held, each partition in one lane, per-user order kept (#13)', async () => {
+      const consumer = make(prefix);
+      const seen: { userId: string; i: number; lane: number }[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const inFlight = new Set<number>();
+      let maxInFlight = 0;
+      const users = Array.from({ length: 12 }, () => randomUUID());
+      const partitionsOf = (batch: readonly CommandDelivery[]) => new Set(batch.map((d) => partitionOf(d.envelope.userId, PARTITIONS)));
+      const blocker = users.find((u) => partitionOf(u, PARTITIONS) % 2 === 0)!;
+      const subscription = await consumer.consume(
+        async (batch) => {
+          const lanes = new Set([...partitionsOf(batch)].map((p) => p % 2));
+          // A batch never mixes partitions of two lanes.
+          expect(lanes.size).toBe(1);
+          const lane = [...lanes][0]!;
+          inFlight.add(lane);
+          maxInFlight = Math.max(maxInFlight, inFlight.size);
+          if (batch.some((d) => d.envelope.userId === blocker && (d.envelope.payload as { i: number }).i === 0)) await held;
+          for (const d of batch) {
+            seen.push({ userId: d.envelope.userId, i: (d.envelope.payload as { i: number }).i, lane });
+            await d.ack();
+          }
+          inFlight.delete(lane);
+        },
+        { maxBatch: 5, maxWaitMs: 10, parallel: 2 },
+      );
+      try {
+        await queue.send(makeCommand(blocker, 'task.update.v1', { i: 0 }));
+        await waitFor(() => inFlight.has(0), 'the held batch');
+        // Lane 0 is held: the other lane's users are applied meanwhile; lane 0's wait.
+        const others = users.filter((u) => partitionOf(u, PARTITIONS) % 2 === 1);
+        expect(others.length).toBeGreaterThan(0);
+        for (const u of users) for (let i = 1; i <= 3; i++) await queue.send(makeCommand(u, 'task.update.v1', { i }));
+        await waitFor(() => others.every((u) => seen.filter((x) => x.userId === u).length === 3), "the other lane's commands");
+        expect(seen.filter((x) => x.lane === 0)).toEqual([]);
+        expect(maxInFlight).toBe(2);
+        release();
+        await waitFor(() => seen.length === users.length * 3 + 1, 'every command');
+        for (const u of users) {
+          const order = seen.filter((x) => x.userId === u).map((x) => x.i);
+          expect(order).toEqual(u === blocker ? [0, 1, 2, 3] : [1, 2, 3]);
+        }
+      } finally {
+        release();
+        await subscription.close();
+        await consumer.close();
+      }
+    });
+
     it('resolves send once the broker holds the command, in its partition queue, with the agreed properties', async () => {
       const command = makeCommand(randomUUID(), 'task.create.v1');
       const partition = partitionOf(command.userId, PARTITIONS);

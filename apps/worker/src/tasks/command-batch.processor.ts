@@ -10,6 +10,8 @@ export const COMMAND_BATCH_OPTIONS = Symbol('CommandBatchOptions');
 export interface CommandBatchSettings {
   readonly maxBatch: number;
   readonly maxWaitMs: number;
+  /** Batches applied side by side (each over its own partitions). */
+  readonly parallel?: number;
   /** Longest pause between attempts while a dependency is down. */
   readonly maxBackoffMs: number;
 }

@@ -21,15 +21,23 @@ export class PartitionQueues<T extends Waiting> {
     return this.queues.reduce((sum, queue) => sum + queue.length, 0);
   }
 
+  /** How many wait in these partitions (all of them when not given). */
+  sizeOf(partitions?: ReadonlySet<number>): number {
+    return this.queues.reduce((sum, queue, p) => sum + (!partitions || partitions.has(p) ? queue.length : 0), 0);
+  }
+
   /** How many wait in each partition. */
   depths(): number[] {
     return this.queues.map((queue) => queue.length);
   }
 
-  /** The earliest `readyAt` of all (Infinity when none waits). */
-  oldestReadyAt(): number {
+  /** The earliest `readyAt` of all, or of these partitions (Infinity when none waits). */
+  oldestReadyAt(partitions?: ReadonlySet<number>): number {
     let oldest = Infinity;
-    for (const queue of this.queues) for (const item of queue) oldest = Math.min(oldest, item.readyAt);
+    this.queues.forEach((queue, p) => {
+      if (partitions && !partitions.has(p)) return;
+      for (const item of queue) oldest = Math.min(oldest, item.readyAt);
+    });
     return oldest;
   }
 
@@ -47,12 +55,14 @@ export class PartitionQueues<T extends Waiting> {
     queue.splice(at, 0, item);
   }
 
-  /** Up to `max` items, the earliest arrival first across partitions: each partition's order holds. */
-  take(max: number): T[] {
+  /** Up to `max` items (of these partitions only, when given), the earliest arrival first across partitions: each partition's order holds. */
+  take(max: number, partitions?: ReadonlySet<number>): T[] {
     const taken: T[] = [];
     while (taken.length < max) {
       let best: T[] | undefined;
-      for (const queue of this.queues) {
+      for (let p = 0; p < this.queues.length; p++) {
+        if (partitions && !partitions.has(p)) continue;
+        const queue = this.queues[p];
         if (queue.length > 0 && (!best || queue[0].seq < best[0].seq)) best = queue;
       }
       if (!best) break;
@@ -77,13 +87,13 @@ export class BatchWindow {
   constructor(private readonly wake: () => void) {}
 
   /** Up to maxBatch of the waiting commands if the batch is due; never an empty batch. */
-  close<T extends Waiting>(waiting: PartitionQueues<T>, limits: CommandBatchOptions): T[] | undefined {
-    const count = waiting.size;
+  close<T extends Waiting>(waiting: PartitionQueues<T>, limits: CommandBatchOptions, partitions?: ReadonlySet<number>): T[] | undefined {
+    const count = waiting.sizeOf(partitions);
     if (count === 0) return this.stop();
-    const due = waiting.oldestReadyAt() + limits.maxWaitMs;
+    const due = waiting.oldestReadyAt(partitions) + limits.maxWaitMs;
     if (count >= limits.maxBatch || Date.now() >= due) {
       this.stop();
-      return waiting.take(limits.maxBatch);
+      return waiting.take(limits.maxBatch, partitions);
     }
     if (this.timer?.due === due) return undefined;
     this.stop();
@@ -106,6 +116,9 @@ export class BatchWindow {
 }
 
 export function checkBatchOptions(options: CommandBatchOptions): void {
+  if (options.parallel !== undefined && (!Number.isInteger(options.parallel) || options.parallel < 1)) {
+    throw new Error(`parallel must be a positive integer, got ${options.parallel}`);
+  }
   if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) {
     throw new Error(`maxBatch must be a positive integer, got ${options.maxBatch}`);
   }

@@ -14,6 +14,8 @@ export interface CommandConsumerConfig {
   readonly handler: BatchHandler;
   readonly maxBatch: number;
   readonly maxWaitMs: number;
+  /** Batches side by side, each over its own partitions (partition p in lane p % parallel); default 1. */
+  readonly parallel?: number;
   readonly prefetch: number;
   readonly maxDeliveries: number;
   readonly closeTimeoutMs: number;
@@ -41,8 +43,9 @@ interface Inbound extends BatchedCommand, Waiting {
 
 /**
  * Consumes every partition queue on one channel (manual ack, per-consumer prefetch) and hands the
- * handler one batch at a time, so the next batch, and with it the next command of any user in
- * it, waits for the handler. retry() keeps the message unacked and delivers it again from the
+ * handler one batch at a time per lane (`parallel` lanes, partition p in lane p % parallel), so the
+ * next batch of a lane, and with it the next command of any user of its partitions, waits for the
+ * handler, while other lanes' batches run beside it (#13: a connection each). retry() keeps the message unacked and delivers it again from the
  * front of its partition, and close() closes the channel without cancelling first. Why: ADR 9,
  * "Retries in the consumer" and "Closing a consumer". Its channel is its own: ADR 9, "Consumer channel".
  */
@@ -53,7 +56,11 @@ export class RabbitMqCommandConsumer implements Subscription {
   readonly closed = this.closedDeferred.promise;
   private readonly queues: readonly string[];
   private readonly onConnect = () => void this.open();
-  private readonly window = new BatchWindow(() => this.schedule());
+  /**
+   * One lane per batch that may run at once: its partitions, its batch window, its batch in
+   * progress. A partition is in one lane only, so a user's commands are applied in order.
+   */
+  private readonly lanes: { readonly partitions: ReadonlySet<number>; readonly window: BatchWindow; current?: RunningBatch }[];
   private generation?: Generation;
   private stopping = false;
   private closing?: Promise<void>;
@@ -61,7 +68,6 @@ export class RabbitMqCommandConsumer implements Subscription {
   private opening?: Promise<void>;
   private openAgain = false;
   private reopenTimer?: NodeJS.Timeout;
-  private current?: RunningBatch;
   private scheduled = false;
 
   constructor(
@@ -69,6 +75,11 @@ export class RabbitMqCommandConsumer implements Subscription {
     private readonly link: RabbitMqLink,
   ) {
     this.queues = config.topology.queues();
+    const parallel = Math.max(1, Math.min(config.parallel ?? 1, this.queues.length));
+    this.lanes = Array.from({ length: parallel }, (_, lane) => ({
+      partitions: new Set(this.queues.map((_, p) => p).filter((p) => p % parallel === lane)),
+      window: new BatchWindow(() => this.schedule()),
+    }));
     link.manager.on('connect', this.onConnect);
     void this.open();
   }
@@ -76,20 +87,23 @@ export class RabbitMqCommandConsumer implements Subscription {
   async close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopping = true;
-      this.window.stop();
+      for (const lane of this.lanes) lane.window.stop();
       clearTimeout(this.reopenTimer);
       this.link.manager.removeListener('connect', this.onConnect);
       // Lets a consume() still waiting for setup fail now instead of at its timeout.
       this.readyDeferred.reject(new Error('was closed before it was set up'));
       if (this.opening) await settlesWithin(this.opening, this.config.closeTimeoutMs);
-      if (this.current) {
-        await settleOrAbandon(this.current, this.config.closeTimeoutMs, () =>
-          this.config.report(
-            `RabbitMQ ${this.config.name}: the batch in progress did not settle within ${this.config.closeTimeoutMs} ms of close; closing its channel anyway (the broker redelivers what was not acked)`,
-            undefined,
-          ),
-        );
-      }
+      await Promise.all(
+        this.lanes.map(async ({ current }) => {
+          if (!current) return;
+          await settleOrAbandon(current, this.config.closeTimeoutMs, () =>
+            this.config.report(
+              `RabbitMQ ${this.config.name}: the batch in progress did not settle within ${this.config.closeTimeoutMs} ms of close; closing its channel anyway (the broker redelivers what was not acked)`,
+              undefined,
+            ),
+          );
+        }),
+      );
       // Closing (not cancelling) hands every unacked message back in order: ADR 9, "Closing a consumer".
       const generation = this.generation;
       if (generation) {
@@ -237,15 +251,20 @@ export class RabbitMqCommandConsumer implements Subscription {
     });
   }
 
-  /** Starts a batch if one is due, or arms the timer for when it will be. */
+  /** In each idle lane, starts a batch if one is due, or arms the lane's timer for when it will be. */
   private schedule(): void {
     const generation = this.generation;
-    if (this.stopping || this.current || !generation) return this.window.stop();
-    const batch = this.window.close(generation.pending, this.config);
-    if (batch) this.dispatch(batch);
+    for (const lane of this.lanes) {
+      if (this.stopping || lane.current || !generation) {
+        lane.window.stop();
+        continue;
+      }
+      const batch = lane.window.close(generation.pending, this.config, this.lanes.length > 1 ? lane.partitions : undefined);
+      if (batch) this.dispatch(lane, batch);
+    }
   }
 
-  private dispatch(batch: Inbound[]): void {
+  private dispatch(lane: (typeof this.lanes)[number], batch: Inbound[]): void {
     const running = runBatch(batch, {
       handler: this.config.handler,
       label: `RabbitMQ ${this.config.name}`,
@@ -255,9 +274,9 @@ export class RabbitMqCommandConsumer implements Subscription {
       // Not handed back on abandon: the channel is about to close, which returns them to the broker.
       onAbandon: 'leave',
     });
-    this.current = {
+    lane.current = {
       done: running.done.finally(() => {
-        this.current = undefined;
+        lane.current = undefined;
         this.schedule();
       }),
       abandon: running.abandon,

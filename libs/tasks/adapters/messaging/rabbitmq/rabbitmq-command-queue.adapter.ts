@@ -137,7 +137,9 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
         handler,
         maxBatch: options.maxBatch,
         maxWaitMs: options.maxWaitMs,
-        prefetch: this.prefetch ?? Math.max(50, 2 * options.maxBatch),
+        parallel: options.parallel,
+        // Room for a full batch in progress and one waiting, in every lane.
+        prefetch: this.prefetch ?? Math.max(50, 2 * options.maxBatch * Math.max(1, options.parallel ?? 1)),
         maxDeliveries: this.maxDeliveries,
         closeTimeoutMs: this.closeTimeoutMs,
         report: this.report,

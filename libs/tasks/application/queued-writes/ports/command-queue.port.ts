@@ -30,6 +30,13 @@ export interface CommandBatchOptions {
   readonly maxBatch: number;
   /** A batch closes this long after its first command arrived, full or not. */
   readonly maxWaitMs: number;
+  /**
+   * Batches handed out side by side (default 1): partition p belongs to lane p % parallel, and a
+   * lane runs one batch at a time over its own partitions, so a user's commands (one partition)
+   * keep their order while other users' are applied beside them (#13). Adapters that cannot
+   * run batches side by side hand out one at a time.
+   */
+  readonly parallel?: number;
 }
 
 /**
