@@ -182,6 +182,8 @@ function appEnv(overrides) {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     // Every bench user registers from 127.0.0.1 (hundreds per run): not what the per-client limit is for.
     REGISTER_PER_CLIENT_PER_HOUR: '1000000',
+    // Batches a worker applies side by side (WORKER_PARALLEL_BATCHES), to compare lanes in one run.
+    ...(process.env.BENCH_WORKER_PARALLEL ? { WORKER_PARALLEL_BATCHES: process.env.BENCH_WORKER_PARALLEL } : {}),
     ...overrides,
   };
 }
