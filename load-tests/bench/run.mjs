@@ -19,6 +19,11 @@
 //                 one task each, BENCH_COACH_RATE failures/s, 10) with an api and a worker, per write
 //                 path (BENCH_COACH_PATHS, sync,queued): the time from each failure's commit to its
 //                 plan being stored (the worker's ln_coach_plan_ready_seconds), target p95 <= 2 s
+//   queued-e2e    (not in the default set) issue 13's end-to-end table: POST /v1/tasks from 200 users for
+//                 BENCH_E2E_SECONDS (15) against an api (ROLE=api) and, on the queued path, one worker
+//                 (ROLE=worker) as separate processes; then waits until every acknowledged write is in
+//                 PostgreSQL. Acknowledged and applied per second, the queue's drain after the load,
+//                 the api's CPU per request, sync path and queued path in the same run
 //   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
 //                 latency of the requests issued during the stall, sync path vs queued path
 import { spawn, spawnSync } from 'node:child_process';
@@ -52,7 +57,7 @@ const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -594,6 +599,62 @@ async function workerRateCase() {
 }
 
 /** Writes at a fixed rate; PostgreSQL (behind the proxy) stalls from `pauseAt` for BROWNOUT_PAUSE_S. */
+/**
+ * Issue 13's end-to-end comparison: the same write load on the sync path and on the queued path
+ * (api and worker as separate processes), counted where it matters: tasks in PostgreSQL.
+ */
+async function queuedE2eCase() {
+  const seconds = Number(process.env.BENCH_E2E_SECONDS ?? 15);
+  await forgetEarlierEvents();
+  const db = new pg.Client({ connectionString: run.dbUrl });
+  await db.connect();
+  const tasks = async () => Number((await db.query(`SELECT count(*)::int AS n FROM tasks WHERE title = $1`, [WRITE_BODY.title])).rows[0].n);
+  const out = {};
+  try {
+    for (const writePath of ['sync', 'queued']) {
+      const queueName = run.queueFor(`e2e-${writePath}`);
+      const api = await startApi({ WRITE_PATH: writePath, COMMAND_QUEUE_NAME: queueName });
+      const worker = writePath === 'queued' ? await startWorker({ COMMAND_QUEUE_NAME: queueName }) : null;
+      try {
+        const tokens = (await users(api.base, `e2e-${writePath}`, WRITE_USERS)).map((u) => u.token);
+        const okStatus = writePath === 'queued' ? 202 : 201;
+        const before = await tasks();
+        const c0 = cpuSeconds(api.child.pid);
+        const t0 = performance.now();
+        const r = summary(await load(`${api.base}/v1/tasks`, { method: 'POST', body: JSON.stringify(WRITE_BODY), tokens, seconds }), okStatus);
+        const loadSeconds = (performance.now() - t0) / 1000;
+        const acked = r.statuses[okStatus] ?? 0;
+        const cpuMsPerRequest = acked ? +((1000 * (cpuSeconds(api.child.pid) - c0)) / acked).toFixed(3) : null;
+        let applied = (await tasks()) - before;
+        while (applied < acked) {
+          if ((performance.now() - t0) / 1000 > loadSeconds + 300) throw new Error(`${writePath}: only ${applied} of ${acked} acknowledged writes stored 300 s after the load`);
+          await sleep(100);
+          applied = (await tasks()) - before;
+        }
+        const allStoredSeconds = (performance.now() - t0) / 1000;
+        out[writePath] = {
+          acknowledgedPerSecond: Math.round(acked / loadSeconds),
+          p50: r.p50,
+          p99: r.p99,
+          statuses: r.statuses,
+          appliedPerSecond: Math.round(acked / allStoredSeconds),
+          drainedSecondsAfterLoad: +(allStoredSeconds - loadSeconds).toFixed(2),
+          apiCpuMsPerRequest: cpuMsPerRequest,
+        };
+        log(
+          `queued-e2e ${writePath}: acknowledged ${out[writePath].acknowledgedPerSecond}/s (p50 ${r.p50} p99 ${r.p99} ms), applied end to end ${out[writePath].appliedPerSecond}/s, all stored ${out[writePath].drainedSecondsAfterLoad} s after the load, api ${cpuMsPerRequest} ms cpu/request | load ${os.loadavg()[0].toFixed(1)}`,
+        );
+      } finally {
+        if (worker) await stop(worker.child);
+        await stop(api.child);
+      }
+    }
+  } finally {
+    await db.end();
+  }
+  return { ...out, appliedRatio: out.sync && out.queued ? +(out.queued.appliedPerSecond / out.sync.appliedPerSecond).toFixed(2) : null };
+}
+
 async function brownoutRun(label, base, tokens, proxy, rate) {
   const seconds = BROWNOUT_PAUSE_S + 15;
   const pauseAt = 8_000;
@@ -822,6 +883,7 @@ async function main() {
     if (CASES.includes('ceiling')) result.ceiling = await ceilingCase(ctx);
     if (CASES.includes('insights')) result.insights = await insightsCase(ctx);
     if (CASES.includes('worker-rate')) result.workerRate = await workerRateCase();
+    if (CASES.includes('queued-e2e')) result.queuedE2e = await queuedE2eCase();
     if (CASES.includes('coach')) {
       result.coach = {};
       for (const p of (process.env.BENCH_COACH_PATHS ?? 'sync,queued').split(',')) result.coach[p] = await coachCase(p);
@@ -849,6 +911,7 @@ async function main() {
   if (result.queuedWrite) log(`queued POST /v1/tasks (202) vs bare Fastify POST: ${result.queuedWrite.medianRatio}x (target >= 0.28x)`);
   for (const [m, c] of Object.entries(result.ceiling ?? {})) log(`ceiling (minimal Nest + JWT + one ${m}) vs bare Fastify POST: ${c.medianRatio}x`);
   if (result.workerRate) log(`worker: ${result.workerRate.drain.steadyPerSecond} commands/s draining a backlog; sustained without growth: ${result.workerRate.sustainedPerSecond ?? 'none of the rates tried'}/s`);
+  if (result.queuedE2e) log(`queued end to end: applied ${result.queuedE2e.queued.appliedPerSecond}/s vs sync ${result.queuedE2e.sync.appliedPerSecond}/s (${result.queuedE2e.appliedRatio}x, target >= 0.5x)`);
   for (const [p, c] of Object.entries(result.coach ?? {})) log(`coach ${p}: plan ready p95 ${c.planReadySeconds.p95} s (target <= 2 s), ${c.withoutPlan} failures without a plan`);
   for (const [p, b] of Object.entries(result.brownout ?? {})) {
     log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);
