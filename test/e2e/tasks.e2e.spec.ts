@@ -44,10 +44,11 @@ function tasksSuite(mode: Mode) {
   let alice: Session;
   let bob: Session;
 
+  // Opening a fresh PGlite (its initdb) takes 3-5 s on a quiet host and over 30 s on a busy one.
   beforeAll(async () => {
     t = await startTestApp(mode);
     [alice, bob] = await Promise.all([register(), register()]);
-  });
+  }, 120_000);
   afterAll(async () => {
     await t?.close();
   });
