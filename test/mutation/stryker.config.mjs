@@ -1,0 +1,69 @@
+// Mutation testing, one bounded context per run: `npm run mutation` (test/mutation/run.mjs) runs
+// this once per context with MUTATION_CONTEXT set, then checks the domain and application scores
+// against their bars. docs/testing.md explains the scope, the exclusions and the figures.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const CONTEXTS = ['tasks', 'identity', 'kernel', 'learning', 'coach'];
+
+const context = process.env.MUTATION_CONTEXT;
+if (!CONTEXTS.includes(context)) {
+  throw new Error(`MUTATION_CONTEXT must be one of ${CONTEXTS.join(', ')} (got ${context ?? 'nothing'})`);
+}
+
+/** Suites that need a running service or open a database are not unit or handler tests. */
+const NEEDS_SERVICES = /describeWithService|openDatabase\(|TEST_(DATABASE|REDIS|AMQP)_URL/;
+
+function specsUnder(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true })
+    .map((f) => path.join(dir, f))
+    .filter((f) => f.endsWith('.spec.ts') && fs.statSync(f).isFile());
+}
+
+// Unit specs beside the code, and the context's handler tests (in-memory fakes) under test/.
+const suites = [...specsUnder(`libs/${context}`), ...specsUnder(`test/${context}/application`)]
+  .filter((f) => !NEEDS_SERVICES.test(fs.readFileSync(f, 'utf8')))
+  .sort();
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  testRunner_comment: 'jest without globalSetup (no build, no service probe); only the suites listed above',
+  jest: {
+    projectType: 'custom',
+    configFile: 'test/mutation/jest.config.js',
+    config: { testMatch: suites.map((f) => `<rootDir>/${f}`) },
+    enableFindRelatedTests: true,
+  },
+  plugins: ['@stryker-mutator/jest-runner', './test/mutation/message-strings.ignorer.mjs'],
+  ignorers: ['message-strings'],
+  // As `npm run jest` runs it (some suites import ES modules dynamically).
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning'],
+  coverageAnalysis: 'perTest',
+  mutate: [
+    // MUTATION_MUTATE (comma-separated globs) narrows a run to some files; the incremental file then
+    // holds only their results, and the next full run tests the others again.
+    ...(process.env.MUTATION_MUTATE ? process.env.MUTATION_MUTATE.split(',') : [`libs/${context}/domain/**/*.ts`, `libs/${context}/application/**/*.ts`]),
+    '!**/*.spec.ts',
+    '!**/*.fixtures.ts',
+    // Interfaces and DI tokens (Symbol descriptions) only.
+    '!**/ports/**',
+  ],
+  // The sandbox needs the sources, tests and configs; not the build, data or docs.
+  ignorePatterns: ['dist', 'data', 'docs', 'docker', 'load-tests', 'reports', 'coverage', '.github', '.ci'],
+  incremental: true,
+  incrementalFile: `test/mutation/incremental/${context}.json`,
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
+  // Generous: on a loaded machine a slow run must not pass for a timeout (which counts as killed).
+  timeoutMS: 30000,
+  timeoutFactor: 2,
+  reporters: ['json', 'html', 'clear-text', 'progress'],
+  jsonReporter: { fileName: `reports/mutation/${context}.json` },
+  htmlReporter: { fileName: `reports/mutation/${context}.html` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  // test/mutation/run.mjs applies the per-layer bars (domain 92, application 85); these only colour the report.
+  thresholds: { high: 92, low: 85, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
