@@ -280,6 +280,76 @@ function authSuite(mode: Mode) {
     });
   });
 
+  describe('the edge', () => {
+    it('a body over 64 KB -> 413 payload_too_large', async () => {
+      const res = await json('POST', '/v1/auth/register', { email: 'a@b.co', password: 'p'.repeat(70 * 1024) });
+      expectProblem(res, 413, 'payload_too_large');
+    });
+
+    it('malformed JSON -> 400 malformed_json; other media types -> 415', async () => {
+      const bad = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+      expectProblem(bad, 400, 'malformed_json');
+      const text = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+      expectProblem(text, 415, 'unsupported_media_type');
+    });
+
+    it('unknown routes are 404 problem+json; every answer carries a request id', async () => {
+      const res = await json('GET', '/v1/nothing-here');
+      expectProblem(res, 404, 'route_not_found');
+      expect(res.headers['x-request-id']).toEqual(expect.any(String));
+      const echoed = await json('GET', '/health/live', undefined, undefined, { 'x-request-id': 'trace-123' });
+      expect(echoed.headers['x-request-id']).toBe('trace-123');
+    });
+
+    it('health: live, and ready checks every dependency of the mode', async () => {
+      expect((await json('GET', '/health/live')).json()).toEqual({ status: 'ok' });
+      // The probe gives each dependency 1 s: on a host this busy, embedded mode's one connection can
+      // be held longer by the worker's stages just after start. Ready within 15 s, or the test fails.
+      let ready = await json('GET', '/health/ready');
+      for (let i = 0; i < 30 && ready.statusCode !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        ready = await json('GET', '/health/ready');
+      }
+      expect(ready.statusCode).toBe(200);
+      // Each dependency by name: on the operations port (METRICS_PORT); the public answer is {status}.
+      expect(ready.json()).toEqual({ status: 'ok' });
+      const detailed = await t.app.get(OpsServer).inject({ method: 'GET', url: '/health/ready' });
+      const checks = Object.keys(detailed.json().checks);
+      expect(checks).toEqual(mode === 'embedded' ? ['database (pglite)'] : ['database (postgresql)', 'redis', 'rabbitmq']);
+    });
+
+    it('the OpenAPI document lists every route with the bearer scheme and problem responses', async () => {
+      const doc = (await json('GET', '/docs-json')).json();
+      expect(Object.keys(doc.paths).sort()).toEqual([
+        '/v1/auth/login',
+        '/v1/auth/logout',
+        '/v1/auth/refresh',
+        '/v1/auth/register',
+        '/v1/commands/{id}',
+        '/v1/insights',
+        '/v1/me',
+        '/v1/plans/{id}',
+        '/v1/plans/{id}/accept',
+        '/v1/plans/{id}/reject',
+        '/v1/tasks',
+        '/v1/tasks/{id}',
+        '/v1/tasks/{id}/complete',
+        '/v1/tasks/{id}/drop',
+        '/v1/tasks/{id}/fail',
+        '/v1/tasks/{id}/plans',
+        '/v1/tasks/{id}/postpone',
+        '/v1/tasks/{id}/reopen',
+      ]);
+      expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.components.schemas).toHaveProperty('Problem');
+      expect(doc.components.schemas).toHaveProperty('RegisterRequest');
+      expect(doc.paths['/v1/me'].get.responses['401'].content).toHaveProperty('application/problem+json');
+      expect(doc.paths['/v1/me'].get.security).toEqual([{ bearer: [] }]);
+    });
+  });
+
+  // Last: in embedded mode this suite's second app shares the process's one PGlite instance
+  // (typeorm-pglite keeps a singleton), and closing it closes that instance under the first app.
   describe('abuse limits (ADR 20, docs/security.md): behind a trusted proxy', () => {
     // Its own app: small limits, and the inject peer (127.0.0.1) is a trusted proxy, so each test
     // speaks for clients of its own through X-Forwarded-For (documentation addresses, RFC 5737).
@@ -359,74 +429,6 @@ function authSuite(mode: Mode) {
       // Past the limit a taken address is not revealed either.
       expectProblem(await from(busy, '/v1/auth/register', { email: taken, password: 'correct horse' }), 429, 'too_many_registrations');
       expect((await from(client(), '/v1/auth/register', { email: email(), password: 'correct horse' })).statusCode).toBe(201);
-    });
-  });
-
-  describe('the edge', () => {
-    it('a body over 64 KB -> 413 payload_too_large', async () => {
-      const res = await json('POST', '/v1/auth/register', { email: 'a@b.co', password: 'p'.repeat(70 * 1024) });
-      expectProblem(res, 413, 'payload_too_large');
-    });
-
-    it('malformed JSON -> 400 malformed_json; other media types -> 415', async () => {
-      const bad = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
-      expectProblem(bad, 400, 'malformed_json');
-      const text = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
-      expectProblem(text, 415, 'unsupported_media_type');
-    });
-
-    it('unknown routes are 404 problem+json; every answer carries a request id', async () => {
-      const res = await json('GET', '/v1/nothing-here');
-      expectProblem(res, 404, 'route_not_found');
-      expect(res.headers['x-request-id']).toEqual(expect.any(String));
-      const echoed = await json('GET', '/health/live', undefined, undefined, { 'x-request-id': 'trace-123' });
-      expect(echoed.headers['x-request-id']).toBe('trace-123');
-    });
-
-    it('health: live, and ready checks every dependency of the mode', async () => {
-      expect((await json('GET', '/health/live')).json()).toEqual({ status: 'ok' });
-      // The probe gives each dependency 1 s: on a host this busy, embedded mode's one connection can
-      // be held longer by the worker's stages just after start. Ready within 15 s, or the test fails.
-      let ready = await json('GET', '/health/ready');
-      for (let i = 0; i < 30 && ready.statusCode !== 200; i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        ready = await json('GET', '/health/ready');
-      }
-      expect(ready.statusCode).toBe(200);
-      // Each dependency by name: on the operations port (METRICS_PORT); the public answer is {status}.
-      expect(ready.json()).toEqual({ status: 'ok' });
-      const detailed = await t.app.get(OpsServer).inject({ method: 'GET', url: '/health/ready' });
-      const checks = Object.keys(detailed.json().checks);
-      expect(checks).toEqual(mode === 'embedded' ? ['database (pglite)'] : ['database (postgresql)', 'redis', 'rabbitmq']);
-    });
-
-    it('the OpenAPI document lists every route with the bearer scheme and problem responses', async () => {
-      const doc = (await json('GET', '/docs-json')).json();
-      expect(Object.keys(doc.paths).sort()).toEqual([
-        '/v1/auth/login',
-        '/v1/auth/logout',
-        '/v1/auth/refresh',
-        '/v1/auth/register',
-        '/v1/commands/{id}',
-        '/v1/insights',
-        '/v1/me',
-        '/v1/plans/{id}',
-        '/v1/plans/{id}/accept',
-        '/v1/plans/{id}/reject',
-        '/v1/tasks',
-        '/v1/tasks/{id}',
-        '/v1/tasks/{id}/complete',
-        '/v1/tasks/{id}/drop',
-        '/v1/tasks/{id}/fail',
-        '/v1/tasks/{id}/plans',
-        '/v1/tasks/{id}/postpone',
-        '/v1/tasks/{id}/reopen',
-      ]);
-      expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-      expect(doc.components.schemas).toHaveProperty('Problem');
-      expect(doc.components.schemas).toHaveProperty('RegisterRequest');
-      expect(doc.paths['/v1/me'].get.responses['401'].content).toHaveProperty('application/problem+json');
-      expect(doc.paths['/v1/me'].get.security).toEqual([{ bearer: [] }]);
     });
   });
 }
