@@ -60,6 +60,11 @@ export interface HypotheticalTask {
 
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
+/** The dimensions given to other contexts as outcome counts by key. */
+type Grouped = 'size' | 'hour' | 'weekday' | 'load' | 'deferrals' | 'priority' | 'tag';
+const GROUPED: ReadonlySet<string> = new Set<Grouped>(['size', 'hour', 'weekday', 'load', 'deferrals', 'priority', 'tag']);
+const isGrouped = (dimension: string): dimension is Grouped => GROUPED.has(dimension);
+
 function groupsOf(cells: readonly Cell[]): OutcomeGroups {
   // Keys include users' own tags: records without a prototype, so a tag named `constructor` is a tag.
   const record = () => Object.create(null) as Record<string, never>;
@@ -81,16 +86,7 @@ function groupsOf(cells: readonly Cell[]): OutcomeGroups {
     };
     if (c.dimension === 'all') groups.all = { done: groups.all.done + c.done, failed: groups.all.failed + c.failed };
     else if (c.dimension === 'reason') groups.reason[c.key] = (groups.reason[c.key] ?? 0) + c.failed;
-    else if (
-      c.dimension === 'size' ||
-      c.dimension === 'hour' ||
-      c.dimension === 'weekday' ||
-      c.dimension === 'load' ||
-      c.dimension === 'deferrals' ||
-      c.dimension === 'priority' ||
-      c.dimension === 'tag'
-    )
-      add(groups[c.dimension]);
+    else if (isGrouped(c.dimension)) add(groups[c.dimension]);
   }
   return groups;
 }

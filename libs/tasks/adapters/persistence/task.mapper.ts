@@ -63,6 +63,22 @@ export const INSERT_COLUMN_TYPES = [
   'timestamptz', 'timestamptz', 'timestamptz', 'timestamptz', 'int', 'text',
 ];
 
+/**
+ * Rows of INSERT_COLUMNS values turned into one array per column, for `unnest($n::type[], ...)`.
+ * Arrays (tags) travel as JSON, one per row: an array of arrays would have to be rectangular.
+ */
+export function unnestColumns(rows: readonly (readonly unknown[])[]): unknown[][] {
+  return INSERT_COLUMN_TYPES.map((_, c) => rows.map((row) => (Array.isArray(row[c]) ? JSON.stringify(row[c]) : row[c])));
+}
+
+/** A column of an `unnest` of `unnestColumns` as its `tasks` value (`prefix`: the unnest's alias, with its dot). */
+export function fromUnnested(column: string, prefix = ''): string {
+  return column === 'tags' || column === 'tag_keys' ? `ARRAY(SELECT jsonb_array_elements_text(${prefix}${column}))` : `${prefix}${column}`;
+}
+
+/** INSERT_COLUMNS one by one. */
+export const INSERT_COLUMN_LIST = INSERT_COLUMNS.split(',').map((c) => c.trim());
+
 /** How many parameters a write of one task takes: its columns ($1-$24) and create_fingerprint ($25). */
 export const WRITE_PARAMS = INSERT_COLUMN_TYPES.length;
 

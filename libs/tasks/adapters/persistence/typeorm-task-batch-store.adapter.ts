@@ -2,18 +2,12 @@ import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import { BatchWriteConflict, type StoredTask, type TaskBatchStore, type TaskBatchWrite } from '../../application/ports/task-batch-store.port';
-import { INSERT_COLUMNS, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, rowToState, stateToParams } from './task.mapper';
+import { INSERT_COLUMNS, INSERT_COLUMN_LIST, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, fromUnnested, rowToState, stateToParams, unnestColumns } from './task.mapper';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The written columns but the key and create_fingerprint, as `name = v.name` for an UPDATE ... FROM. */
-const UPDATED = INSERT_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .filter((c) => c !== 'id' && c !== 'owner_id' && c !== 'create_fingerprint');
-
-/** A column of the unnest input: arrays (tags) travel as JSON, one per row. */
-const column = (values: readonly unknown[]) => values.map((v) => (Array.isArray(v) ? JSON.stringify(v) : v));
-const FROM_JSON = (c: string) => (c === 'tags' || c === 'tag_keys' ? `ARRAY(SELECT jsonb_array_elements_text(${c}))` : c);
+/** The written columns but the key and create_fingerprint (what an UPDATE ... FROM sets). */
+const UPDATED = INSERT_COLUMN_LIST.filter((c) => c !== 'id' && c !== 'owner_id' && c !== 'create_fingerprint');
 
 /**
  * The set statements of a worker's batch (#13, ADR 22): one SELECT for everything its commands
@@ -44,11 +38,10 @@ export class TypeOrmTaskBatchStore implements TaskBatchStore {
     const param = (value: unknown) => `$${params.push(value)}`;
 
     // Inserts: one row per new task, in the order they were made (a step after its parent).
-    const insertRows = batch.inserts.map((t) => [...stateToParams(t.state), t.createFingerprint]);
-    const insertCols = INSERT_COLUMN_TYPES.map((type, c) => `${param(column(insertRows.map((r) => r[c])))}::${type}[]`);
+    const unnested = (columns: unknown[][]) => columns.map((values, c) => `${param(values)}::${INSERT_COLUMN_TYPES[c]}[]`);
+    const insertCols = unnested(unnestColumns(batch.inserts.map((t) => [...stateToParams(t.state), t.createFingerprint])));
     // Updates: the same columns, plus the version each task was loaded at.
-    const updateRows = batch.updates.map((t) => [...stateToParams(t.state), null]);
-    const updateCols = INSERT_COLUMN_TYPES.map((type, c) => `${param(column(updateRows.map((r) => r[c])))}::${type}[]`);
+    const updateCols = unnested(unnestColumns(batch.updates.map((t) => [...stateToParams(t.state), null])));
     const loaded = param(batch.updates.map((t) => t.loadedVersion));
     const outbox = outboxStatement(batch.events, params.length + 1);
     params.push(...outbox.params);
@@ -60,12 +53,12 @@ export class TypeOrmTaskBatchStore implements TaskBatchStore {
              SELECT * FROM unnest(${insertCols.join(', ')}) WITH ORDINALITY AS t(${INSERT_COLUMNS}, n)),
            inserted AS (
              INSERT INTO tasks (${INSERT_COLUMNS})
-             SELECT ${INSERT_COLUMNS.split(',').map((c) => FROM_JSON(c.trim())).join(', ')} FROM new_rows ORDER BY n
+             SELECT ${INSERT_COLUMN_LIST.map((c) => fromUnnested(c)).join(', ')} FROM new_rows ORDER BY n
              ON CONFLICT (id) DO NOTHING RETURNING id),
            changed_rows AS (
              SELECT * FROM unnest(${updateCols.join(', ')}, ${loaded}::int[]) AS t(${INSERT_COLUMNS}, loaded_version)),
            updated AS (
-             UPDATE tasks SET ${UPDATED.map((c) => `${c} = ${c === 'tags' || c === 'tag_keys' ? `ARRAY(SELECT jsonb_array_elements_text(v.${c}))` : `v.${c}`}`).join(', ')}
+             UPDATE tasks SET ${UPDATED.map((c) => `${c} = ${fromUnnested(c, 'v.')}`).join(', ')}
                FROM changed_rows v
               WHERE tasks.id = v.id AND tasks.owner_id = v.owner_id AND tasks.version = v.loaded_version
              RETURNING tasks.id),

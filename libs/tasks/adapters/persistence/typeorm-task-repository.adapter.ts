@@ -8,7 +8,19 @@ import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { isForeignKeyViolation } from '@ln/kernel/adapters/persistence/pg-errors';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
-import { INSERT_COLUMNS, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, UPDATE_ASSIGNMENTS, WRITE_PARAMS, rowToState, stateToParams } from './task.mapper';
+import {
+  INSERT_COLUMNS,
+  INSERT_COLUMN_LIST,
+  INSERT_COLUMN_TYPES,
+  TASK_COLUMNS,
+  type TaskRow,
+  UPDATE_ASSIGNMENTS,
+  WRITE_PARAMS,
+  fromUnnested,
+  rowToState,
+  stateToParams,
+  unnestColumns,
+} from './task.mapper';
 
 /** One task's INSERT parameters, $1..$WRITE_PARAMS. */
 const VALUES = Array.from({ length: WRITE_PARAMS }, (_, i) => `$${i + 1}`).join(',');
@@ -143,13 +155,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
 
   /** The ids written; the rest were taken. Throws if any create fails (the caller retries them one by one). */
   private async insertMany(batch: readonly NewTask[]): Promise<Set<string>> {
-    const columns = INSERT_COLUMN_TYPES.map((_, c) =>
-      batch.map(({ row, createFingerprint }) => {
-        const v = c === row.length ? (createFingerprint ?? null) : row[c];
-        // Arrays (tags) travel as JSON, one per row: an array of arrays would have to be rectangular.
-        return Array.isArray(v) ? JSON.stringify(v) : v;
-      }),
-    );
+    const columns = unnestColumns(batch.map(({ row, createFingerprint }) => [...row, createFingerprint ?? null]));
     const events = batch.flatMap((c) => c.events);
     const outbox = outboxStatement(events, columns.length + 1, 'e.aggregate_id IN (SELECT id FROM task_written)');
     const rows = rowsOf<{ written: string[] }>(
@@ -159,7 +165,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
              SELECT * FROM unnest(${INSERT_COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) WITH ORDINALITY AS t(${INSERT_COLUMNS}, n)),
            task_written AS (
              INSERT INTO tasks (${INSERT_COLUMNS})
-             SELECT ${INSERT_COLUMNS.replace('tags, tag_keys', 'ARRAY(SELECT jsonb_array_elements_text(tags)), ARRAY(SELECT jsonb_array_elements_text(tag_keys))')}
+             SELECT ${INSERT_COLUMN_LIST.map((c) => fromUnnested(c)).join(', ')}
                FROM input ORDER BY n
              ON CONFLICT (id) DO NOTHING RETURNING id), ${outbox.ctes}
            SELECT ARRAY(SELECT id::text FROM task_written) AS written, (SELECT n FROM outbox_notified) AS notified`,
