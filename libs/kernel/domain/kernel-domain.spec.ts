@@ -1,5 +1,6 @@
 import { AggregateRoot, type EventContext } from './aggregate-root.base';
 import { DomainError, InvalidValue, rejectNul } from './domain-error.base';
+import { isUuid } from './uuid';
 
 class Counter extends AggregateRoot {
   protected readonly aggregateType = 'counter';
@@ -64,5 +65,26 @@ describe('domain errors', () => {
       }
     }
     expect(() => rejectNul('plain text \u0001 and \\0', 'title')).not.toThrow();
+  });
+});
+
+describe('isUuid', () => {
+  it('accepts the canonical layout in either case, any version; refuses anything around or missing', () => {
+    for (const id of ['018f2c1e-9a4b-7c3d-8e5f-0123456789ab', '018F2C1E-9A4B-7C3D-8E5F-0123456789AB', '00000000-0000-0000-0000-000000000000']) expect(isUuid(id)).toBe(true);
+    for (const id of [
+      '',
+      '018f2c1e9a4b7c3d8e5f0123456789ab', // no hyphens (PostgreSQL would take it; we never issue it)
+      ' 018f2c1e-9a4b-7c3d-8e5f-0123456789ab',
+      '018f2c1e-9a4b-7c3d-8e5f-0123456789ab ',
+      'x018f2c1e-9a4b-7c3d-8e5f-0123456789ab',
+      '018f2c1e-9a4b-7c3d-8e5f-0123456789abc',
+      '018f2c1-e9a4b-7c3d-8e5f-0123456789ab',
+      '018f2c1e-9a4-b7c3d-8e5f-0123456789ab',
+      '018f2c1e-9a4b-7c3-d8e5f-0123456789ab',
+      '018f2c1e-9a4b-7c3d-8e5-f0123456789ab',
+      '018f2c1g-9a4b-7c3d-8e5f-0123456789ab',
+      '018f2c1e-9a4b-7c3d-8e5f-0123456789a',
+    ])
+      expect(isUuid(id)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import type { PlanRepository } from '../../application/ports/plan.repository.port';
 import { Plan, type PlanState } from '../../domain/plan.aggregate';
+import { isUuid } from '@ln/kernel/domain/uuid';
 
 interface PlanRow {
   id: string;
@@ -56,7 +57,6 @@ function toPlan(r: PlanRow): Plan {
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Plain SQL on either engine. A save is an insert for a new plan (version 1) or an update that
@@ -98,13 +98,13 @@ export class TypeOrmPlanRepository implements PlanRepository {
   }
 
   async get(userId: string, planId: string): Promise<Plan | null> {
-    if (!UUID.test(planId)) return null;
+    if (!isUuid(planId)) return null;
     const rows = rowsOf<PlanRow>(await this.db.run((m) => m.query(`SELECT ${COLUMNS} FROM coach_plans WHERE id = $1 AND user_id = $2`, [planId, userId])));
     return rows[0] ? this.remember(toPlan(rows[0])) : null;
   }
 
   async forTask(userId: string, taskId: string, limit: number): Promise<Plan[]> {
-    if (!UUID.test(taskId)) return [];
+    if (!isUuid(taskId)) return [];
     const rows = rowsOf<PlanRow>(
       await this.db.run((m) => m.query(`SELECT ${COLUMNS} FROM coach_plans WHERE user_id = $1 AND task_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`, [userId, taskId, limit])),
     );

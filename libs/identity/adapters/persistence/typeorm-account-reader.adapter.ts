@@ -1,6 +1,7 @@
 import type { AccountReader, AccountView } from '../../application/ports/account-reader.port';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
+import { isUuid } from '@ln/kernel/domain/uuid';
 
 export class TypeOrmAccountReader implements AccountReader {
   constructor(private readonly db: Database) {}
@@ -23,11 +24,10 @@ export class TypeOrmAccountReader implements AccountReader {
   }
 
   async timezonesOf(userIds: readonly string[]): Promise<Map<string, string>> {
-    const ids = [...new Set(userIds.filter((id) => UUID.test(id)))];
+    const ids = [...new Set(userIds.filter((id) => isUuid(id)))];
     if (ids.length === 0) return new Map();
     const rows = rowsOf<{ id: string; timezone: string }>(await this.db.run((m) => m.query(`SELECT id, timezone FROM users WHERE id = ANY($1::uuid[])`, [ids])));
     return new Map(rows.map((r) => [r.id, r.timezone]));
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,8 +3,8 @@ import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import { BatchWriteConflict, type StoredTask, type TaskBatchStore, type TaskBatchWrite } from '../../application/ports/task-batch-store.port';
 import { INSERT_COLUMNS, INSERT_COLUMN_LIST, INSERT_COLUMN_TYPES, TASK_COLUMNS, type TaskRow, fromUnnested, rowToState, stateToParams, unnestColumns } from './task.mapper';
+import { isUuid } from '@ln/kernel/domain/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The written columns but the key and create_fingerprint (what an UPDATE ... FROM sets). */
 const UPDATED = INSERT_COLUMN_LIST.filter((c) => c !== 'id' && c !== 'owner_id' && c !== 'create_fingerprint');
@@ -18,7 +18,7 @@ export class TypeOrmTaskBatchStore implements TaskBatchStore {
   constructor(private readonly db: Database) {}
 
   async load(ids: readonly string[]): Promise<StoredTask[]> {
-    const wanted = [...new Set(ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
+    const wanted = [...new Set(ids.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))];
     if (wanted.length === 0) return [];
     const rows = rowsOf<TaskRow & { create_fingerprint: string | null }>(
       await this.db.run((m) =>

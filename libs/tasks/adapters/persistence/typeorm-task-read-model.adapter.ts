@@ -3,6 +3,7 @@ import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import { stateToView } from '../../application/shared/task-view.mapper';
 import { TASK_COLUMNS, type TaskRow, rowToState } from './task.mapper';
+import { isUuid } from '@ln/kernel/domain/uuid';
 
 /** A read row: the task's columns and its stored prediction, `[probability, factors]` (or null). */
 type ReadRow = TaskRow & { prediction: unknown };
@@ -22,7 +23,6 @@ function rowToView(r: ReadRow): TaskView {
   return { ...view, successProbability: Math.round(prediction[0] * 100) / 100, factors: prediction[1] };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const ORDER = {
   createdAt: { column: 'created_at', dir: 'ASC', op: '>' },
@@ -89,9 +89,9 @@ export class TypeOrmTaskReadModel implements TaskReadModel {
 
   async history(q: TaskHistoryQuery): Promise<TaskStatePage> {
     // Ids are uuids: an owner that is not one has no tasks; a cursor that is not one is a caller's mistake.
-    if (q.ownerId !== undefined && !UUID.test(q.ownerId)) return { items: [], next: null };
-    if (q.id !== undefined && !UUID.test(q.id)) return { items: [], next: null };
-    if (q.after !== undefined && !UUID.test(q.after)) throw new RangeError('after must be a task id, as a page gave it in `next`');
+    if (q.ownerId !== undefined && !isUuid(q.ownerId)) return { items: [], next: null };
+    if (q.id !== undefined && !isUuid(q.id)) return { items: [], next: null };
+    if (q.after !== undefined && !isUuid(q.after)) throw new RangeError('after must be a task id, as a page gave it in `next`');
     const where: string[] = ['deleted_at IS NULL'];
     const params: unknown[] = [];
     const p = (v: unknown) => {

@@ -1,10 +1,10 @@
 import { InvalidValue } from '@ln/kernel/domain/domain-error.base';
 import type { TaskCursor, TaskSort } from '../ports/task-read-model.port';
+import { isUuid } from '@ln/kernel/domain/uuid';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 /** Schedule.sortKey, or '~' for an unscheduled task. */
 const SCHEDULE_KEY = /^(~|\d{4}-\d{2}-\d{2}\|(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)?)$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Every date and time inside the key exists (the database would refuse 2026-02-30 or 25:00), in
@@ -36,7 +36,7 @@ export function decodeCursor(raw: string, sort: TaskSort): TaskCursor {
     const [s, key, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
     // The key goes into SQL as a timestamp and the id as a uuid: anything else is not ours.
     const keyShape = sort === 'createdAt' || sort === '-createdAt' ? ISO : SCHEDULE_KEY;
-    if (s === sort && typeof key === 'string' && keyShape.test(key) && realInstants(key) && typeof id === 'string' && UUID.test(id)) {
+    if (s === sort && typeof key === 'string' && keyShape.test(key) && realInstants(key) && typeof id === 'string' && isUuid(id)) {
       return { sort, key, id };
     }
   } catch {
