@@ -20,7 +20,7 @@ export interface OutcomeGroups {
   readonly hour: Record<string, OutcomeCounts>;
   /** Weekday of the scheduled day, `'0'` (Monday)..`'6'`. */
   readonly weekday: Record<string, OutcomeCounts>;
-  /** The day's load (tasks scheduled that day), `'1'`, `'2'`, ... (none for the population). */
+  /** The day's load (tasks scheduled that day), `'1'`, `'2'`, ... */
   readonly load: Record<string, OutcomeCounts>;
   /** `'0'`, `'1'`, `'2'`, `'3+'`. */
   readonly deferrals: Record<string, OutcomeCounts>;

@@ -1,5 +1,6 @@
 import { EVIDENCE } from './evidence';
 import { SUCCESS_MODEL, SuccessModel } from './success-model';
+import { totalsOf } from './totals';
 import { type Cell, type TrackedTask, cellsOf } from './tracked-task.value-object';
 
 const base: TrackedTask = {
@@ -152,5 +153,23 @@ describe('SuccessModel', () => {
     expect(m.predict(open({ estimateMinutes: 10, localHour: 8, tags: ['d'] }), null).probability).toBe(SUCCESS_MODEL.maxProbability);
     const t = open({ estimateMinutes: 150, localHour: 8, tags: ['d'] });
     expect(SuccessModel.build([...user].reverse(), [...population].reverse()).predict(t, 3)).toEqual(m.predict(t, 3));
+  });
+  it("reads the day's load by the population's own threshold: a new user's busy day is less likely, and a user's own days move it", () => {
+    // The population: busy days (8 tasks) go worse than light ones (2 tasks), as totals (`load` cells) as the projection keeps them.
+    const day = (d: number) => new Date(Date.UTC(2026, 0, 1) + d * 86_400_000).toISOString().slice(0, 10);
+    const onDay = (d: number, n: number, done: number) =>
+      Array.from({ length: n }, (_, i) => cellsOf({ ...base, scheduledDate: day(d), closedDay: day(d), taskId: `d${d}-${i}`, status: i < done ? 'done' : 'failed' })).flat();
+    const cells: Cell[] = [];
+    for (let d = 0; d < 30; d++) cells.push(...(d % 2 ? onDay(d, 8, 3) : onDay(d, 2, 2)));
+    const populationTotals = totalsOf(cells);
+    expect(populationTotals.some((c) => c.dimension === 'load')).toBe(true);
+    const fresh = SuccessModel.build([], populationTotals);
+    expect(fresh.predict(open(), 8).probability).toBeLessThan(fresh.predict(open(), 2).probability - 0.1);
+    // Without the population's load totals the load says nothing to a new user.
+    const withoutLoads = SuccessModel.build([], populationTotals.filter((c) => c.dimension !== 'load'));
+    expect(withoutLoads.predict(open(), 8).probability).toBeCloseTo(withoutLoads.predict(open(), 2).probability, 10);
+    // A user who finishes their busy days does better on them than a new user would.
+    const diligent = SuccessModel.build(Array.from({ length: 6 }, (_, k) => onDay(100 + k, 8, 8)).flat(), populationTotals);
+    expect(diligent.predict(open(), 8).probability).toBeGreaterThan(fresh.predict(open(), 8).probability);
   });
 });

@@ -95,7 +95,7 @@ const lnBeta = (a: number, b: number) => lnGamma(a) + lnGamma(b) - lnGamma(a + b
 interface Split {
   readonly inside: Counts;
   readonly outside: Counts;
-  /** The population's counts for the same two sides (null when it keeps none: tags, loads). */
+  /** The population's counts for the same two sides (null when it keeps none: tags; loads before it had load totals). */
   readonly populationInside: Counts | null;
   readonly populationOutside: Counts | null;
   /** Prior probability of this split (its share of the dimension's prior). */
@@ -191,6 +191,10 @@ export class SuccessModel {
       return effect < 0 ? `estimate ${label}, larger than you usually finish (${described(c)} done)` : `estimate ${label}, a size you usually finish (${described(c)} done)`;
     };
     const dayOutcomes = days.reduce<Counts>(add, NONE);
+    // The population's outcomes by the load of the day they were scheduled on (none before it keeps load totals).
+    const populationDays = [...this.population].flatMap(([key, c]) => (key.startsWith('load|') ? [{ n: Number(key.slice('load|'.length)), done: c.done, failed: c.failed }] : []));
+    const populationLoads = (select: (n: number) => boolean) => (populationDays.length ? populationDays.filter((d) => select(d.n)).reduce<Counts>(add, NONE) : null);
+    const populationUnscheduled = populationDays.length ? minus(populationAll, populationDays.reduce<Counts>(add, NONE)) : null;
     this.dimensions = [
       this.ordinal('hour', Array.from({ length: 23 }, (_, i) => 6 + i), keyed('hour', hourKeys), { user: minus(this.all, userOf('hour', hours)), population: minus(populationAll, populationOf('hour', hours)) }, hourText),
       this.weekdays(),
@@ -200,8 +204,8 @@ export class SuccessModel {
         const others = above ? (t === 1 ? 'tasks postponed at least once' : `tasks postponed ${t} or more times`) : t === 1 ? 'tasks never postponed' : `tasks postponed at most ${timesText(t - 1)}`;
         return `${described(c)} ${others} done`;
       }),
-      // The population keeps no per-day cells: a load has no population difference.
-      this.ordinal('load', [2, 3, 4, 5, 6, 7, 8, 9, 10], (t, above) => ({ user: days.filter((d) => d.n >= t === above).reduce<Counts>(add, NONE), population: null }), { user: minus(this.all, dayOutcomes), population: null }, (t) => (above) => (c) =>
+      // The day's load: the population's best threshold guides the user's, as for the other ordered dimensions.
+      this.ordinal('load', [2, 3, 4, 5, 6, 7, 8, 9, 10], (t, above) => ({ user: days.filter((d) => d.n >= t === above).reduce<Counts>(add, NONE), population: populationLoads((n) => n >= t === above) }), { user: minus(this.all, dayOutcomes), population: populationUnscheduled }, (t) => (above) => (c) =>
         `${described(c)} done on days with ${above ? `${t} or more` : `fewer than ${t}`}`,
       ),
     ];

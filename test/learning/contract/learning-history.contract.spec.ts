@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { QueryRunner } from 'typeorm';
 import { MemoryReadCache } from '@ln/kernel/adapters/cache/memory-read-cache.adapter';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
@@ -7,6 +8,7 @@ import { TypeOrmEventInbox } from '@ln/kernel/adapters/persistence/typeorm-event
 import { TypeOrmUnitOfWork } from '@ln/kernel/adapters/persistence/typeorm-unit-of-work.adapter';
 import { oncePerEvent } from '@ln/kernel/application/ports/event-inbox.port';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
+import { LearningPopulationLoads1765000500000 } from '@ln/learning/adapters/persistence/migrations/1765000000000-learning-history';
 import { POPULATION, TypeOrmLearningHistory } from '@ln/learning/adapters/persistence/typeorm-learning-history.adapter';
 import { ProjectTaskEvents } from '@ln/learning/application/project-task-events/project-task-events.service';
 import { ScoreOpenTasks } from '@ln/learning/application/score-open-tasks/score-open-tasks.service';
@@ -208,10 +210,49 @@ function historyContract(name: string, open: () => Promise<{ db: Database; clean
       expect((await history.scoresOf(u)).size).toBe(1000);
     }, 120_000);
 
-    it('keeps the population apart from any user id, in totals only', async () => {
+    it('keeps the population apart from any user id, in totals only, without tags', async () => {
       expect(await history.cells(POPULATION, {})).toEqual([]);
       expect(await history.totals(POPULATION)).toEqual(await history.population());
-      expect((await history.population()).filter((c) => c.dimension === 'tag' || c.dimension === 'load' || c.dimension === 'plan')).toEqual([]);
+      expect((await history.population()).filter((c) => c.dimension === 'tag' || c.dimension === 'plan')).toEqual([]);
+    });
+
+    /** Every user's load totals summed by load, as the population's should be. */
+    const usersLoads = async () =>
+      (
+        await db.run((m) =>
+          m.query(
+            `SELECT key, sum(n)::int AS n, sum(done)::int AS done, sum(failed)::int AS failed FROM learning_totals
+             WHERE dimension = 'load' AND user_id <> $1 GROUP BY key HAVING sum(n) <> 0 OR sum(done) <> 0 OR sum(failed) <> 0 ORDER BY key`,
+            [POPULATION],
+          ),
+        )
+      ).map((r: { key: string; n: number; done: number; failed: number }) => ({ key: r.key, n: r.n, done: r.done, failed: r.failed }));
+    const populationLoads = async () =>
+      (await history.population()).filter((c) => c.dimension === 'load').map((c) => ({ key: c.key, n: c.n, done: c.done, failed: c.failed })).sort((a, b) => a.key.localeCompare(b.key));
+
+    it("the population's load totals are every user's, kept per event (a day moving from one load to another moves its outcomes)", async () => {
+      const u = randomUUID();
+      const ids = Array.from({ length: 3 }, () => randomUUID());
+      for (const t of ids) await handle(created(u, t));
+      await handle(failed(u, ids[0]!));
+      await handle(event(u, ids[1]!, 2, 'task.postponed.v1', { from: '2026-03-02', to: '2026-03-05', scheduledDate: '2026-03-05', deferrals: 1 }));
+      await handle(event(u, ids[2]!, 2, 'task.deleted.v1', {}));
+      const loads = await populationLoads();
+      expect(loads.length).toBeGreaterThan(0);
+      expect(loads).toEqual(await usersLoads());
+    });
+
+    it("the migration that gave the population load totals fills them from the users' (LearningPopulationLoads1765000500000)", async () => {
+      const before = await populationLoads();
+      expect(before.length).toBeGreaterThan(0);
+      const migration = new LearningPopulationLoads1765000500000();
+      await db.run(async (m) => {
+        const runner = { query: (sql: string, params?: unknown[]) => m.query(sql, params) } as unknown as QueryRunner;
+        await migration.down(runner);
+        expect((await m.query(`SELECT count(*)::int AS n FROM learning_totals WHERE user_id = $1 AND dimension = 'load'`, [POPULATION]))[0].n).toBe(0);
+        await migration.up(runner);
+      });
+      expect(await populationLoads()).toEqual(before);
     });
 
     it("a user's all-time totals, kept per event, are always their per-day cells' totals (postpones moving days, reopens, deletes)", async () => {

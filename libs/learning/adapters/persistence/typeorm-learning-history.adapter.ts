@@ -8,8 +8,8 @@ import type { Cell, Dimension, TrackedTask } from '../../domain/tracked-task.val
 
 /** The population's totals live under this user id. */
 export const POPULATION = '00000000-0000-0000-0000-000000000000';
-/** Per-tag and load totals say nothing about other users. */
-const NOT_POPULATION: ReadonlySet<Dimension> = new Set(['plan', 'tag', 'load']);
+/** Per-tag totals say nothing about other users (and `plan` is per day, never a total). */
+const NOT_POPULATION: ReadonlySet<Dimension> = new Set(['plan', 'tag']);
 
 const CELL_COLUMNS = 'n, done, failed, dropped, calibrated, estimate_sum, actual_sum';
 

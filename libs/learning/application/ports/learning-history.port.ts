@@ -19,7 +19,7 @@ export interface LearningHistory {
   /**
    * Stores the task's new tracked state, adds `change` (the new contribution minus the old) to
    * the owner's per-day cells, and `totals` (its effect on the all-time totals, `totalsChange`) to
-   * the owner's totals and, except per-tag and load totals, to the population's.
+   * the owner's totals and, except per-tag totals, to the population's.
    */
   record(userId: string, taskId: string, next: TrackedVersion, change: readonly Cell[], totals: readonly Cell[]): Promise<void>;
   /** The user's all-time totals (a bounded number of cells, however long the history). */
@@ -28,7 +28,7 @@ export interface LearningHistory {
   plan(userId: string, days: readonly string[]): Promise<Map<string, Cell>>;
   /** The user's cells, by day; outcome cells by the day closed, `plan` cells by the day scheduled; days inclusive. */
   cells(userId: string, range: { readonly from?: string; readonly to?: string }): Promise<Cell[]>;
-  /** The population's all-time totals (summed over users; no per-tag or load totals). */
+  /** The population's all-time totals (summed over users; no per-tag totals). */
   population(): Promise<Cell[]>;
   /** Every task tracked for a user (for a rebuild), in task id order. */
   trackedOf(userId: string): Promise<{ taskId: string; tracked: TrackedVersion }[]>;

@@ -134,10 +134,31 @@ export class LearningPlanFeedback1765000400000 implements MigrationInterface {
   }
 }
 
+/**
+ * The population keeps load totals too (ADR 16: the day's load gets a population split like the
+ * other ordered dimensions): its totals, summed from every user's load totals.
+ */
+export class LearningPopulationLoads1765000500000 implements MigrationInterface {
+  name = 'LearningPopulationLoads1765000500000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      INSERT INTO learning_totals (user_id, dimension, key, n, done, failed, dropped, calibrated, estimate_sum, actual_sum)
+      SELECT '00000000-0000-0000-0000-000000000000', 'load', key, sum(n), sum(done), sum(failed), sum(dropped), sum(calibrated), sum(estimate_sum), sum(actual_sum)
+        FROM learning_totals WHERE dimension = 'load' AND user_id <> '00000000-0000-0000-0000-000000000000' GROUP BY key
+      ON CONFLICT (user_id, dimension, key) DO NOTHING`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DELETE FROM learning_totals WHERE user_id = '00000000-0000-0000-0000-000000000000' AND dimension = 'load'`);
+  }
+}
+
 export const LEARNING_MIGRATIONS = [
   LearningHistory1765000000000,
   LearningScores1765000100000,
   LearningModelVersions1765000200000,
   LearningTotals1765000300000,
   LearningPlanFeedback1765000400000,
+  LearningPopulationLoads1765000500000,
 ];
