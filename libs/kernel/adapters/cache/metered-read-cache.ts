@@ -15,7 +15,7 @@ export function queryOfKey(key: string): string {
  * already running for the same key. Counters are looked up once per query, not per read.
  */
 export class MeteredReadCache implements ReadCache {
-  private readonly counters = new Map<string, { hit: { inc(): void }; miss: { inc(): void } }>();
+  private readonly counters = new Map<string, { hit: { inc(by?: number): void }; miss: { inc(by?: number): void } }>();
 
   constructor(
     private readonly inner: ReadCache,
@@ -41,6 +41,9 @@ export class MeteredReadCache implements ReadCache {
     let counter = this.counters.get(query);
     if (!counter) {
       counter = { hit: this.metrics.readCacheHits.labels(query), miss: this.metrics.readCacheMisses.labels(query) };
+      // Both series from the first read, so a hit ratio exists for a query that never missed (or never hit).
+      counter.hit.inc(0);
+      counter.miss.inc(0);
       this.counters.set(query, counter);
     }
     return counter;
