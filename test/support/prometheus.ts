@@ -49,7 +49,7 @@ export function alertRules(files: string[] = filesIn(RULES_DIR, '.yml')): { name
       const alert = /^\s*- alert: (\S+)\s*$/.exec(lines[i]);
       if (!alert) continue;
       const exprAt = lines.findIndex((l, j) => j > i && /^\s*expr:/.test(l));
-      const inline = /^\s*expr:\s*(?!\|)(.+)$/.exec(lines[exprAt]);
+      const inline = /^\s*expr:\s*([^|\s].*)$/.exec(lines[exprAt]);
       let expr: string;
       if (inline) {
         expr = inline[1].trim();
