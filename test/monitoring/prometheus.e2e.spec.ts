@@ -23,7 +23,7 @@ import { SERVICES, isUp } from '../support/services';
 const MAY_BE_EMPTY: Record<string, string> = {};
 
 /** What Grafana substitutes, at values that cover this test's short run (scrapes every second). */
-const GRAFANA_VARIABLES: Record<string, string> = { $__rate_interval: '1m', $__interval: '5s', $__range: '5m' };
+const GRAFANA_VARIABLES: Record<string, string> = { $__rate_interval: '5m', $__interval: '5s', $__range: '5m' };
 
 const PARTITIONS = 4;
 
@@ -230,51 +230,62 @@ describeWithServicesAndPrometheus('monitoring against a real Prometheus scraping
     // A few more scrapes so every rate has two samples after the last change.
     await new Promise((r) => setTimeout(r, 3000));
 
-    const known = new Set(((await (await fetch(`${promUrl}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data);
-    const problems: string[] = [];
+    // Everything evaluated again a few times if anything is missing: a gauge counted at scrape time
+    // (the queue depths) is absent from a scrape whose count timed out, and a busy host may be one
+    // scrape behind. An error or a metric that is never scraped stays a problem on every attempt.
+    const evaluate = async () => {
+      const known = new Set(((await (await fetch(`${promUrl}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data);
+      const problems: string[] = [];
 
-    // ---- every alert rule: loaded by Prometheus, evaluated without error, reading metrics that exist
-    const rules = alertRules();
-    const loaded = (await (await fetch(`${promUrl}/api/v1/rules?type=alert`)).json()) as {
-      data: { groups: { rules: { name: string; health: string; lastError?: string; query: string }[] }[] };
-    };
-    const loadedRules = loaded.data.groups.flatMap((g) => g.rules);
-    expect(loadedRules.map((r) => r.name).sort()).toEqual(rules.map((r) => r.name).sort());
-    // Evaluated by Prometheus itself every second: each rule's health is ok, none has an error.
-    for (const r of loadedRules) if (r.health !== 'ok') problems.push(`alert ${r.name}: health ${r.health} ${r.lastError ?? ''}`);
-    for (const rule of loadedRules) {
-      // The expression as Prometheus parsed it from the file, evaluated on demand too.
-      const r = await query(rule.query);
-      if (r.status !== 'success') problems.push(`alert ${rule.name}: ${r.error}`);
-      for (const name of metricNames(rule.query)) if (!known.has(name)) problems.push(`alert ${rule.name}: no metric ${name} scraped`);
-    }
-    // What the rules spec reads from the files is what Prometheus loaded.
-    for (const rule of rules) expect(metricNames(rule.expr).sort()).toEqual(metricNames(loadedRules.find((r) => r.name === rule.name)!.query).sort());
+      // ---- every alert rule: loaded by Prometheus, evaluated without error, reading metrics that exist
+      const rules = alertRules();
+      const loaded = (await (await fetch(`${promUrl}/api/v1/rules?type=alert`)).json()) as {
+        data: { groups: { rules: { name: string; health: string; lastError?: string; query: string }[] }[] };
+      };
+      const loadedRules = loaded.data.groups.flatMap((g) => g.rules);
+      expect(loadedRules.map((r) => r.name).sort()).toEqual(rules.map((r) => r.name).sort());
+      // Evaluated by Prometheus itself every second: each rule's health is ok, none has an error.
+      for (const r of loadedRules) if (r.health !== 'ok') problems.push(`alert ${r.name}: health ${r.health} ${r.lastError ?? ''}`);
+      for (const rule of loadedRules) {
+        // The expression as Prometheus parsed it from the file, evaluated on demand too.
+        const r = await query(rule.query);
+        if (r.status !== 'success') problems.push(`alert ${rule.name}: ${r.error}`);
+        for (const name of metricNames(rule.query)) if (!known.has(name)) problems.push(`alert ${rule.name}: no metric ${name} scraped`);
+      }
+      // What the rules spec reads from the files is what Prometheus loaded.
+      for (const rule of rules) expect(metricNames(rule.expr).sort()).toEqual(metricNames(loadedRules.find((r) => r.name === rule.name)!.query).sort());
 
-    // ---- every dashboard query: answered, reading metrics that exist, with data (but for MAY_BE_EMPTY)
-    const dashboards = filesIn(DASHBOARDS_DIR, '.json');
-    expect(dashboards.length).toBeGreaterThan(0);
-    let queries = 0;
-    for (const file of dashboards) {
-      const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { panels: { title: string; type: string; targets?: { expr: string; refId: string }[] }[] };
-      for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
-        expect(panel.targets?.length).toBeGreaterThan(0);
-        for (const target of panel.targets ?? []) {
-          queries += 1;
-          const expr = Object.entries(GRAFANA_VARIABLES).reduce((e, [name, value]) => e.split(name).join(value), target.expr);
-          expect(expr).not.toContain('$');
-          const where = `panel "${panel.title}" ${target.refId}`;
-          for (const name of metricNames(expr)) if (!known.has(name)) problems.push(`${where}: no metric ${name} scraped`);
-          const r = await query(expr);
-          if (r.status !== 'success') problems.push(`${where}: ${r.error}`);
-          else if (!(panel.title in MAY_BE_EMPTY)) {
-            const values = r.data!.result.map((sample) => Number(sample.value[1]));
-            if (values.length === 0) problems.push(`${where}: no data for ${expr}`);
-            // A quantile of a histogram that did not grow is NaN: data, but nothing to draw.
-            else if (!values.some(Number.isFinite)) problems.push(`${where}: only ${values.join(', ')} for ${expr}`);
+      // ---- every dashboard query: answered, reading metrics that exist, with data (but for MAY_BE_EMPTY)
+      const dashboards = filesIn(DASHBOARDS_DIR, '.json');
+      expect(dashboards.length).toBeGreaterThan(0);
+      let queries = 0;
+      for (const file of dashboards) {
+        const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { panels: { title: string; type: string; targets?: { expr: string; refId: string }[] }[] };
+        for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
+          expect(panel.targets?.length).toBeGreaterThan(0);
+          for (const target of panel.targets ?? []) {
+            queries += 1;
+            const expr = Object.entries(GRAFANA_VARIABLES).reduce((e, [name, value]) => e.split(name).join(value), target.expr);
+            expect(expr).not.toContain('$');
+            const where = `panel "${panel.title}" ${target.refId}`;
+            for (const name of metricNames(expr)) if (!known.has(name)) problems.push(`${where}: no metric ${name} scraped`);
+            const r = await query(expr);
+            if (r.status !== 'success') problems.push(`${where}: ${r.error}`);
+            else if (!(panel.title in MAY_BE_EMPTY)) {
+              const values = r.data!.result.map((sample) => Number(sample.value[1]));
+              if (values.length === 0) problems.push(`${where}: no data for ${expr}`);
+              // A quantile of a histogram that did not grow is NaN: data, but nothing to draw.
+              else if (!values.some(Number.isFinite)) problems.push(`${where}: only ${values.join(', ')} for ${expr}`);
+            }
           }
         }
       }
+      return { problems, queries };
+    };
+    let { problems, queries } = await evaluate();
+    for (let attempt = 1; attempt < 5 && problems.length > 0; attempt++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      ({ problems, queries } = await evaluate());
     }
     expect(problems).toEqual([]);
     expect(queries).toBeGreaterThanOrEqual(30);
@@ -285,7 +296,7 @@ describeWithServicesAndPrometheus('monitoring against a real Prometheus scraping
     expect(await scalar('sum(ln_http_request_duration_seconds_count{route="/v1/tasks/:id",status="404"})')).toBe(reasons.length);
     expect(await scalar('count(ln_build_info{role=~"api|worker"})')).toBe(2);
     expect(await scalar('max(ln_db_pool_connections_max)')).toBe(10);
-    expect(await scalar(`count(ln_command_queue_depth{service="worker"})`)).toBe(PARTITIONS);
+    await eventually('every partition counted', async () => (await scalar(`count(ln_command_queue_depth{service="worker"})`)) === PARTITIONS, 10_000);
     // No 5xx in this traffic: the error ratio (the first alert's left-hand side) is 0, not empty.
     expect(await scalar('(sum(rate(ln_http_request_duration_seconds_count{status=~"5.."}[5m])) or vector(0)) / sum(rate(ln_http_request_duration_seconds_count[5m]))')).toBe(0);
   }, 180_000);
