@@ -59,5 +59,7 @@ describe('queryOfKey', () => {
     expect(queryOfKey('plan:tz')).toBe('plan');
     expect(queryOfKey('0193a0c0:x')).toBe('other');
     expect(queryOfKey('{"a":1}')).toBe('other');
+    // A key with no segment could be anything: never a label value.
+    expect(queryOfKey('someuserid')).toBe('other');
   });
 });

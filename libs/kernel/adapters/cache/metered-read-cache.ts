@@ -4,7 +4,8 @@ import type { Metrics } from '../observability/metrics';
 /** A cache key's query label: its first segment (`task:<id>` -> `task`), or `other` for a key not shaped so. */
 export function queryOfKey(key: string): string {
   const colon = key.indexOf(':');
-  const head = colon < 0 ? key : key.slice(0, colon);
+  if (colon < 0) return 'other';
+  const head = key.slice(0, colon);
   // Keys start with a constant name; anything else must not become a label value (cardinality).
   return /^[a-z][a-z_]{0,31}$/.test(head) ? head : 'other';
 }
