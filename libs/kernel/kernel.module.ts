@@ -80,9 +80,10 @@ class SharedConnectionCloser implements OnApplicationShutdown {
 @Module({})
 export class KernelModule {
   static forRoot(config: AppConfig, contexts: readonly BoundedContext[]): DynamicModule {
+    const metrics = new Metrics();
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: config },
-      { provide: Metrics, useValue: new Metrics() },
+      { provide: Metrics, useValue: metrics },
       { provide: CLOCK, useClass: SystemClock },
       { provide: ID_GENERATOR, useClass: UuidV7IdGenerator },
       {
@@ -96,6 +97,7 @@ export class KernelModule {
           );
           const applied = await migrate(db);
           if (applied.length > 0) new Logger('Migrations').log(`applied ${applied.join(', ')}`);
+          metrics.watchDatabasePool(() => db.poolStats());
           return db;
         },
       },

@@ -2,8 +2,10 @@ import { Logger, Module } from '@nestjs/common';
 import { IdentityFacade } from '@ln/identity/application/identity.facade';
 import { IdentityModule } from '@ln/identity/identity.module';
 import { MemoryReadCache } from '@ln/kernel/adapters/cache/memory-read-cache.adapter';
+import { MeteredReadCache } from '@ln/kernel/adapters/cache/metered-read-cache';
 import { RedisReadCache } from '@ln/kernel/adapters/cache/redis-read-cache.adapter';
 import type { ReadCacheMemory } from '@ln/kernel/adapters/cache/read-cache-memory';
+import { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import { Database } from '@ln/kernel/adapters/persistence/database';
 import { READ_CACHE } from '@ln/kernel/application/ports/read-cache.port';
 import { type BoundedContext, READ_CACHE_MEMORY, REDIS_CLIENT } from '@ln/kernel/kernel.module';
@@ -36,12 +38,12 @@ import { ScoreOpenTasks } from './application/score-open-tasks/score-open-tasks.
     {
       // Its own cache namespace: a projection update makes this user's insights stale, not their task reads.
       provide: READ_CACHE,
-      useFactory: (redis: Redis | null, memory: ReadCacheMemory) => {
-        if (!redis) return new MemoryReadCache({ memory, namespace: 'lc' });
+      useFactory: (redis: Redis | null, memory: ReadCacheMemory, metrics: Metrics) => {
+        if (!redis) return new MeteredReadCache(new MemoryReadCache({ memory, namespace: 'lc' }), metrics);
         const log = new Logger('InsightsCache');
-        return new RedisReadCache(redis, { memory, namespace: 'lc', onError: (message) => log.warn(message) });
+        return new MeteredReadCache(new RedisReadCache(redis, { memory, namespace: 'lc', onError: (message) => log.warn(message) }), metrics);
       },
-      inject: [REDIS_CLIENT, READ_CACHE_MEMORY],
+      inject: [REDIS_CLIENT, READ_CACHE_MEMORY, Metrics],
     },
     ScoreOpenTasks,
     ProjectTaskEvents,

@@ -10,6 +10,7 @@ import type { ReadCacheMemory } from '../kernel/adapters/cache/read-cache-memory
 import type { Redis } from 'ioredis';
 import { MemoryPendingWrites } from './adapters/cache/memory-pending-writes.adapter';
 import { MemoryReadCache } from '../kernel/adapters/cache/memory-read-cache.adapter';
+import { MeteredReadCache } from '../kernel/adapters/cache/metered-read-cache';
 import { RedisPendingWrites } from './adapters/cache/redis-pending-writes.adapter';
 import { RedisReadCache } from '../kernel/adapters/cache/redis-read-cache.adapter';
 import { InProcessCommandQueue } from './adapters/messaging/in-process-command-queue.adapter';
@@ -78,12 +79,12 @@ class TaskConnectionCloser implements OnApplicationShutdown {
     { provide: COMMAND_INBOX, useFactory: (db: Database) => new TypeOrmCommandInbox(db), inject: [Database] },
     {
       provide: READ_CACHE,
-      useFactory: (redis: Redis | null, memory: ReadCacheMemory) => {
-        if (!redis) return new MemoryReadCache({ memory });
+      useFactory: (redis: Redis | null, memory: ReadCacheMemory, metrics: Metrics) => {
+        if (!redis) return new MeteredReadCache(new MemoryReadCache({ memory }), metrics);
         const log = new Logger('ReadCache');
-        return new RedisReadCache(redis, { memory, onError: (message) => log.warn(message) });
+        return new MeteredReadCache(new RedisReadCache(redis, { memory, onError: (message) => log.warn(message) }), metrics);
       },
-      inject: [REDIS_CLIENT, READ_CACHE_MEMORY],
+      inject: [REDIS_CLIENT, READ_CACHE_MEMORY, Metrics],
     },
     {
       // Queued writes share their overlay through Redis (config requires it for WRITE_PATH=queued);

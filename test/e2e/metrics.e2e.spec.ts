@@ -6,6 +6,8 @@ import { type TestApp, startTestApp } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
 
+const value = (text: string, series: RegExp) => Number(text.split('\n').find((l) => series.test(l))?.split(' ').pop() ?? NaN);
+
 /** Prometheus metrics of the api and of the worker role, both in one embedded process, on the operations port (METRICS_PORT). */
 describe('GET /metrics [embedded]', () => {
   let t: TestApp;
@@ -20,7 +22,6 @@ describe('GET /metrics [embedded]', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     return res.body;
   };
-  const value = (text: string, series: RegExp) => Number(text.split('\n').find((l) => series.test(l))?.split(' ').pop() ?? NaN);
 
   it('counts requests by route pattern, commands by outcome, and reports the outbox backlog', async () => {
     const post = (url: string, body: unknown, token?: string) =>
@@ -58,6 +59,40 @@ describe('GET /metrics [embedded]', () => {
     expect(text).toMatch(/^ln_command_queue_stats_up 1$/m);
     // Counts are cached for a second: an earlier scrape may still show the command waiting.
     await eventually('the depth to drop to 0', async () => sum(await scrape(), /^ln_command_queue_depth\{/) === 0);
+  });
+
+  it('reports cache hits and misses per query, failures by reason, the pool, requests in flight, build info and a 0.8 s bucket', async () => {
+    const call = (method: 'GET' | 'POST', url: string, body?: unknown, token?: string) =>
+      t.app.inject({
+        method,
+        url,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        ...(body ? { payload: JSON.stringify(body) } : {}),
+      });
+    await call('POST', '/v1/auth/register', { email: 'gauges@example.com', password: 'long enough' });
+    const token = (await call('POST', '/v1/auth/login', { email: 'gauges@example.com', password: 'long enough' })).json().accessToken;
+    const task = (await call('POST', '/v1/tasks', { title: 'too big to do' }, token)).json();
+    const before = await scrape();
+    const counted = (text: string, name: string, query: string) => value(text, new RegExp(`^${name}\\{query="${query}"\\}`)) || 0;
+    // Twice the same read: the first loads (a miss), the second is served from the cache (a hit).
+    for (let i = 0; i < 2; i++) expect((await call('GET', `/v1/tasks/${task.id}`, undefined, token)).statusCode).toBe(200);
+    const after = await scrape();
+    expect(counted(after, 'ln_read_cache_misses_total', 'task') - counted(before, 'ln_read_cache_misses_total', 'task')).toBe(1);
+    expect(counted(after, 'ln_read_cache_hits_total', 'task') - counted(before, 'ln_read_cache_hits_total', 'task')).toBe(1);
+
+    // Every reason starts at 0; a failure is counted under its reason once the worker stage saw it.
+    expect(after).toMatch(/^ln_task_failures_total\{reason="no_time"\} 0$/m);
+    expect((await call('POST', `/v1/tasks/${task.id}/fail`, { reason: 'too_big' }, token)).statusCode).toBe(200);
+    await eventually('the failure to be counted', async () => value(await scrape(), /^ln_task_failures_total\{reason="too_big"\}/) === 1);
+
+    // PGlite: one session behind a lock, busy or not (the scrape itself counts the outbox in it).
+    expect(after).toMatch(/^ln_db_pool_connections_max 1$/m);
+    expect(value(after, /^ln_db_pool_connections_in_use /) + value(after, /^ln_db_pool_connections_idle /)).toBe(1);
+    expect(value(after, /^ln_db_pool_waiting /)).toBeGreaterThanOrEqual(0);
+    // No request in flight between two of ours (each was answered before the next started).
+    expect(after).toMatch(/^ln_http_requests_in_flight 0$/m);
+    expect(after).toMatch(/^ln_build_info\{version="\d+\.\d+\.\d+[^"]*",role="all",node_version="v\d+[^"]*"\} 1$/m);
+    expect(after).toMatch(/^ln_http_request_duration_seconds_bucket\{le="0\.8",method="GET",route="\/v1\/tasks\/:id",status="200"\} \d+$/m);
   });
 });
 
@@ -128,6 +163,10 @@ describeWithService('rabbitmq', 'GET /metrics: command queue depth and persisten
     });
     // One applied, two rejected (already done): each observed after its batch committed.
     expect(sum(text, /^ln_commands_total\{outcome="(applied|rejected)"\}/)).toBe(3);
+    // PostgreSQL: pg's pool, DATABASE_POOL_SIZE (10) at most (the scrape's own outbox count may be using one).
+    expect(text).toMatch(/^ln_db_pool_connections_max 10$/m);
+    expect(value(text, /^ln_db_pool_connections_in_use /) + value(text, /^ln_db_pool_connections_idle /)).toBeLessThanOrEqual(10);
+    expect(value(text, /^ln_db_pool_waiting /)).toBeGreaterThanOrEqual(0);
     await eventually('both roles to count an empty queue', async () => {
       const [a, w] = await Promise.all([scrape(api!), scrape(worker!)]);
       return [a, w].every((t) => sum(t, /^ln_command_queue_depth\{/) === 0 && /^ln_command_queue_stats_up 1$/m.test(t));

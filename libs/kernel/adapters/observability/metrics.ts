@@ -1,5 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Request duration buckets (seconds): 0.8 s is the p95 alert's threshold. */
+export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5];
+
+export interface DatabasePoolStats {
+  readonly inUse: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
+}
+
 /**
  * The process's Prometheus metrics, on a registry of its own (not prom-client's global one, so
  * several applications in one test process do not collide). Served at `/metrics` by the api and
@@ -12,7 +22,43 @@ export class Metrics {
     name: 'ln_http_request_duration_seconds',
     help: 'HTTP request duration by route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    // 0.8 s is a bucket edge so the p95 > 800 ms alert counts requests over it exactly.
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly httpInFlight = new Gauge({
+    name: 'ln_http_requests_in_flight',
+    help: 'HTTP requests received and not yet answered (or abandoned by the client)',
+    registers: [this.registry],
+  });
+
+  // ---- Read cache, per query (the first segment of the cache key: task, list, insights, ...) ----
+  readonly readCacheHits = new Counter({
+    name: 'ln_read_cache_hits_total',
+    help: 'Cached reads answered without running their own load (from the cache, or joined to a load already running)',
+    labelNames: ['query'] as const,
+    registers: [this.registry],
+  });
+
+  readonly readCacheMisses = new Counter({
+    name: 'ln_read_cache_misses_total',
+    help: 'Cached reads that ran their load (the database): nothing cached for the current version, or the cache bypassed',
+    labelNames: ['query'] as const,
+    registers: [this.registry],
+  });
+
+  readonly taskFailures = new Counter({
+    name: 'ln_task_failures_total',
+    help: 'Tasks failed, by the reason the user gave (counted once per committed TaskFailed event, by the worker)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly buildInfo = new Gauge({
+    name: 'ln_build_info',
+    help: 'Always 1; the labels say what runs: version (package.json), role, Node.js version',
+    labelNames: ['version', 'role', 'node_version'] as const,
     registers: [this.registry],
   });
 
@@ -103,6 +149,47 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'ln_' });
   }
 
+  /** `ln_build_info` for this process (one series). */
+  setBuildInfo(info: { version: string; role: string }): void {
+    this.buildInfo.reset();
+    this.buildInfo.set({ version: info.version, role: info.role, node_version: process.version }, 1);
+  }
+
+  /** Starts every reason's failure series at 0, so a first failure is a visible increase. */
+  knowFailureReasons(reasons: readonly string[]): void {
+    for (const reason of reasons) this.taskFailures.inc({ reason }, 0);
+  }
+
+  /**
+   * The database pool's state, read when Prometheus scrapes: connections in use and idle, the
+   * pool's maximum, and the units of work waiting for a connection. PGlite has one session behind a
+   * FIFO lock: in use is 0 or 1, waiting is what queues for the lock.
+   */
+  watchDatabasePool(read: () => DatabasePoolStats): void {
+    const registry = this.registry;
+    const stats = (): DatabasePoolStats | undefined => {
+      try {
+        return read();
+      } catch {
+        return undefined;
+      }
+    };
+    const gauge = (name: string, help: string, pick: (s: DatabasePoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          const s = stats();
+          if (s) this.set(pick(s));
+        },
+      });
+    gauge('ln_db_pool_connections_in_use', 'Database connections running a query or transaction', (s) => s.inUse);
+    gauge('ln_db_pool_connections_idle', 'Database connections open and idle in the pool', (s) => s.idle);
+    gauge('ln_db_pool_connections_max', 'The most connections the pool opens (DATABASE_POOL_SIZE; 1 for PGlite)', (s) => s.max);
+    gauge('ln_db_pool_waiting', 'Units of database work waiting for a connection', (s) => s.waiting);
+  }
+
   /** A gauge read when Prometheus scrapes (e.g. the outbox backlog, counted in the database). */
   gauge(name: string, help: string, read: () => Promise<number>): Gauge {
     return new Gauge({
@@ -118,8 +205,6 @@ export class Metrics {
       },
     });
   }
-
-
 }
 
 /** The read's result, or undefined when it fails or does not settle within `timeoutMs`. Never rejects. */

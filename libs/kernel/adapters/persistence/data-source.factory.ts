@@ -46,5 +46,5 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     dataSource = new DataSource({ ...common, driver: new PGliteDriver(dataDir ? { dataDir } : {}).driver });
   }
   await dataSource.initialize();
-  return new Database(dataSource, options.kind);
+  return new Database(dataSource, options.kind, options.kind === 'postgres' ? (options.poolSize ?? 10) : 1);
 }

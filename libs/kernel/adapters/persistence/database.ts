@@ -2,6 +2,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { DependencyUnavailable } from '../../application/application.errors';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from './pg-errors';
+import type { DatabasePoolStats } from '../observability/metrics';
+
+/** What metrics read of pg's Pool (pg-pool's public getters). */
+interface PgPool {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+  readonly options?: { readonly max?: number };
+}
 
 /** A database that cannot be reached is the client's 503 (retry later), never a 500. */
 async function unavailableAs503<T>(work: Promise<T>): Promise<T> {
@@ -34,11 +43,15 @@ interface Scope {
 export class Database {
   private readonly current = new AsyncLocalStorage<Scope>();
   private tail: Promise<unknown> = Promise.resolve();
+  /** PGlite: units of work holding or waiting for the one session's lock. */
+  private queued = 0;
   private savepoints = 0;
 
   constructor(
     readonly dataSource: DataSource,
     readonly engine: 'postgres' | 'pglite',
+    /** The pool's configured maximum, when the driver does not say. */
+    private readonly poolSize = 10,
   ) {}
 
   /** Runs `work` in a transaction, joining the caller's transaction if there is one. */
@@ -114,9 +127,28 @@ export class Database {
     return this.current.getStore()?.transactional === true;
   }
 
+  /**
+   * The pool's state for metrics: pg's pool (through TypeORM's driver) on PostgreSQL; on PGlite
+   * the one session and the work queued for its lock.
+   */
+  poolStats(): DatabasePoolStats {
+    if (this.engine === 'pglite') return { inUse: Math.min(1, this.queued), idle: this.queued > 0 ? 0 : 1, waiting: Math.max(0, this.queued - 1), max: 1 };
+    const pool = (this.dataSource.driver as unknown as { master?: PgPool }).master;
+    if (!pool) return { inUse: 0, idle: 0, waiting: 0, max: this.poolSize };
+    return { inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options?.max ?? this.poolSize };
+  }
+
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.engine === 'postgres') return work();
-    const result = this.tail.then(work, work);
+    this.queued += 1;
+    const counted = async () => {
+      try {
+        return await work();
+      } finally {
+        this.queued -= 1;
+      }
+    };
+    const result = this.tail.then(counted, counted);
     // The chain must continue whatever this work's outcome.
     this.tail = result.catch(() => undefined);
     return result;
