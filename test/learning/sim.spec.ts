@@ -1,4 +1,5 @@
 import { type TestApp, startTestApp } from '../support/app';
+import { rescore } from '../../load-tests/sim/rescore';
 import { auc, brier, deciles, evaluate, formatEvaluation, mulberry32, planUser, simulate } from '../../load-tests/sim/sim';
 
 /**
@@ -48,7 +49,17 @@ describe('simulator', () => {
       // Insights state at least most planted habits, and the explanations name the user's own numbers.
       expect(e.habitFound.atEnd).toBeGreaterThanOrEqual(0.5);
       expect(e.example?.factors.length).toBeGreaterThan(0);
+
+      // `npm run sim:rescore` (how model changes are tried on kept runs) gives back exactly the
+      // scores the run made, and a report kept without the population's load totals (before the
+      // projection had them) gets the same ones from its users' cells.
+      const model = (r: typeof report) => r.scores.map((s) => s.model);
+      expect(report.cells.population.some((c) => c.dimension === 'load')).toBe(true);
+      expect(model(rescore(report, { populationLoads: true }))).toEqual(model(report));
+      const older = { ...report, cells: { ...report.cells, population: report.cells.population.filter((c) => c.dimension !== 'load') } };
+      expect(model(rescore(older, { populationLoads: true }))).toEqual(model(report));
+      expect(model(rescore(report, { populationLoads: false }))).not.toEqual(model(report));
       // About 20 s alone on 2 cores (1,400 requests and their events); the margin is for a busy machine.
-    }, 300_000);
+    }, 600_000);
   });
 });
