@@ -49,3 +49,19 @@ export type LoginRequest = z.infer<typeof LoginRequest>;
 export type RefreshRequest = z.infer<typeof RefreshRequest>;
 export type LogoutRequest = z.infer<typeof LogoutRequest>;
 export type UpdateMeRequest = z.infer<typeof UpdateMeRequest>;
+
+// Response examples for the OpenAPI document, typed by the schemas they illustrate.
+export const ACCOUNT_EXAMPLE = {
+  id: '019a2b3c-1a2b-7c3d-8e4f-5a6b7c8d9e0f',
+  email: 'ada@example.com',
+  timezone: 'Europe/Berlin',
+  createdAt: '2026-11-20T09:00:00.000Z',
+  updatedAt: '2026-11-20T09:00:00.000Z',
+} satisfies z.output<typeof AccountResponse>;
+
+export const SESSION_EXAMPLE = {
+  accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIwMTlhMmIzYyJ9.c2lnbmF0dXJl',
+  refreshToken: '9vJwyRXcoikNsX8Srx2ZPs4d2LX-22fq4PmTPGjKV04',
+  expiresIn: 900,
+  tokenType: 'Bearer',
+} satisfies z.output<typeof SessionResponse>;
