@@ -48,8 +48,8 @@ function* operations(document: OpenAPIObject): Generator<{ path: string; method:
 function documentBodyRefusals(document: OpenAPIObject): void {
   for (const { method, operation } of operations(document)) {
     if (method === 'get') continue;
-    operation.responses['415'] ??= problemResponse(415, [problemExample({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' })]);
-    if (operation.requestBody) operation.responses['413'] ??= problemResponse(413, [problemExample({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' })]);
+    operation.responses['415'] ??= problemResponse(415);
+    if (operation.requestBody) operation.responses['413'] ??= problemResponse(413);
   }
 }
 
@@ -131,6 +131,10 @@ function defaultProblem(status: string, operation: Operation): Problem | undefin
     }
     case '401':
       return problemExample(new Unauthenticated('invalid_token', 'the access token is invalid or expired'));
+    case '413':
+      return problemExample({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    case '415':
+      return problemExample({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
     case '422':
       return problemExample(new IdempotencyKeyReused());
     case '503':
