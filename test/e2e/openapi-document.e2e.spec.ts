@@ -167,6 +167,16 @@ describe('the OpenAPI document at /docs-json [embedded]', () => {
     expect(status.schema).toMatchObject({ type: 'array', items: { enum: ['open', 'done', 'failed', 'dropped'] } });
   });
 
+  it('no optional query parameter has an example: Swagger UI\'s "Try it out" would send it as a filter', () => {
+    const prefilled: string[] = [];
+    for (const { name, op } of operationsOf(doc)) {
+      for (const p of (op.parameters ?? []) as { name: string; in: string; required?: boolean; example?: unknown; schema?: unknown }[]) {
+        if (p.in === 'query' && !p.required && (p.example !== undefined || JSON.stringify(p.schema ?? {}).includes('"example"'))) prefilled.push(`${name} ${p.name}`);
+      }
+    }
+    expect(prefilled).toEqual([]);
+  });
+
   it('security: [] exactly on the routes that answer without a token; every other route is refused without one (401 missing_token)', async () => {
     const schemes = Object.keys(doc.components.securitySchemes ?? {});
     const wrong: string[] = [];

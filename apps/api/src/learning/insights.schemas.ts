@@ -4,7 +4,8 @@ import { z } from 'zod';
 const day = z.iso
   .date()
   .refine((d) => d >= '1970-01-01', 'must be on or after 1970-01-01')
-  .meta({ description: 'A day in your own timezone, YYYY-MM-DD', example: '2026-11-01' });
+  // No `example`: Swagger UI's "Try it out" would send it as a filter (see ListTasksQueryParams).
+  .meta({ description: 'A day in your own timezone, YYYY-MM-DD, e.g. 2026-11-01' });
 
 const MAX_RANGE_DAYS = 731;
 

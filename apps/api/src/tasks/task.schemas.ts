@@ -82,15 +82,17 @@ const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 const date = z.iso
   .date('must be a real day, YYYY-MM-DD')
   .refine((d) => d >= '0001-01-01', 'must be a day from 0001-01-01 to 9999-12-31')
-  .meta({ description: 'A day, YYYY-MM-DD (0001-01-01 to 9999-12-31)', example: '2026-11-27' });
+  .meta({ description: 'A day, YYYY-MM-DD (0001-01-01 to 9999-12-31), e.g. 2026-11-27' });
 const instant = z.iso
   .datetime({ offset: true, error: 'must be an RFC 3339 date-time with an offset' })
   .refine((s) => {
     const at = Date.parse(s);
     return at >= FIRST_INSTANT && at <= LAST_INSTANT;
   }, 'must be an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z')
-  .meta({ description: 'RFC 3339 with offset; in UTC from 0001-01-01 to 9999-12-31', example: '2026-11-27T17:00:00Z' });
+  .meta({ description: 'RFC 3339 with offset, e.g. 2026-11-27T17:00:00Z; in UTC from 0001-01-01 to 9999-12-31' });
 
+// The filters carry no `example`: Swagger UI's "Try it out" fills every example in as a value, and
+// a list narrowed by made-up days and ids is empty (test/e2e/openapi-document.e2e.spec.ts checks it).
 export const ListTasksQueryParams = z
   .strictObject({
     // An array of statuses: repeated (`status=open&status=done`, OpenAPI's default for a query
@@ -111,7 +113,7 @@ export const ListTasksQueryParams = z
     dueTo: instant.optional(),
     overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
     tag: z.string().min(1).max(TASK_LIMITS.tagMax).optional(),
-    parentId: z.union([uuid, z.literal('none')]).optional().meta({ description: 'A parent task id, or `none` for top-level tasks' }),
+    parentId: z.union([z.uuid().toLowerCase(), z.literal('none')]).optional().meta({ description: 'A parent task id, or `none` for top-level tasks' }),
     sort: z.enum(['createdAt', '-createdAt', 'scheduledFor', '-scheduledFor']).default('createdAt'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(512).optional(),
