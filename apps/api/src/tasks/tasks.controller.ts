@@ -46,7 +46,8 @@ const IfMatch = ApiHeader({
   name: 'If-Match',
   required: false,
   description: 'The ETag from a read (`"3"`), or `*`: the write happens only at that version; a stale one is 412 `version_mismatch`',
-  schema: { type: 'string', maxLength: 64, example: '"3"' },
+  // No example: Swagger UI would send it on every "Try it out".
+  schema: { type: 'string' },
 });
 const IdParam = ApiParam({ name: 'id', format: 'uuid' });
 /** The queued write path's answer (WRITE_PATH=queued), documented on every write. */
