@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
-import { DocumentBuilder, type OpenAPIObject, type OperationObject, type ParameterObject, type RequestBodyObject, type ResponseObject, type SchemaObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, type OperationObject, type ParameterObject, type RequestBodyObject, type ResponseObject, SwaggerModule } from '@nestjs/swagger';
 import { DependencyUnavailable } from '@ln/kernel/application/application.errors';
 import { ApiModule } from './api.module';
 import { isPublicRoute } from './http/auth.guard';
@@ -73,14 +73,7 @@ function documentRouteDeclarations(app: INestApplication, document: OpenAPIObjec
       const body = Object.entries(args).find(([key]) => Number(key.split(':')[0]) === RouteParamtypes.BODY)?.[1];
       const verdict = body?.schema?.['~standard']?.validate(undefined) as { issues?: unknown } | Promise<unknown> | undefined;
       const acceptsNoBody = verdict !== undefined && !(verdict instanceof Promise) && !verdict.issues;
-      if (acceptsNoBody && operation.requestBody) {
-        operation.requestBody.required = false;
-        for (const media of Object.values(operation.requestBody.content)) {
-          // An explicit @ApiBody merged into the schema's body leaves a one-member allOf: the member is the schema.
-          const schema = media.schema as SchemaObject | undefined;
-          if (schema?.allOf?.length === 1 && Object.keys(schema).length === 1) media.schema = schema.allOf[0];
-        }
-      }
+      if (acceptsNoBody && operation.requestBody) operation.requestBody.required = false;
     }
   }
 }

@@ -14,10 +14,12 @@ export const LoginRequest = z.strictObject({ email, password: z.string().min(1).
 const refreshToken = z.string().min(16).max(256);
 export const RefreshRequest = z.strictObject({ refreshToken }).meta({ id: 'RefreshRequest' });
 // The body itself is optional: a logout with no body (and no Content-Type) ends every session.
+// `.optional()` before `.meta()`, as for the other optional bodies: the component is then the schema
+// itself, not a one-member allOf around it.
 export const LogoutRequest = z
   .strictObject({ refreshToken: refreshToken.optional() })
-  .meta({ id: 'LogoutRequest', description: 'With a refresh token, ends that login; without (or with no body at all), ends every session of the user.' })
-  .optional();
+  .optional()
+  .meta({ id: 'LogoutRequest', description: 'With a refresh token, ends that login; without (or with no body at all), ends every session of the user.' });
 
 export const SessionResponse = z
   .object({
