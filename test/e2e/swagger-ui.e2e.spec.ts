@@ -7,7 +7,8 @@ import { type TestApp, startTestApp } from '../support/app';
 
 /**
  * Swagger UI really renders the document the API publishes: every operation of /docs-json is an
- * operation block, the bearer "Authorize" button is there and the Problem schema is listed.
+ * operation block, the bearer "Authorize" button is there and the Problem schema is listed, and
+ * "List tasks" runs from the page with a filter, authorized with a real token.
  * Uses Debian's chromium (never a downloaded browser): without it the suite is skipped outside
  * CI and fails under CI=true.
  */
@@ -116,6 +117,52 @@ function swaggerUiSuite() {
     expect(text).toMatch(/http, Bearer/i);
     await page.locator('.swagger-ui .dialog-ux button.close-modal').click();
     await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('executes "List tasks" with a filter, authorized with a token, and shows the answer', async () => {
+    // A user with three tasks, of which one is open and tagged work.
+    const post = (url: string, body: unknown, token?: string) =>
+      fetch(`${baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    expect((await post('/v1/auth/register', { email: 'swagger-ui@example.com', password: 'long enough pw' })).status).toBe(201);
+    const { accessToken } = (await (await post('/v1/auth/login', { email: 'swagger-ui@example.com', password: 'long enough pw' })).json()) as { accessToken: string };
+    const wanted = (await (await post('/v1/tasks', { title: 'Open work task', tags: ['work'] }, accessToken)).json()) as { id: string };
+    await post('/v1/tasks', { title: 'Open home task', tags: ['home'] }, accessToken);
+    const done = (await (await post('/v1/tasks', { title: 'Done work task', tags: ['work'] }, accessToken)).json()) as { id: string };
+    expect((await post(`/v1/tasks/${done.id}/complete`, {}, accessToken)).status).toBe(200);
+
+    // Authorize: the bearer scheme's dialog takes the token.
+    await page.locator('.swagger-ui .auth-wrapper button.authorize').click();
+    const dialog = page.locator('.swagger-ui .dialog-ux .modal-ux');
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    await dialog.locator('input').first().fill(accessToken);
+    await dialog.locator('button.modal-btn.auth.authorize').click();
+    await dialog.locator('button.modal-btn.auth', { hasText: 'Logout' }).waitFor({ timeout: 10_000 });
+    await page.locator('.swagger-ui .dialog-ux button.close-modal').click();
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+
+    // Open "List tasks", try it out with status=open and tag=work, execute.
+    const list = page.locator('.swagger-ui .opblock', { has: page.locator('.opblock-summary-path[data-path="/v1/tasks"]') }).filter({ has: page.locator('.opblock-summary-method', { hasText: 'GET' }) });
+    await expect(list.count()).resolves.toBe(1);
+    await list.locator('.opblock-summary').click();
+    await list.locator('button.try-out__btn').click();
+    await list.locator('tr[data-param-name="status"] select').selectOption(['open']);
+    await list.locator('tr[data-param-name="tag"] input').fill('work');
+    await list.locator('button.execute').click();
+
+    // The answer Swagger UI shows: the request it sent, the status and the body.
+    const live = list.locator('.responses-wrapper .live-responses-table');
+    await live.waitFor({ state: 'visible', timeout: 20_000 });
+    const requestUrl = await list.locator('.request-url').innerText();
+    expect(requestUrl).toContain('/v1/tasks?');
+    expect(requestUrl).toContain('status=open');
+    expect(requestUrl).toContain('tag=work');
+    expect((await live.locator('.response .response-col_status').first().innerText()).trim()).toBe('200');
+    const shown = JSON.parse(await live.locator('.response .response-col_description .microlight, .response .response-col_description pre').first().innerText()) as {
+      items: { id: string; title: string; status: string; tags: string[] }[];
+      nextCursor: string | null;
+    };
+    expect(shown.items.map((i) => [i.id, i.title, i.status, i.tags])).toEqual([[wanted.id, 'Open work task', 'open', ['work']]]);
+    expect(shown.nextCursor).toBeNull();
   });
 
   it('lists the Problem schema under schemas', async () => {

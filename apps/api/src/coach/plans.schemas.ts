@@ -90,3 +90,59 @@ export function planView(s: PlanState): PlanResponse {
     decidedAt: s.decidedAt,
   };
 }
+
+// Response examples for the OpenAPI document, typed by the schemas they illustrate: a plan
+// proposed after a failure (two of its steps shown).
+export const PLAN_EXAMPLE = {
+  id: '019a2b3c-9f0e-7d1c-8b2a-394857a6b5c4',
+  taskId: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7b',
+  status: 'proposed',
+  trigger: 'failed',
+  diagnosis: [
+    {
+      kind: 'too_big',
+      confidence: 0.86,
+      stated: true,
+      explanation: 'tasks over 90 min: 2 of 9 done; 30 min or less: 17 of 24',
+      evidence: { group: { label: 'over 90 min', done: 2, samples: 9 }, rest: { label: '30 min or less', done: 17, samples: 24 } },
+    },
+  ],
+  steps: [
+    {
+      taskId: '019a2b3c-9f0d-72e4-afc2-411251b1c1a6',
+      title: 'Part 1 of 2: do the first concrete slice of "Write the quarterly report" (a rough outline)',
+      estimateMinutes: 15,
+      scheduledFor: '2026-12-07T09:00:00+01:00',
+      successProbability: 0.78,
+    },
+    {
+      taskId: '019a2b3c-9f0d-72e4-afc2-457c8922969d',
+      title: 'Part 2 of 2: finish and proofread "Write the quarterly report"',
+      estimateMinutes: 30,
+      scheduledFor: '2026-12-07T10:00:00+01:00',
+      successProbability: 0.7,
+    },
+  ],
+  fits: true,
+  advice: null,
+  reliableMinutes: 30,
+  successProbability: { original: 0.31, plan: 0.74 },
+  generatedBy: 'built-in',
+  feedback: null,
+  createdAt: '2026-11-26T18:40:12.031Z',
+  decidedAt: null,
+} satisfies z.output<typeof PlanResponse>;
+
+/** What POST /v1/tasks/{id}/plans answers: the plan while the worker makes it. */
+export const PENDING_PLAN_EXAMPLE = {
+  ...PLAN_EXAMPLE,
+  status: 'pending',
+  trigger: 'requested',
+  diagnosis: [],
+  steps: [],
+  reliableMinutes: null,
+  successProbability: { original: null, plan: null },
+  generatedBy: null,
+} satisfies z.output<typeof PlanResponse>;
+
+export const PLAN_LIST_EXAMPLE = { items: [PLAN_EXAMPLE] } satisfies z.output<typeof PlanListResponse>;

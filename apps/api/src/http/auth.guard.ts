@@ -8,6 +8,11 @@ const IS_PUBLIC = 'ln:public';
 /** Opts a route out of the global authentication guard. Every other route needs a valid access token. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+/** Whether a route is `@Public()` (on the handler or its controller): the guard and the OpenAPI document (`security: []`) both ask this. */
+export function isPublicRoute(reflector: Reflector, handler: object, controller: object): boolean {
+  return reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler as never, controller as never]) === true;
+}
+
 export interface Caller {
   readonly userId: string;
 }
@@ -30,7 +35,7 @@ export class AccessTokenGuard implements CanActivate {
     const handler = context.getHandler();
     let isPublic = this.publicByHandler.get(handler);
     if (isPublic === undefined) {
-      isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, context.getClass()]) === true;
+      isPublic = isPublicRoute(this.reflector, handler, context.getClass());
       this.publicByHandler.set(handler, isPublic);
     }
     if (isPublic) return true;

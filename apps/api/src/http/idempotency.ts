@@ -49,6 +49,8 @@ export const IdempotencyKey = applyDecorators(
     required: false,
     description:
       'A retry with the same key and the same request replays the stored answer for 24 h (per user); the same key on another request is 422 `idempotency_key_reused`.',
+    // No example: Swagger UI would send it on every "Try it out" (and replay the first answer).
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: KEY.source },
   }),
 );
 

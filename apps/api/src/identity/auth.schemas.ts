@@ -14,10 +14,12 @@ export const LoginRequest = z.strictObject({ email, password: z.string().min(1).
 const refreshToken = z.string().min(16).max(256);
 export const RefreshRequest = z.strictObject({ refreshToken }).meta({ id: 'RefreshRequest' });
 // The body itself is optional: a logout with no body (and no Content-Type) ends every session.
+// `.optional()` before `.meta()`, as for the other optional bodies: the component is then the schema
+// itself, not a one-member allOf around it.
 export const LogoutRequest = z
   .strictObject({ refreshToken: refreshToken.optional() })
-  .meta({ id: 'LogoutRequest', description: 'With a refresh token, ends that login; without (or with no body at all), ends every session of the user.' })
-  .optional();
+  .optional()
+  .meta({ id: 'LogoutRequest', description: 'With a refresh token, ends that login; without (or with no body at all), ends every session of the user.' });
 
 export const SessionResponse = z
   .object({
@@ -49,3 +51,19 @@ export type LoginRequest = z.infer<typeof LoginRequest>;
 export type RefreshRequest = z.infer<typeof RefreshRequest>;
 export type LogoutRequest = z.infer<typeof LogoutRequest>;
 export type UpdateMeRequest = z.infer<typeof UpdateMeRequest>;
+
+// Response examples for the OpenAPI document, typed by the schemas they illustrate.
+export const ACCOUNT_EXAMPLE = {
+  id: '019a2b3c-1a2b-7c3d-8e4f-5a6b7c8d9e0f',
+  email: 'ada@example.com',
+  timezone: 'Europe/Berlin',
+  createdAt: '2026-11-20T09:00:00.000Z',
+  updatedAt: '2026-11-20T09:00:00.000Z',
+} satisfies z.output<typeof AccountResponse>;
+
+export const SESSION_EXAMPLE = {
+  accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIwMTlhMmIzYyJ9.c2lnbmF0dXJl',
+  refreshToken: '9vJwyRXcoikNsX8Srx2ZPs4d2LX-22fq4PmTPGjKV04',
+  expiresIn: 900,
+  tokenType: 'Bearer',
+} satisfies z.output<typeof SessionResponse>;

@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
 import { ApiProblems } from '../http/openapi';
 import { validated } from '../http/validation';
-import { InsightsQueryParams, InsightsResponse } from './insights.schemas';
+import { INSIGHTS_EXAMPLE, InsightsQueryParams, InsightsResponse } from './insights.schemas';
 
 @ApiTags('insights')
 @ApiBearerAuth()
@@ -21,7 +21,7 @@ export class InsightsController {
       'From your own outcomes (tasks done, failed or dropped), by the day they were closed, `from`..`to` inclusive (at most 2 years; all time without them). ' +
       'Rates are smoothed toward the population; every figure carries its sample size; a pattern is stated only when the evidence clears the documented thresholds.',
   })
-  @ApiResponse({ status: 200, standardSchema: InsightsResponse })
+  @ApiResponse({ status: 200, description: 'Your insights', standardSchema: InsightsResponse, example: INSIGHTS_EXAMPLE })
   @ApiProblems(400, 401, 503)
   async get(@CurrentCaller() caller: Caller, @Query(validated(InsightsQueryParams)) q: InsightsQueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const json = await this.queries.execute(new GetInsightsQuery(caller.userId, q.from, q.to));

@@ -4,7 +4,8 @@ import { z } from 'zod';
 const day = z.iso
   .date()
   .refine((d) => d >= '1970-01-01', 'must be on or after 1970-01-01')
-  .meta({ description: 'A day in your own timezone, YYYY-MM-DD', example: '2026-11-01' });
+  // No `example`: Swagger UI's "Try it out" would send it as a filter (see ListTasksQueryParams).
+  .meta({ description: 'A day in your own timezone, YYYY-MM-DD, e.g. 2026-11-01' });
 
 const MAX_RANGE_DAYS = 731;
 
@@ -78,3 +79,55 @@ export const InsightsResponse = z
     ),
   })
   .meta({ id: 'Insights' });
+
+const rateExample = (key: string, label: string, done: number, failed: number, rate: number) => ({
+  key,
+  label,
+  done,
+  failed,
+  samples: done + failed,
+  observedRate: Math.round((done / (done + failed)) * 100) / 100,
+  rate,
+});
+
+/** Response example for the OpenAPI document, typed by the schema it illustrates. */
+export const INSIGHTS_EXAMPLE = {
+  from: '2026-11-01',
+  to: '2026-11-30',
+  today: '2026-11-27',
+  completion: {
+    overall: rateExample('all', 'all tasks', 19, 14, 0.58),
+    byHour: [rateExample('9', '09:00-10:00', 6, 1, 0.79)],
+    byWeekday: [rateExample('4', 'Friday', 2, 5, 0.38)],
+    bySize: [rateExample('le90', '61-90 min', 2, 7, 0.31)],
+    byTag: [rateExample('work', '#work', 11, 9, 0.55)],
+    byDeferrals: [rateExample('0', 'never postponed', 15, 6, 0.7)],
+    byLoad: [rateExample('5+', '5 or more tasks scheduled that day', 3, 8, 0.33)],
+  },
+  failureReasons: [
+    { reason: 'too_big', count: 6, share: 0.43 },
+    { reason: 'no_time', count: 5, share: 0.36 },
+  ],
+  overcommitment: {
+    capacity: 3,
+    plannedDays: 18,
+    averageScheduled: 4.2,
+    averageFinished: 2.6,
+    daysOverCapacity: [{ day: '2026-11-13', scheduled: 7, finished: 2 }],
+    daysOverCapacityCount: 1,
+  },
+  calibration: { overall: { samples: 12, ratio: 1.4 }, byTag: [{ tag: 'work', samples: 8, ratio: 1.6 }] },
+  streaks: { current: 2, best: 5 },
+  patterns: [
+    {
+      dimension: 'size',
+      key: 'le90',
+      statement: 'estimated 61-90 min: 2 of 9 done; other tasks: 17 of 24 done',
+      rate: 0.31,
+      othersRate: 0.69,
+      samples: 9,
+      otherSamples: 24,
+      z: -2.4,
+    },
+  ],
+} satisfies z.output<typeof InsightsResponse>;

@@ -7,7 +7,8 @@ import { validated } from '../http/validation';
 import { ApiProblems } from '../http/openapi';
 import { STATUS_BY_KIND } from '../http/http-errors';
 import { problem } from '../http/problem';
-import { CommandIdParam, CommandStatusResponse } from './command.schemas';
+import { COMMAND_STATUS_EXAMPLE, CommandIdParam, CommandStatusResponse } from './command.schemas';
+import { CommandNotFound } from '@ln/tasks/application/queued-writes/get-command/get-command.handler';
 
 @ApiTags('commands')
 @ApiBearerAuth()
@@ -21,8 +22,8 @@ export class CommandsController {
     summary: 'Where a queued write stands',
     description: 'The Command-Id of a 202: `accepted` (in the broker), `applied`, or `rejected` with the problem a synchronous write would have answered.',
   })
-  @ApiResponse({ status: 200, standardSchema: CommandStatusResponse })
-  @ApiProblems(400, 401, 404, 503)
+  @ApiResponse({ status: 200, description: 'Where it stands', standardSchema: CommandStatusResponse, example: COMMAND_STATUS_EXAMPLE })
+  @ApiProblems(400, 401, new CommandNotFound(), 503)
   async get(@CurrentCaller() caller: Caller, @Param('id', validated(CommandIdParam)) id: string) {
     const s = await this.queries.execute(new GetCommandQuery(caller.userId, id));
     return {

@@ -82,31 +82,38 @@ const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 const date = z.iso
   .date('must be a real day, YYYY-MM-DD')
   .refine((d) => d >= '0001-01-01', 'must be a day from 0001-01-01 to 9999-12-31')
-  .meta({ description: 'A day, YYYY-MM-DD (0001-01-01 to 9999-12-31)', example: '2026-11-27' });
+  .meta({ description: 'A day, YYYY-MM-DD (0001-01-01 to 9999-12-31), e.g. 2026-11-27' });
 const instant = z.iso
   .datetime({ offset: true, error: 'must be an RFC 3339 date-time with an offset' })
   .refine((s) => {
     const at = Date.parse(s);
     return at >= FIRST_INSTANT && at <= LAST_INSTANT;
   }, 'must be an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z')
-  .meta({ description: 'RFC 3339 with offset; in UTC from 0001-01-01 to 9999-12-31', example: '2026-11-27T17:00:00Z' });
+  .meta({ description: 'RFC 3339 with offset, e.g. 2026-11-27T17:00:00Z; in UTC from 0001-01-01 to 9999-12-31' });
 
+// The filters carry no `example`: Swagger UI's "Try it out" fills every example in as a value, and
+// a list narrowed by made-up days and ids is empty (test/e2e/openapi-document.e2e.spec.ts checks it).
 export const ListTasksQueryParams = z
   .strictObject({
+    // An array of statuses: repeated (`status=open&status=done`, OpenAPI's default for a query
+    // array, what Swagger UI and generated clients send) or comma-separated (`status=open,done`).
     status: z
-      .string()
-      .max(40)
-      .transform((s) => s.split(',').map((x) => x.trim()))
-      .pipe(z.array(z.enum(TASK_STATUSES)).min(1))
+      .preprocess(
+        (v) => {
+          const split = (x: unknown) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()) : [x]);
+          return typeof v === 'string' ? split(v) : Array.isArray(v) ? v.flatMap(split) : v;
+        },
+        z.array(z.enum(TASK_STATUSES)).min(1).max(TASK_STATUSES.length),
+      )
       .optional()
-      .meta({ description: 'Comma-separated: open,done,failed,dropped' }),
+      .meta({ description: 'Only tasks in these states: repeat the parameter (`status=open&status=done`) or separate them with commas (`status=open,done`)' }),
     scheduledFrom: date.optional(),
     scheduledTo: date.optional(),
     dueFrom: instant.optional(),
     dueTo: instant.optional(),
     overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
     tag: z.string().min(1).max(TASK_LIMITS.tagMax).optional(),
-    parentId: z.union([uuid, z.literal('none')]).optional().meta({ description: 'A parent task id, or `none` for top-level tasks' }),
+    parentId: z.union([z.uuid().toLowerCase(), z.literal('none')]).optional().meta({ description: 'A parent task id, or `none` for top-level tasks' }),
     sort: z.enum(['createdAt', '-createdAt', 'scheduledFor', '-scheduledFor']).default('createdAt'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(512).optional(),
@@ -178,3 +185,37 @@ export type CompleteTaskRequest = z.infer<typeof CompleteTaskRequest>;
 export type FailTaskRequest = z.infer<typeof FailTaskRequest>;
 export type PostponeTaskRequest = z.infer<typeof PostponeTaskRequest>;
 export type ListTasksQueryParams = z.infer<typeof ListTasksQueryParams>;
+
+// Response examples for the OpenAPI document, typed by the schemas they illustrate (and linted
+// against the generated JSON Schema by the document's test): an open task, as the API answers it.
+const EXAMPLE_TASK_ID = '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7b';
+export const TASK_EXAMPLE = {
+  id: EXAMPLE_TASK_ID,
+  title: 'Write the quarterly report',
+  notes: 'Figures from the finance sheet',
+  scheduledFor: '2026-11-27',
+  dueAt: '2026-11-28T17:00:00.000Z',
+  estimateMinutes: 120,
+  actualMinutes: null,
+  priority: 2,
+  tags: ['work'],
+  parentId: null,
+  status: 'open',
+  failure: null,
+  deferrals: 3,
+  replanOf: null,
+  version: 4,
+  createdAt: '2026-11-20T09:12:04.120Z',
+  updatedAt: '2026-11-26T18:40:11.503Z',
+  closedAt: null,
+  successProbability: 0.31,
+  factors: [
+    { text: 'estimate 120 min: tasks over 60 min, 3 of 11 done', effect: 'hurts' },
+    { text: 'postponed 3 times', effect: 'hurts' },
+  ],
+} satisfies z.output<typeof TaskResponse>;
+
+export const TASK_PAGE_EXAMPLE = {
+  items: [TASK_EXAMPLE],
+  nextCursor: 'eyJjIjoiMjAyNi0xMS0yMFQwOToxMjowNC4xMjBaIiwiaSI6IjAxOWEyYjNjIn0',
+} satisfies z.output<typeof TaskPageResponse>;

@@ -19,7 +19,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../http/auth.guard';
 import { validated } from '../http/validation';
 import { IdempotencyKey, requestFingerprint } from '../http/idempotency';
-import { ApiProblems } from '../http/openapi';
+import { ApiProblems, HEADERS } from '../http/openapi';
+import { IdempotencyKeyInProgress } from '../http/idempotency';
+import { ConcurrentModification } from '@ln/kernel/application/application.errors';
+import { TooManyPendingWrites } from '@ln/tasks/application/queued-writes/queued-task-writes.service';
+import { TaskCannotBeReopened, TaskHasOpenSteps, TaskHasSteps, TaskIdConflict, TaskNotFound, TaskNotOpen, VersionMismatch } from '@ln/tasks/domain/task.errors';
 import { expectedVersion } from '../http/preconditions';
 import {
   CompleteTaskRequest,
@@ -32,28 +36,51 @@ import {
   ReplaceTaskRequest,
   TaskIdParam,
   TaskIdV7Param,
+  TASK_EXAMPLE,
+  TASK_PAGE_EXAMPLE,
   TaskPageResponse,
   TaskResponse,
 } from './task.schemas';
 
-const IfMatch = ApiHeader({ name: 'If-Match', required: false, description: 'The ETag from a read; a stale one is 412' });
+const IfMatch = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description: 'The ETag from a read (`"3"`), or `*`: the write happens only at that version; a stale one is 412 `version_mismatch`',
+  // No example: Swagger UI would send it on every "Try it out".
+  schema: { type: 'string' },
+});
 const IdParam = ApiParam({ name: 'id', format: 'uuid' });
 /** The queued write path's answer (WRITE_PATH=queued), documented on every write. */
 const Queued = (withBody: boolean) =>
   applyDecorators(
     ApiResponse({
       status: 202,
-      ...(withBody ? { standardSchema: TaskResponse } : {}),
+      ...(withBody ? { standardSchema: TaskResponse, example: TASK_EXAMPLE } : {}),
       description:
         'Queued write path: the broker has the command and a worker will apply it. ' +
         (withBody ? 'The body is the task as it will be; ETag its version. ' : '') +
         'Location names the task; the command status is at /v1/commands/{Command-Id}.',
       headers: {
-        Location: { description: '/v1/tasks/{id}', schema: { type: 'string' } },
-        'Command-Id': { description: 'The command id (UUID); GET /v1/commands/{id} tells accepted, applied or rejected', schema: { type: 'string', format: 'uuid' } },
+        Location: { ...HEADERS.taskLocation, required: true },
+        'Command-Id': { ...HEADERS.commandId, required: true },
+        ...(withBody ? { ETag: { ...HEADERS.etag, required: true } } : {}),
       },
     }),
   );
+
+/** A synchronous answer with the task: its version as ETag, and Location where the route names it (a create). */
+const TaskAnswer = (status: 200 | 201, description: string, located = false) =>
+  ApiResponse({
+    status,
+    standardSchema: TaskResponse,
+    example: TASK_EXAMPLE,
+    description,
+    headers: { ETag: { ...HEADERS.etag, required: true }, ...(located ? { Location: { ...HEADERS.taskLocation, required: true } } : {}) },
+  });
+
+/** What any write of a task can refuse beyond its own rules. */
+const WRITE_REFUSALS = [new ConcurrentModification('task'), new IdempotencyKeyInProgress()] as const;
+const TRANSITION_REFUSALS = [400, 401, new TaskNotFound(), ...WRITE_REFUSALS, new VersionMismatch(3, 4), 422, new TooManyPendingWrites(100), 503] as const;
 
 @ApiTags('tasks')
 @ApiBearerAuth()
@@ -75,8 +102,8 @@ export class TasksController {
   @IdempotencyKey
   @ApiOperation({ summary: 'Create a task', description: 'With a client-chosen UUIDv7 `id`, a retry with the same body answers the same task; another body is 409.' })
   @Queued(true)
-  @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Location: /v1/tasks/{id}' })
-  @ApiProblems(400, 401, 409, 413, 422, 429, 503)
+  @TaskAnswer(201, 'Created', true)
+  @ApiProblems(400, 401, new TaskIdConflict(), new IdempotencyKeyInProgress(), 413, 422, new TooManyPendingWrites(100), 503)
   async create(
     @CurrentCaller() caller: Caller,
     @Body(validated(CreateTaskRequest)) body: CreateTaskRequest,
@@ -88,7 +115,7 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: 'List tasks', description: 'Keyset pagination: pass `nextCursor` back as `cursor` with the same filters and sort.' })
-  @ApiResponse({ status: 200, standardSchema: TaskPageResponse })
+  @ApiResponse({ status: 200, standardSchema: TaskPageResponse, example: TASK_PAGE_EXAMPLE, description: 'A page of tasks; `nextCursor` is null on the last' })
   @ApiProblems(400, 401, 503)
   async list(@CurrentCaller() caller: Caller, @Query(validated(ListTasksQueryParams)) q: ListTasksQueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const filter = {
@@ -111,8 +138,8 @@ export class TasksController {
   @Get(':id')
   @IdParam
   @ApiOperation({ summary: 'Read a task', description: 'ETag is the version; send it back as If-Match on writes.' })
-  @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 503)
+  @TaskAnswer(200, 'The task')
+  @ApiProblems(400, 401, new TaskNotFound(), 503)
   async get(@CurrentCaller() caller: Caller, @Param('id', validated(TaskIdParam)) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { etag, json } = await this.queries.execute(new GetTaskQuery(caller.userId, id));
     void reply.header('etag', etag).type('application/json');
@@ -125,9 +152,9 @@ export class TasksController {
   @IdempotencyKey
   @ApiOperation({ summary: 'Create or replace a task (idempotent)' })
   @Queued(true)
-  @ApiResponse({ status: 200, standardSchema: TaskResponse, description: 'Replaced' })
-  @ApiResponse({ status: 201, standardSchema: TaskResponse, description: 'Created' })
-  @ApiProblems(400, 401, 404, 409, 412, 413, 429, 503)
+  @TaskAnswer(200, 'Replaced')
+  @TaskAnswer(201, 'Created', true)
+  @ApiProblems(400, 401, new TaskNotFound(), ...WRITE_REFUSALS, new VersionMismatch(3, 4), 413, new TooManyPendingWrites(100), 503)
   async replace(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdV7Param)) id: string,
@@ -145,8 +172,8 @@ export class TasksController {
   @IdempotencyKey
   @ApiOperation({ summary: 'Change some fields of a task' })
   @Queued(true)
-  @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 413, 429, 503)
+  @TaskAnswer(200, 'Changed')
+  @ApiProblems(400, 401, new TaskNotFound(), ...WRITE_REFUSALS, new VersionMismatch(3, 4), 413, new TooManyPendingWrites(100), 503)
   async edit(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
@@ -166,7 +193,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Delete a task (a task with steps: delete the steps first)' })
   @Queued(false)
   @ApiResponse({ status: 204, description: 'Deleted' })
-  @ApiProblems(400, 401, 404, 409, 412, 429, 503)
+  @ApiProblems(400, 401, new TaskNotFound(), new TaskHasSteps(2), ...WRITE_REFUSALS, new VersionMismatch(3, 4), new TooManyPendingWrites(100), 503)
   async delete(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
@@ -187,8 +214,8 @@ export class TasksController {
     description: 'Optionally with `actualMinutes`, how long it really took (kept until the task is reopened). No body or `{}` is fine.',
   })
   @Queued(true)
-  @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
+  @TaskAnswer(200, 'The task as it is now')
+  @ApiProblems(...TRANSITION_REFUSALS, new TaskHasOpenSteps(2), new TaskNotOpen('done', 'completed'))
   async complete(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
@@ -207,8 +234,8 @@ export class TasksController {
   @IdempotencyKey
   @ApiOperation({ summary: 'Record that the task failed, and why' })
   @Queued(true)
-  @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
+  @TaskAnswer(200, 'The task as it is now')
+  @ApiProblems(...TRANSITION_REFUSALS, new TaskNotOpen('done', 'failed'))
   async fail(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
@@ -227,8 +254,8 @@ export class TasksController {
   @IdempotencyKey
   @ApiOperation({ summary: 'Move the task later (counts a deferral)' })
   @Queued(true)
-  @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
+  @TaskAnswer(200, 'The task as it is now')
+  @ApiProblems(...TRANSITION_REFUSALS, new TaskNotOpen('done', 'postponed'))
   async postpone(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
@@ -247,8 +274,8 @@ export class TasksController {
   @IdempotencyKey
   @ApiOperation({ summary: 'Reopen a done or failed task' })
   @Queued(true)
-  @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
+  @TaskAnswer(200, 'The task as it is now')
+  @ApiProblems(...TRANSITION_REFUSALS, new TaskCannotBeReopened('open'))
   async reopen(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
@@ -267,8 +294,8 @@ export class TasksController {
   @IdempotencyKey
   @ApiOperation({ summary: 'Drop the task (no longer meant to be done)' })
   @Queued(true)
-  @ApiResponse({ status: 200, standardSchema: TaskResponse })
-  @ApiProblems(400, 401, 404, 409, 412, 422, 429, 503)
+  @TaskAnswer(200, 'The task as it is now')
+  @ApiProblems(...TRANSITION_REFUSALS, new TaskNotOpen('done', 'dropped'))
   async drop(
     @CurrentCaller() caller: Caller,
     @Param('id', validated(TaskIdParam)) id: string,
