@@ -52,7 +52,7 @@ export class FastJwtAccessTokens implements AccessTokens {
       // Verified tokens are remembered until they expire; a changed byte is another key. The key is
       // fast-jwt's own (a SHA-256 of the token, about 2 us): any custom cacheKeyBuilder makes
       // fast-jwt warn at every start (GHSA-rp9m-7r4c-75qg), and a warning nobody may read is noise
-      // that hides the next one (ADR 27).
+      // that hides the next one (ADR 4, amendment).
       cache: 10_000,
     });
   }
