@@ -11,7 +11,7 @@ export const CORS_MAX_AGE_SECONDS = 600;
 
 /**
  * Lets the pages of `origins` (CORS_ORIGINS, exact `scheme://host[:port]`) call the API from a
- * browser, through @fastify/cors (ADR 27). Nothing is registered when the list is empty (the
+ * browser, through @fastify/cors (ADR 21, amendment). Nothing is registered when the list is empty (the
  * default): no CORS header on any answer, so a browser lets no other site read one. A request from
  * another origin gets no `Access-Control-Allow-Origin`; its preflight is not answered as one (the
  * route is not found), so the browser never sends the request. No `Allow-Credentials`: the API

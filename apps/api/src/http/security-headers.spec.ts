@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { API_HEADERS, DOCS_CONTENT_SECURITY_POLICY, DOCS_HEADERS } from './security-headers';
 
 /**
- * The security headers are constants (ADR 21, ADR 27: @fastify/helmet rebuilds its middleware on
+ * The security headers are constants (ADR 21 and its amendment: @fastify/helmet rebuilds its middleware on
  * every request and cannot reach the answers no hook runs for). @fastify/helmet is the reference:
  * configured to our policy, it must send exactly the headers our constants send, no more, no less
  * (Cache-Control aside: not a helmet header).
