@@ -244,6 +244,8 @@ describeWithService('postgres', 'the worker role (services)', () => {
       } finally {
         await conn.close();
       }
+      // No process warning in services mode either (ioredis, amqplib, pg, Fastify, fast-jwt).
+      expect(run.stderr()).not.toMatch(/warning|deprecat/i);
     } finally {
       await stop(run.child);
       await db.drop();
