@@ -160,3 +160,14 @@ describe('the image', () => {
     expect(rules).toContain('**/*.spec.ts');
   });
 });
+
+describe('the smoke test (docker/smoke-test.sh, run by the deploy workflow on the built image)', () => {
+  it('is valid bash that starts the image as an api and a worker and runs docker/smoke-probe.mjs against both', () => {
+    const script = read('docker/smoke-test.sh');
+    expect(spawnSync('bash', ['-n', path.join(ROOT, 'docker/smoke-test.sh')], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    expect(script).toMatch(/-e ROLE=api /);
+    expect(script).toMatch(/-e ROLE=worker /);
+    expect(script).toMatch(/smoke-probe\.mjs" http:\/\/127\.0\.0\.1:3000 http:\/\/127\.0\.0\.1:9464 http:\/\/127\.0\.0\.1:9465/);
+    expect(existsSync(path.join(ROOT, 'docker/smoke-probe.mjs'))).toBe(true);
+  });
+});
