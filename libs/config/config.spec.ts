@@ -57,6 +57,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REGISTER_PER_CLIENT_PER_HOUR: '0' })).toThrow('REGISTER_PER_CLIENT_PER_HOUR');
   });
 
+  it('reads CORS_ORIGINS as a list of exact origins; none by default', () => {
+    expect(loadConfig({}).http.corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example.com, http://localhost:5173 ' }).http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    for (const bad of ['*', 'app.example.com', 'https://app.example.com/', 'https://app.example.com/path', 'ftp://example.com', 'https://user@example.com']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow('CORS_ORIGINS');
+    }
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('pglite');
   });

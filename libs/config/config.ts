@@ -29,6 +29,16 @@ function isProxyAddress(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
+/** A web origin as browsers send it: scheme, host and port only (`https://app.example.com`). */
+function isOrigin(entry: string): boolean {
+  try {
+    const u = new URL(entry);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === entry;
+  } catch {
+    return false;
+  }
+}
+
 const EnvSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -61,6 +71,11 @@ const EnvSchema = z
       .string()
       .transform((v) => v.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
       .refine((list) => list.every(isProxyAddress), 'a comma-separated list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal')
+      .default([]),
+    CORS_ORIGINS: z
+      .string()
+      .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+      .refine((list) => list.every(isOrigin), 'a comma-separated list of origins: scheme://host[:port], no path or trailing slash (https://app.example.com)')
       .default([]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -125,6 +140,8 @@ export interface AppConfig {
     readonly metricsPort: number;
     /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For is believed for the client address; empty: none. */
     readonly trustedProxies: readonly string[];
+    /** Web origins whose pages may call the API from a browser (CORS); empty: none, no CORS headers at all. */
+    readonly corsOrigins: readonly string[];
   };
   readonly database:
     | { readonly kind: 'pglite'; readonly dataDir: string }
@@ -220,7 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return {
     env: e.NODE_ENV,
     role: e.ROLE,
-    http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT, trustedProxies: e.TRUSTED_PROXIES },
+    http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT, trustedProxies: e.TRUSTED_PROXIES, corsOrigins: e.CORS_ORIGINS },
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: e.DATA_DIR },

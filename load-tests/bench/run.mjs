@@ -102,7 +102,7 @@ function start(cmd, args, env, readyText) {
 }
 
 async function stop(child) {
-  // Gone already: exited, or killed by a signal (Nest re-raises SIGTERM after its shutdown hooks).
+  // Gone already: exited (a finished shutdown exits 0), or killed by a signal.
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -28,13 +28,15 @@ function freePort(): Promise<number> {
   });
 }
 
-function start(env: Record<string, string>): { child: ChildProcess; ready: Promise<string>; output: () => string } {
+function start(env: Record<string, string>): { child: ChildProcess; ready: Promise<string>; output: () => string; stderr: () => string } {
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready within 30 s:\n${out}`)), 30_000);
     const onData = (b: Buffer) => {
@@ -52,7 +54,7 @@ function start(env: Record<string, string>): { child: ChildProcess; ready: Promi
       reject(new Error(`exited with ${code}:\n${out}`));
     });
   });
-  return { child, ready, output: () => out };
+  return { child, ready, output: () => out, stderr: () => err };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -126,6 +128,46 @@ describe('starting the product (embedded)', () => {
       await stop(second.child);
     }
   }, 90_000);
+
+  it("passes the image's smoke probe, writes the log line of a request answered just before SIGTERM, exits 0, and prints no warning", async () => {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    // The suite's data folder: its database exists already (a fresh one's initdb is slow on a busy host).
+    const env = { DATA_DIR: dataDir, PORT: String(port), METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+    const run = start(env);
+    try {
+      await run.ready;
+      // docker/smoke-probe.mjs, what the deploy workflow runs against the image: readiness, register, login, create, read.
+      // (Asynchronously: the server's output is read by this process meanwhile.)
+      const probe = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [path.join(ROOT, 'docker/smoke-probe.mjs'), `http://127.0.0.1:${port}`, `http://127.0.0.1:${metricsPort}`], (error, stdout, stderr) =>
+          resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      expect({ status: probe.status, stderr: probe.stderr, passed: probe.stdout.includes('smoke test passed') }).toEqual({ status: 0, stderr: '', passed: true });
+      const register = await fetch(`http://127.0.0.1:${port}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'last-before-sigterm' },
+        body: JSON.stringify({ email: 'flush@example.com', password: 'long enough' }),
+      });
+      expect(register.status).toBe(201);
+      // At once: the line sits in pino's buffer (flushed every second or at 4 KB) when the signal lands.
+      // 'close', not 'exit': everything the process wrote has been read by then.
+      const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => run.child.once('close', (code, signal) => resolve([code, signal])));
+      run.child.kill('SIGTERM');
+      expect(await closed).toEqual([0, null]);
+      const lines = run
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toContainEqual(expect.objectContaining({ requestId: 'last-before-sigterm', path: '/v1/auth/register', status: 201 }));
+      // Node prints process warnings (Fastify's FSTDEP codes, fast-jwt's cache-key warning) on stderr.
+      expect(run.stderr()).not.toMatch(/warning|deprecat/i);
+    } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) await stop(run.child);
+    }
+  }, 60_000);
 
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
@@ -202,6 +244,8 @@ describeWithService('postgres', 'the worker role (services)', () => {
       } finally {
         await conn.close();
       }
+      // No process warning in services mode either (ioredis, amqplib, pg, Fastify, fast-jwt).
+      expect(run.stderr()).not.toMatch(/warning|deprecat/i);
     } finally {
       await stop(run.child);
       await db.drop();

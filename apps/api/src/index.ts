@@ -2,6 +2,7 @@
 export { ApiModule } from './api.module';
 export { OpsModule } from './health/ops.module';
 export { OpsServer } from './health/ops-server.service';
+export { allowCrossOrigin } from './http/cors';
 export { acceptJsonBodiesOnly, answerWrongMethods, secureAnswers } from './http/edge';
 export { handleIdempotencyKeys } from './http/idempotency';
 export { PinoNestLogger, createLogger, logRequests, requestId } from './http/logging';

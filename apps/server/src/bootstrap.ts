@@ -2,6 +2,7 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import { IDEMPOTENCY_CLAIM_LEASE_MS, KernelModule } from '@ln/kernel/kernel.module';
 import { CONTEXTS } from './contexts';
 import type { AppConfig } from '@ln/config/config';
@@ -9,7 +10,7 @@ import { ACCESS_TOKENS } from '@ln/identity/application/ports/access-tokens.port
 import { CLOCK } from '@ln/kernel/application/ports/clock.port';
 import { IDEMPOTENCY_STORE } from '@ln/kernel/application/ports/idempotency.port';
 import { Metrics } from '@ln/kernel/adapters/observability/metrics';
-import { ApiModule, OpsModule, acceptJsonBodiesOnly, answerClientError, answerFrameworkError, answerWrongMethods, refuseDeepBodies, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, secureAnswers, setupOpenApi } from '@app/api';
+import { ApiModule, OpsModule, acceptJsonBodiesOnly, allowCrossOrigin, answerClientError, answerFrameworkError, answerWrongMethods, refuseDeepBodies, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, secureAnswers, setupOpenApi } from '@app/api';
 import { WorkerModule } from '@app/worker';
 import { packageVersion } from './build-info';
 
@@ -35,9 +36,9 @@ function adapter(logger: ReturnType<typeof createLogger>, trustedProxies: readon
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     genReqId: requestId,
     loggerInstance: logger,
-    requestIdLogLabel: 'requestId',
-    // Our own single line per request (logRequests) instead of Fastify's two.
-    disableRequestLogging: true,
+    // Request lines carry `requestId`; our own single line per request (logRequests) instead of
+    // Fastify's two. Through a LogController: the top-level options are deprecated (FSTDEP023/024).
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     // Nest's router is the one that matters; Fastify's default 404 would not be problem+json.
     return503OnClosing: true,
     // A URL the router cannot decode, or a path parameter too long for it: problem+json too.
@@ -62,7 +63,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // JSON bodies only (acceptJsonBodiesOnly): the framework's form parser is never registered.
     bodyParser: false,
   });
-  app.enableShutdownHooks();
+  // After the hooks, process.exit rather than re-raising the signal (Nest's default): only an exit
+  // runs pino's exit handler, which writes out the buffered log lines (the last second of them).
+  app.enableShutdownHooks([], { useProcessExit: true });
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only; anything else is 415, not a string handed to a validator.
   acceptJsonBodiesOnly(fastify);
@@ -74,6 +77,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   secureAnswers(fastify);
   answerWrongMethods(fastify);
   if (config.role !== 'worker') {
+    // CORS_ORIGINS (none by default): after the security headers, so a preflight's answer has them too.
+    await allowCrossOrigin(fastify, config.http.corsOrigins);
     refuseDeepBodies(fastify);
     handleIdempotencyKeys(fastify, {
       store: app.get(IDEMPOTENCY_STORE),

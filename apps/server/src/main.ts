@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     onTimeout: (signal, ms) => {
       new Logger('Shutdown').fatal(`shutdown after ${signal} did not finish within ${ms} ms (SHUTDOWN_TIMEOUT_MS); exiting with status 1`);
-      // process.exit flushes the log (pino writes synchronously on exit).
+      // process.exit runs pino's exit handler, which writes out the buffered lines.
       process.exit(1);
     },
   });

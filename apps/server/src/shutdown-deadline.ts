@@ -11,8 +11,8 @@ export type StartTimer = (fire: () => void, ms: number) => { unref(): unknown };
  * process is still alive when it fires (a hook waiting for a broker that stopped answering, a
  * connection that never drains), `onTimeout` runs, and should log and exit non-zero. The timer
  * is unref'd, so a shutdown that finishes is never held up by it, and its listeners are
- * one-shot: once armed, a re-raised signal (Nest re-raises it after its hooks) meets only the
- * default action. Returns a function that disarms it.
+ * one-shot: once armed, a second signal meets only Nest's listener (which ends the process with
+ * process.exit once its hooks are done). Returns a function that disarms it.
  */
 export function armShutdownDeadline(options: {
   readonly signals: readonly NodeJS.Signals[];

@@ -43,8 +43,11 @@ export function allowedMethods(fastify: FastifyInstance, url: string): string[] 
   const path = url.split('?')[0];
   return METHODS.filter((method) => {
     const route = fastify.findRoute({ method, url: path });
+    if (route === null) return false;
+    // @fastify/cors's catch-all OPTIONS route (CORS_ORIGINS set) is the preflight's, not this path's.
+    if (method === 'OPTIONS' && route.params !== undefined && '*' in route.params) return false;
     // The framework sends an empty path parameter (`/v1/tasks//fail`) to the not-found handler.
-    return route !== null && Object.values(route.params ?? {}).every((value) => value !== '');
+    return Object.values(route.params ?? {}).every((value) => value !== '');
   });
 }
 

@@ -101,7 +101,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 function stdout(): DestinationStream {
-  // Buffered writes (flushed at 4 KB, every second, and on exit): one syscall per line would cost
+  // Buffered writes (flushed at 4 KB, every second, and on exit: pino registers a handler for `exit`, which is why the shutdown ends in process.exit, bootstrap.ts): one syscall per line would cost
   // more than the request it describes, and a quiet server still shows its lines within a second.
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   setInterval(() => destination.flush(), 1000).unref();
