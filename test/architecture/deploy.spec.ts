@@ -141,8 +141,8 @@ describe('.env.example', () => {
 describe('the image', () => {
   const dockerfile = read('docker/Dockerfile');
 
-  it('builds on Node 24 LTS and labels the image with the OCI keys, revision, version and creation time from build args', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-[a-z]+-slim$/m);
+  it('builds on Node 26 (the active LTS) and labels the image with the OCI keys, revision, version and creation time from build args', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:26-([a-z]+-)?slim$/m);
     for (const key of ['title', 'description', 'source', 'licenses', 'revision', 'version', 'created', 'base.name']) {
       expect(dockerfile).toContain(`org.opencontainers.image.${key}=`);
     }
