@@ -5,7 +5,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.role).toBe('all');
     expect(c.http.port).toBe(3000);
-    expect(c.database).toEqual({ kind: 'pglite', dataDir: './data', memory: { sharedBuffers: '16MB', wasmTierUp: false, heapGrowingPercent: 30 } });
+    expect(c.database).toEqual({ kind: 'pglite', dataDir: './data', memory: { sharedBuffers: '16MB', wasmTierUp: false, heapGrowingPercent: 20 } });
     expect(c.cache.kind).toBe('memory');
     expect(c.transport.kind).toBe('in-process');
     expect(c.auth.jwtSecret).toBeUndefined();

@@ -53,7 +53,7 @@ const EnvSchema = z
       }, 'a size with unit kB, MB or GB (PostgreSQL\'s notation, e.g. 16MB), from 128kB to 1GB')
       .default('16MB'),
     PGLITE_WASM_TIER_UP: z.enum(['true', 'false']).default('false'),
-    EMBEDDED_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(30),
+    EMBEDDED_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(20),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),

@@ -9,12 +9,12 @@ function embeddedMemory(env: Record<string, string> = {}) {
 }
 
 describe('the embedded process V8 flags (ADR 19)', () => {
-  it('by default: PGlite on the baseline compiler only, and the heap grown 30% over live memory', () => {
-    expect(embeddedV8Flags(embeddedMemory())).toEqual(['--liftoff-only', '--heap-growing-percent=30']);
+  it('by default: PGlite on the baseline compiler only, and the heap grown 20% over live memory', () => {
+    expect(embeddedV8Flags(embeddedMemory())).toEqual(['--liftoff-only', '--heap-growing-percent=20']);
   });
 
   it('each can be given back to V8', () => {
-    expect(embeddedV8Flags(embeddedMemory({ PGLITE_WASM_TIER_UP: 'true' }))).toEqual(['--heap-growing-percent=30']);
+    expect(embeddedV8Flags(embeddedMemory({ PGLITE_WASM_TIER_UP: 'true' }))).toEqual(['--heap-growing-percent=20']);
     expect(embeddedV8Flags(embeddedMemory({ EMBEDDED_HEAP_GROWING_PERCENT: '0' }))).toEqual(['--liftoff-only']);
     expect(embeddedV8Flags(embeddedMemory({ PGLITE_WASM_TIER_UP: 'true', EMBEDDED_HEAP_GROWING_PERCENT: '50' }))).toEqual(['--heap-growing-percent=50']);
   });
