@@ -19,6 +19,12 @@ const url = (protocols: string[]) =>
       }
     }, `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`);
 const seconds = z.coerce.number().int().positive();
+const POSTGRES_SIZE_UNITS = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as const;
+/** A PostgreSQL memory size with its unit (`16MB`), as `-c shared_buffers=` takes it. */
+function postgresSizeBytes(value: string): number | undefined {
+  const m = /^(\d{1,7})(kB|MB|GB)$/.exec(value);
+  return m ? Number(m[1]) * POSTGRES_SIZE_UNITS[m[2] as keyof typeof POSTGRES_SIZE_UNITS] : undefined;
+}
 /** What Fastify's `trustProxy` (proxy-addr) takes: an address, a CIDR range, or one of its named ranges. */
 function isProxyAddress(entry: string): boolean {
   if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
@@ -47,6 +53,17 @@ const EnvSchema = z
     PORT: port.default(3000),
     METRICS_PORT: port.default(9464),
     DATA_DIR: z.string().min(1).default('./data'),
+    // The embedded process's memory (ADR 19): PGlite's buffer pool, its WebAssembly tiers, V8's heap growth.
+    PGLITE_SHARED_BUFFERS: z
+      .string()
+      .trim()
+      .refine((v) => {
+        const bytes = postgresSizeBytes(v);
+        return bytes !== undefined && bytes >= 128 * 1024 && bytes <= 1024 ** 3;
+      }, 'a size with unit kB, MB or GB (PostgreSQL\'s notation, e.g. 16MB), from 128kB to 1GB')
+      .default('16MB'),
+    PGLITE_WASM_TIER_UP: z.enum(['true', 'false']).default('false'),
+    EMBEDDED_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(20),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
@@ -131,6 +148,16 @@ const EnvSchema = z
 
 export type Role = 'api' | 'worker' | 'all';
 
+/** What bounds the embedded process's memory (PGlite in the process; ADR 19). */
+export interface EmbeddedMemory {
+  /** PostgreSQL's shared_buffers inside PGlite, e.g. `16MB` (PostgreSQL's notation). */
+  readonly sharedBuffers: string;
+  /** false: PGlite's WebAssembly runs on V8's baseline compiler only (V8 `--liftoff-only`), never recompiled by TurboFan. */
+  readonly wasmTierUp: boolean;
+  /** V8 grows the heap to (1 + this/100) x live memory before its next full collection (`--heap-growing-percent`); 0: V8's own growth. */
+  readonly heapGrowingPercent: number;
+}
+
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly role: Role;
@@ -144,7 +171,7 @@ export interface AppConfig {
     readonly corsOrigins: readonly string[];
   };
   readonly database:
-    | { readonly kind: 'pglite'; readonly dataDir: string }
+    | { readonly kind: 'pglite'; readonly dataDir: string; readonly memory: EmbeddedMemory }
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number };
   readonly cache: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
   /**
@@ -240,7 +267,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT, trustedProxies: e.TRUSTED_PROXIES, corsOrigins: e.CORS_ORIGINS },
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
-      : { kind: 'pglite', dataDir: e.DATA_DIR },
+      : {
+          kind: 'pglite',
+          dataDir: e.DATA_DIR,
+          memory: { sharedBuffers: e.PGLITE_SHARED_BUFFERS, wasmTierUp: e.PGLITE_WASM_TIER_UP === 'true', heapGrowingPercent: e.EMBEDDED_HEAP_GROWING_PERCENT },
+        },
     cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' },
     readCache: { maxBytes: e.READ_CACHE_MAX_BYTES, maxBytesPerUser: e.READ_CACHE_MAX_BYTES_PER_USER, maxEntryBytes: e.READ_CACHE_MAX_ENTRY_BYTES },
     transport: e.AMQP_URL ? { kind: 'rabbitmq', url: e.AMQP_URL, reconnectSeconds: e.AMQP_RECONNECT_SECONDS, exchange: e.EVENT_EXCHANGE_NAME } : { kind: 'in-process' },

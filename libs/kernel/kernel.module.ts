@@ -93,7 +93,7 @@ export class KernelModule {
           const db = await openDatabase(
             config.database.kind === 'postgres'
               ? { kind: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: `life-navigation-${config.role}`, ...schema }
-              : { kind: 'pglite', dataDir: config.database.dataDir, ...schema },
+              : { kind: 'pglite', dataDir: config.database.dataDir, sharedBuffers: config.database.memory.sharedBuffers, ...schema },
           );
           const applied = await migrate(db);
           if (applied.length > 0) new Logger('Migrations').log(`applied ${applied.join(', ')}`);

@@ -6,7 +6,8 @@
 //
 // Modes (PROBE_MODES, comma-separated; default embedded,services):
 //   embedded   no DATABASE_URL/REDIS_URL/AMQP_URL: PGlite in a temp dir (created by a first start,
-//              measured on the second), the in-process read cache
+//              whose peak is reported too, measured on the second), the in-process read cache; the
+//              summary says whether its peak stayed within PROBE_EMBEDDED_TARGET_MB (300, issue 12)
 //   services   ROLE=api on the machine's PostgreSQL (a scratch database), Redis (a scratch key
 //              prefix; the near cache in the process, the entries in Redis) and RabbitMQ (scratch
 //              exchange and queues); also reports the bytes Redis holds under the run's prefix
@@ -15,8 +16,9 @@
 // `npx swc apps libs -d /tmp/probe-dist --config-file .swcrc -C jsc.baseUrl=$PWD --quiet`),
 // PROBE_USERS (3), PROBE_TASKS (100), PROBE_NOTES_CHARS (10000), PROBE_QUERIES (300 per user),
 // PROBE_IDLE_SECONDS (0: after the last query, wait this long and sample again, e.g. 70 to see
-// expired entries go), PROBE_ENV (extra variables for the product, `A=1,B=2`), PROBE_OUT (figures as
-// JSON). Loopback only; every process it starts it stops by pid; scratch database, queues, exchange
+// expired entries go), PROBE_ENV (extra variables for the product, `A=1,B=2`; e.g.
+// `PGLITE_SHARED_BUFFERS=128MB,PGLITE_WASM_TIER_UP=true,EMBEDDED_HEAP_GROWING_PERCENT=0` is the
+// embedded process before ADR 19's amendment), PROBE_OUT (figures as JSON). Loopback only; every process it starts it stops by pid; scratch database, queues, exchange
 // and keys are removed at the end.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +43,7 @@ const TASKS = Number(process.env.PROBE_TASKS ?? 100);
 const NOTES_CHARS = Number(process.env.PROBE_NOTES_CHARS ?? 10_000);
 const QUERIES = Number(process.env.PROBE_QUERIES ?? 300);
 const IDLE_SECONDS = Number(process.env.PROBE_IDLE_SECONDS ?? 0);
+const EMBEDDED_TARGET_MB = Number(process.env.PROBE_EMBEDDED_TARGET_MB ?? 300);
 const EXTRA_ENV = Object.fromEntries(
   (process.env.PROBE_ENV ?? '')
     .split(',')
@@ -121,7 +124,10 @@ async function startProduct(env) {
   return { child, base: `http://127.0.0.1:${port}`, metrics: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 
-/** V8 heap used/total and external memory in MB from the process's /metrics, when it serves them. */
+/**
+ * V8 heap used/total and external memory in MB from the process's /metrics, when it serves them,
+ * and the time spent in garbage collection so far (seconds, all kinds; and the full collections).
+ */
 async function heap(metricsUrl) {
   try {
     const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(2_000) })).text();
@@ -129,7 +135,18 @@ async function heap(metricsUrl) {
       const line = text.split('\n').find((l) => l.startsWith(`ln_${name} `));
       return line ? Math.round(Number(line.slice(line.lastIndexOf(' ') + 1)) / 1048576) : undefined;
     };
-    const out = { heapUsedMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
+    const gc = (what) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`ln_nodejs_gc_duration_seconds_${what}{`))
+        .map((l) => ({ kind: /kind="([^"]+)"/.exec(l)?.[1], value: Number(l.slice(l.lastIndexOf(' ') + 1)) }));
+    const out = {
+      heapUsedMb: mb('nodejs_heap_size_used_bytes'),
+      heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+      externalMb: mb('nodejs_external_memory_bytes'),
+      gcSeconds: +gc('sum').reduce((a, g) => a + g.value, 0).toFixed(2),
+      majorGcs: gc('count').find((g) => g.kind === 'major')?.value ?? 0,
+    };
     return out.heapUsedMb === undefined ? {} : out;
   } catch {
     return {};
@@ -216,11 +233,15 @@ async function redisBytes() {
 
 async function probe(mode) {
   let env;
+  let firstStart;
   if (mode === 'embedded') {
     env = { DATA_DIR: path.join(run.tmp, 'data') };
-    // The first start creates the database (PGlite's initdb peaks near 1 GB and keeps some of it):
-    // measured is a restart on that data dir, as a deployment runs.
-    await stop((await startProduct(env)).child);
+    // The first start creates the database (PGlite's initdb peaks far higher and keeps some of it):
+    // measured is a restart on that data dir, as a deployment runs. The first start's peak is reported.
+    const first = await startProduct(env);
+    firstStart = memory(first.child.pid);
+    log(`${mode}: ${'first start (creates the database)'.padEnd(34)} RSS ${String(firstStart.rssMb).padStart(4)} MB (peak ${firstStart.peakMb} MB)`);
+    await stop(first.child);
   } else {
     if (!run.dbCreated) {
       const admin = new pg.Client({ connectionString: PG });
@@ -245,11 +266,11 @@ async function probe(mode) {
   }
   const { child, base, metrics } = await startProduct(env);
   const pid = child.pid;
-  const result = { mode, samples: [] };
+  const result = { mode, samples: [], ...(firstStart ? { firstStart } : {}) };
   const sample = async (label, extra = {}) => {
     const m = { ...memory(pid), ...(await heap(metrics)) };
     result.samples.push({ label, ...m, ...extra });
-    const v8 = m.heapUsedMb === undefined ? '' : `, heap ${m.heapUsedMb}/${m.heapTotalMb} MB, external ${m.externalMb} MB`;
+    const v8 = m.heapUsedMb === undefined ? '' : `, heap ${m.heapUsedMb}/${m.heapTotalMb} MB, external ${m.externalMb} MB, GC ${m.gcSeconds} s in all, ${m.majorGcs} full`;
     log(`${mode}: ${label.padEnd(34)} RSS ${String(m.rssMb).padStart(4)} MB (peak ${m.peakMb} MB${v8})${Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : ''}`);
   };
   try {
@@ -355,7 +376,8 @@ async function main() {
     const first = r.samples[0];
     const last = r.samples.at(-1);
     const peak = Math.max(...r.samples.map((s) => s.peakMb));
-    log(`${r.mode}: RSS ${first.rssMb} -> ${last.rssMb} MB (+${last.rssMb - first.rssMb}), peak ${peak} MB${r.redis ? `; Redis ${r.redis.mb} MB under the prefix` : ''}`);
+    const target = r.mode === 'embedded' ? `: ${peak <= EMBEDDED_TARGET_MB ? 'within' : 'OVER'} the ${EMBEDDED_TARGET_MB} MB target` : '';
+    log(`${r.mode}: RSS ${first.rssMb} -> ${last.rssMb} MB (+${last.rssMb - first.rssMb}), peak ${peak} MB${target}${r.redis ? `; Redis ${r.redis.mb} MB under the prefix` : ''}`);
   }
 }
 

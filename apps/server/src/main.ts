@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@ln/config/config';
 import { OpsServer } from '@app/api';
 import { createApp } from './bootstrap';
+import { applyEmbeddedV8Flags } from './embedded-memory';
 import { armShutdownDeadline } from './shutdown-deadline';
 
 async function main(): Promise<void> {
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Embedded: before the database opens, so PGlite's WebAssembly is compiled under them.
+  if (config.database.kind === 'pglite') applyEmbeddedV8Flags(config.database.memory);
   const app = await createApp(config);
   // Nest runs the shutdown hooks on SIGTERM/SIGINT (createApp); this bounds how long they may take.
   armShutdownDeadline({

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(
     config.database.kind === 'postgres'
       ? { kind: 'postgres', url: config.database.url, poolSize: 1, applicationName: 'life-navigation-migrate', migrations: CONTEXT_MIGRATIONS }
-      : { kind: 'pglite', dataDir: config.database.dataDir, migrations: CONTEXT_MIGRATIONS },
+      : { kind: 'pglite', dataDir: config.database.dataDir, sharedBuffers: config.database.memory.sharedBuffers, migrations: CONTEXT_MIGRATIONS },
   );
   try {
     const applied = await migrate(db);
