@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { EmbeddedMemory } from '@ln/config/config';
 
@@ -20,4 +23,21 @@ export function applyEmbeddedV8Flags(memory: EmbeddedMemory): string[] {
   const flags = embeddedV8Flags(memory);
   for (const flag of flags) setFlagsFromString(flag);
   return flags;
+}
+
+/**
+ * Embedded mode's first start: PGlite's initdb runs a second PostgreSQL inside the process and
+ * peaks at about 730 MB RSS, most of which the process keeps (ADR 19). So a data dir without a
+ * database is created by `migrate.js` in a child process that exits before the server opens it:
+ * the server's own peak is then a restart's. Returns whether it created one.
+ */
+export async function createEmbeddedDatabaseApart(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (existsSync(path.join(path.resolve(dataDir, 'pglite'), 'PG_VERSION'))) return false;
+  const script = path.join(__dirname, 'migrate.js');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`creating the embedded database in ${dataDir} failed (${signal ?? `exit ${code}`})`))));
+  });
+  return true;
 }
