@@ -930,7 +930,7 @@ async function main() {
     log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);
   }
   if (result.scaleOut?.skipped) log(`scale-out: SKIPPED (${result.scaleOut.skipped})`);
-  else if (result.scaleOut) log(`scale-out: 2 apis / 1 api behind nginx: cached read ${result.scaleOut.read.twoOverOne}x, sync write ${result.scaleOut.write.twoOverOne}x; api RSS at ${result.scaleOut.rss[0]?.name.split(' ')[0]} connections at most ${result.scaleOut.maxRssMb} MB (target <= 300 MB)`);
+  else if (result.scaleOut) log(`scale-out: 2 apis / 1 api behind nginx: cached read ${result.scaleOut.read.twoOverOne}x, sync write ${result.scaleOut.write.twoOverOne}x; api RSS at ${result.scaleOut.rss[0]?.name.split(' ')[0]} connections at most ${result.scaleOut.maxRssMb} MB${result.scaleOut.maxRssCappedMb ? `, ${result.scaleOut.maxRssCappedMb} MB with the heap capped (${result.scaleOut.rssCapped[0].heap})` : ''} (target <= 300 MB)`);
   if (result.workers) log(`workers: 2 / 1 drain rate ${result.workers.twoOverOne.join(', ')} (target >= 1.5x)`);
   log('details in load-tests/results/latest.json');
 }

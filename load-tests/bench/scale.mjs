@@ -21,6 +21,8 @@ import { findNginx, startNginx } from '../nginx/nginx.mjs';
 const SCALE_USERS = Number(process.env.BENCH_SCALE_USERS ?? 200);
 const SCALE_TASKS_PER_USER = Number(process.env.BENCH_SCALE_TASKS ?? 5);
 const RSS_CONNECTIONS = Number(process.env.BENCH_RSS_CONNECTIONS ?? 500);
+// The RSS runs are repeated on two fresh apis started with this V8 heap cap (0: not repeated).
+const RSS_HEAP_MB = Number(process.env.BENCH_RSS_HEAP_MB ?? 160);
 const WORKERS_BACKLOG = Number(process.env.BENCH_WORKERS_BACKLOG ?? 10_000);
 const WORKERS_USERS = Number(process.env.BENCH_WORKERS_USERS ?? 64);
 
@@ -194,7 +196,9 @@ export async function scaleOutCase(h) {
     ];
     const routes = [
       { name: 'read', label: 'cached GET /v1/tasks', path: '/v1/tasks', method: 'GET', okStatus: 200 },
-      { name: 'write', label: 'sync POST /v1/tasks', path: '/v1/tasks', method: 'POST', body: JSON.stringify(h.WRITE_BODY), okStatus: 201 },
+      // The write also at half the connections straight to one api: how the api's CPU per create
+      // depends on how many creates arrive together (they are coalesced per event-loop turn, ADR 12).
+      { name: 'write', label: 'sync POST /v1/tasks', path: '/v1/tasks', method: 'POST', body: JSON.stringify(h.WRITE_BODY), okStatus: 201, extra: [{ name: `direct, 1 api, ${Math.round(h.CONNECTIONS / 2)} connections`, url: apis[0].base, pids: [apis[0].child.pid], viaNginx: false, connections: Math.round(h.CONNECTIONS / 2) }] },
     ];
     // Every variant warmed once before anything is measured (JIT, each user's cache entries in each api).
     for (const route of routes) for (const v of variants) await cannon(`${v.url}${route.path}`, { connections: h.CONNECTIONS, seconds: 3, method: route.method, body: route.body, tokens });
@@ -208,9 +212,10 @@ export async function scaleOutCase(h) {
       const rounds = [];
       for (let round = 1; round <= h.ROUNDS; round++) {
         const row = { round };
+        const all = [...variants, ...(route.extra ?? [])];
         // The order rotates each round, so no variant is always the one after the host's last burst.
-        for (const v of [...variants.slice((round - 1) % variants.length), ...variants.slice(0, (round - 1) % variants.length)]) {
-          const opts = { apiPids: v.pids, nginxPids: v.viaNginx ? nginxPids() : [], connections: h.CONNECTIONS, method: route.method, body: route.body, tokens, okStatus: route.okStatus };
+        for (const v of [...all.slice((round - 1) % all.length), ...all.slice(0, (round - 1) % all.length)]) {
+          const opts = { apiPids: v.pids, nginxPids: v.viaNginx ? nginxPids() : [], connections: v.connections ?? h.CONNECTIONS, method: route.method, body: route.body, tokens, okStatus: route.okStatus };
           await cannon(`${v.url}${route.path}`, { ...opts, seconds: 2 });
           row[v.name] = await measure(`${v.url}${route.path}`, { ...opts, seconds: h.SECONDS });
           const m = row[v.name];
@@ -226,42 +231,60 @@ export async function scaleOutCase(h) {
       out[route.name] = { rounds, twoOverOne: median(rounds.map((r) => r.twoOverOne)), twoOverOneRange: range(rounds.map((r) => r.twoOverOne)), nginxOverDirect: median(rounds.map((r) => r.nginxOverDirect)) };
     }
 
-    // Memory: 500 connections through nginx to the 2 apis (reads, then writes), each api's RSS
-    // sampled every 200 ms; then 500 connections straight to one api.
-    out.rss = [];
-    const rssRuns = [
-      { name: `${RSS_CONNECTIONS} connections via nginx, 2 apis, reads`, url: `http://127.0.0.1:${two}/v1/tasks`, method: 'GET', okStatus: 200, watched: apis },
-      { name: `${RSS_CONNECTIONS} connections via nginx, 2 apis, sync writes`, url: `http://127.0.0.1:${two}/v1/tasks`, method: 'POST', body: JSON.stringify(h.WRITE_BODY), okStatus: 201, watched: apis },
-      { name: `${RSS_CONNECTIONS} connections direct to 1 api, reads`, url: `${apis[0].base}/v1/tasks`, method: 'GET', okStatus: 200, watched: [apis[0]] },
-    ];
-    for (const run of rssRuns) {
-      const before = run.watched.map((a) => memoryOf(a.child.pid).rssMb);
-      const peak = run.watched.map(() => 0);
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          run.watched.forEach((a, i) => (peak[i] = Math.max(peak[i], memoryOf(a.child.pid).rssMb ?? 0)));
-          await sleep(200);
-        }
-      })();
-      const m = await measure(run.url, { apiPids: run.watched.map((a) => a.child.pid), nginxPids: [], connections: RSS_CONNECTIONS, seconds: h.SECONDS, method: run.method, body: run.body, tokens, okStatus: run.okStatus });
-      sampling = false;
-      await sampler;
-      const after = run.watched.map((a) => memoryOf(a.child.pid));
-      const row = { name: run.name, okPerSecond: m.okPerSecond, p99: m.p99, statuses: m.statuses, rssBeforeMb: before, rssPeakMb: peak, vmHwmMb: after.map((x) => x.peakMb), loadavg: m.loadavg };
-      out.rss.push(row);
-      h.log(`scale-out RSS, ${run.name}: RSS before ${before.join(' / ')} MB, peak while loaded ${peak.join(' / ')} MB (VmHWM ${row.vmHwmMb.join(' / ')} MB); ${m.okPerSecond}/s p99 ${m.p99} ms, statuses ${JSON.stringify(m.statuses)} | load ${m.loadavg[0]}`);
-    }
-    out.maxRssMb = Math.max(...out.rss.flatMap((r) => r.rssPeakMb));
-    out.rssTargetMb = 300;
     const errors = nginx.errorLog().split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
     out.nginxErrors = errors.length;
     if (errors.length) h.log(`scale-out: nginx logged ${errors.length} errors, e.g. ${errors[0]}`);
+    // What a read returns by now (the writes above made every user's list longer).
+    out.rssReadBodyBytes = Buffer.byteLength(await (await fetch(`${apis[0].base}/v1/tasks`, { headers: { authorization: `Bearer ${tokens[0]}` } })).text());
+    h.log(`scale-out: a user's GET /v1/tasks is now ${out.rssReadBodyBytes} bytes`);
+    out.rss = await rssRuns(h, apis, two, tokens, 'uncapped heap');
+    if (RSS_HEAP_MB > 0) {
+      // The same on two fresh apis whose V8 heap is capped, as a deployment would run them.
+      await nginx.stop();
+      for (const a of apis.splice(0)) await h.stop(a.child);
+      const capped = { ...env, NODE_OPTIONS: `--max-old-space-size=${RSS_HEAP_MB}` };
+      apis.push(await h.startApi(capped), await h.startApi(capped));
+      nginx = await startNginx([{ port: two, upstream: apis.map((a) => Number(new URL(a.base).port)) }]);
+      await cannon(`http://127.0.0.1:${two}/v1/tasks`, { connections: h.CONNECTIONS, seconds: 3, tokens });
+      out.rssCapped = await rssRuns(h, apis, two, tokens, `--max-old-space-size=${RSS_HEAP_MB}`);
+      out.maxRssCappedMb = Math.max(...out.rssCapped.flatMap((r) => r.rssPeakMb));
+    }
+    out.maxRssMb = Math.max(...out.rss.flatMap((r) => r.rssPeakMb));
+    out.rssTargetMb = 300;
     return out;
   } finally {
     await nginx?.stop();
     for (const a of apis) await h.stop(a.child);
   }
+}
+
+/** Each api's RSS, sampled every 200 ms, while RSS_CONNECTIONS connections read, then write, through nginx, then read one api directly. */
+async function rssRuns(h, apis, nginxPort, tokens, heap) {
+  const out = [];
+  const runs = [
+    { name: `${RSS_CONNECTIONS} connections via nginx, 2 apis, reads`, url: `http://127.0.0.1:${nginxPort}/v1/tasks`, method: 'GET', okStatus: 200, watched: apis },
+    { name: `${RSS_CONNECTIONS} connections via nginx, 2 apis, sync writes`, url: `http://127.0.0.1:${nginxPort}/v1/tasks`, method: 'POST', body: JSON.stringify(h.WRITE_BODY), okStatus: 201, watched: apis },
+    { name: `${RSS_CONNECTIONS} connections direct to 1 api, reads`, url: `${apis[0].base}/v1/tasks`, method: 'GET', okStatus: 200, watched: [apis[0]] },
+  ];
+  for (const run of runs) {
+    const before = run.watched.map((a) => memoryOf(a.child.pid).rssMb);
+    const peak = run.watched.map(() => 0);
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        run.watched.forEach((a, i) => (peak[i] = Math.max(peak[i], memoryOf(a.child.pid).rssMb ?? 0)));
+        await sleep(200);
+      }
+    })();
+    const m = await measure(run.url, { apiPids: run.watched.map((a) => a.child.pid), nginxPids: [], connections: RSS_CONNECTIONS, seconds: h.SECONDS, method: run.method, body: run.body, tokens, okStatus: run.okStatus });
+    sampling = false;
+    await sampler;
+    const after = run.watched.map((a) => memoryOf(a.child.pid));
+    const row = { name: run.name, heap, okPerSecond: m.okPerSecond, p99: m.p99, statuses: m.statuses, rssBeforeMb: before, rssPeakMb: peak, vmHwmMb: after.map((x) => x.peakMb), loadavg: m.loadavg };
+    out.push(row);
+    h.log(`scale-out RSS (${heap}), ${run.name}: RSS before ${before.join(' / ')} MB, peak while loaded ${peak.join(' / ')} MB (VmHWM ${row.vmHwmMb.join(' / ')} MB); ${m.okPerSecond}/s p99 ${m.p99} ms, statuses ${JSON.stringify(m.statuses)} | load ${m.loadavg[0]}`);
+  }
+  return out;
 }
 
 /** `ln_commands_total` (all outcomes) and the batch histogram's sum and count, from a worker's /metrics. */
