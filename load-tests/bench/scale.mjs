@@ -133,7 +133,10 @@ function quantiles(latencies, okStatus) {
 }
 
 /** One measured run against `url`: answers/s, latency, and CPU per answer of the apis and of nginx. */
-async function measure(url, { apiPids, nginxPids, seconds, connections, method, body, tokens, okStatus }) {
+async function measure(url, { apiPids, nginxPids, seconds, connections, method, body, tokens, okStatus, db }) {
+  // Transactions committed in the scratch database: per create, 1 / the number of creates per statement.
+  const commits = async () => (db ? Number((await db.client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = $1', [db.name])).rows[0].xact_commit) : 0);
+  const x0 = await commits();
   const a0 = cpuOf(apiPids);
   const n0 = cpuOf(nginxPids);
   const t0 = performance.now();
@@ -148,6 +151,7 @@ async function measure(url, { apiPids, nginxPids, seconds, connections, method, 
     ...quantiles(latencies, okStatus),
     apiCpuMsPerRequest: answers ? +((1000 * (cpuOf(apiPids) - a0)) / answers).toFixed(3) : null,
     nginxCpuMsPerRequest: nginxPids.length && answers ? +((1000 * (cpuOf(nginxPids) - n0)) / answers).toFixed(3) : null,
+    ...(db && answers ? { commitsPerRequest: +(((await commits()) - x0) / answers).toFixed(3) } : {}),
     statuses,
     errors: r.errors + r.timeouts,
     loadavg: loadavg(),
@@ -164,6 +168,8 @@ export async function scaleOutCase(h) {
   const env = { WRITE_PATH: 'sync', COMMAND_QUEUE_NAME: h.run.queueFor('scale-out'), TRUSTED_PROXIES: 'loopback' };
   const apis = [];
   let nginx;
+  const db = { client: new pg.Client({ connectionString: h.run.dbUrl }), name: h.run.dbName };
+  await db.client.connect();
   try {
     apis.push(await h.startApi(env), await h.startApi(env));
     const ports = apis.map((a) => Number(new URL(a.base).port));
@@ -215,12 +221,12 @@ export async function scaleOutCase(h) {
         const all = [...variants, ...(route.extra ?? [])];
         // The order rotates each round, so no variant is always the one after the host's last burst.
         for (const v of [...all.slice((round - 1) % all.length), ...all.slice(0, (round - 1) % all.length)]) {
-          const opts = { apiPids: v.pids, nginxPids: v.viaNginx ? nginxPids() : [], connections: v.connections ?? h.CONNECTIONS, method: route.method, body: route.body, tokens, okStatus: route.okStatus };
+          const opts = { apiPids: v.pids, nginxPids: v.viaNginx ? nginxPids() : [], connections: v.connections ?? h.CONNECTIONS, method: route.method, body: route.body, tokens, okStatus: route.okStatus, db: route.method === 'POST' ? db : undefined };
           await cannon(`${v.url}${route.path}`, { ...opts, seconds: 2 });
           row[v.name] = await measure(`${v.url}${route.path}`, { ...opts, seconds: h.SECONDS });
           const m = row[v.name];
           h.log(
-            `scale-out ${route.label} round ${round}, ${v.name}: ${m.okPerSecond} ${route.okStatus}/s p50 ${m.p50} p95 ${m.p95} p99 ${m.p99} ms, api ${m.apiCpuMsPerRequest} ms cpu/req${m.nginxCpuMsPerRequest !== null ? `, nginx ${m.nginxCpuMsPerRequest} ms cpu/req` : ''}, statuses ${JSON.stringify(m.statuses)} | load ${m.loadavg[0]}`,
+            `scale-out ${route.label} round ${round}, ${v.name}: ${m.okPerSecond} ${route.okStatus}/s p50 ${m.p50} p95 ${m.p95} p99 ${m.p99} ms, api ${m.apiCpuMsPerRequest} ms cpu/req${m.nginxCpuMsPerRequest !== null ? `, nginx ${m.nginxCpuMsPerRequest} ms cpu/req` : ''}${m.commitsPerRequest !== undefined ? `, ${m.commitsPerRequest} commits/req` : ''}, statuses ${JSON.stringify(m.statuses)} | load ${m.loadavg[0]}`,
           );
         }
         row.twoOverOne = +(row['nginx, 2 apis'].okPerSecond / Math.max(1, row['nginx, 1 api'].okPerSecond)).toFixed(2);
@@ -255,6 +261,7 @@ export async function scaleOutCase(h) {
   } finally {
     await nginx?.stop();
     for (const a of apis) await h.stop(a.child);
+    await db.client.end();
   }
 }
 
