@@ -728,6 +728,8 @@ async function cleanup() {
     for (const queue of run.queues) {
       for (let p = 0; p < PARTITIONS; p++) await ch.deleteQueue(`${queue}.p${p}`);
       await ch.deleteQueue(`${queue}.dead`);
+      // The workers' presence queue (LaneSharingConsumer).
+      await ch.deleteQueue(`${queue}.workers`);
       // The ceiling case publishes to a plain queue of that name.
       await ch.deleteQueue(queue);
       // The worker's event subscriptions (apps/worker/src/event-consumers.ts).
