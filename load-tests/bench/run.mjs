@@ -26,6 +26,11 @@
 //                 the api's CPU per request, sync path and queued path in the same run
 //   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
 //                 latency of the requests issued during the stall, sync path vs queued path
+//   scale-out     a real nginx (Debian's) in front of 1 and 2 api processes: cached read and sync write
+//                 at 1 vs 2 apis (and direct), CPU per request, api RSS at 500 connections; skipped,
+//                 saying so, when nginx is missing (load-tests/bench/scale.mjs)
+//   workers       a backlog drained by 1 vs 2 worker processes, each one's share, where the CPU went
+//                 (load-tests/bench/scale.mjs)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,6 +46,7 @@ import pg from 'pg';
 import { v7 } from 'uuid';
 import { openLoad, stats } from './open-load.mjs';
 import { startPausableProxy } from './pausable-proxy.mjs';
+import { scaleOutCase, workersCase } from './scale.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -50,14 +56,14 @@ const AMQP = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CASES = (process.env.BENCH_CASES ?? 'read,sync-write,queued-write,worker-rate,brownout').split(',').map((c) => c.trim()).filter(Boolean);
+const CASES = (process.env.BENCH_CASES ?? 'read,sync-write,queued-write,worker-rate,brownout,scale-out,workers').split(',').map((c) => c.trim()).filter(Boolean);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 5_000);
 const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 12);
 const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split(',').map(Number);
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e', 'scale-out', 'workers'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -722,6 +728,8 @@ async function cleanup() {
     for (const queue of run.queues) {
       for (let p = 0; p < PARTITIONS; p++) await ch.deleteQueue(`${queue}.p${p}`);
       await ch.deleteQueue(`${queue}.dead`);
+      // The workers' presence queue (LaneSharingConsumer).
+      await ch.deleteQueue(`${queue}.workers`);
       // The ceiling case publishes to a plain queue of that name.
       await ch.deleteQueue(queue);
       // The worker's event subscriptions (apps/worker/src/event-consumers.ts).
@@ -858,6 +866,11 @@ async function coachCase(writePath) {
   }
 }
 
+/** What load-tests/bench/scale.mjs needs from this script. */
+function scaleHelpers() {
+  return { run, log, startApi, startWorker, stop, users, userToken, post, freePort, commandQueue, createEnvelope, processedCount, forgetEarlierEvents, WRITE_BODY, CONNECTIONS, SECONDS, ROUNDS, PARTITIONS, AMQP, REDIS };
+}
+
 async function main() {
   const admin = new pg.Client({ connectionString: PG });
   await admin.connect();
@@ -898,6 +911,8 @@ async function main() {
       const rate = BROWNOUT_RATE ?? (syncRate ? Math.min(500, Math.max(10, Math.round(syncRate / 2))) : 50);
       result.brownout = await brownoutCase(paths, rate);
     }
+    if (CASES.includes('scale-out')) result.scaleOut = await scaleOutCase(scaleHelpers());
+    if (CASES.includes('workers')) result.workers = await workersCase(scaleHelpers());
   } finally {
     for (const c of children) await stop(c);
     await cleanup();
@@ -916,6 +931,9 @@ async function main() {
   for (const [p, b] of Object.entries(result.brownout ?? {})) {
     log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);
   }
+  if (result.scaleOut?.skipped) log(`scale-out: SKIPPED (${result.scaleOut.skipped})`);
+  else if (result.scaleOut) log(`scale-out: 2 apis / 1 api behind nginx: cached read ${result.scaleOut.read.twoOverOne}x, sync write ${result.scaleOut.write.twoOverOne}x; api RSS at ${result.scaleOut.rss[0]?.name.split(' ')[0]} connections at most ${result.scaleOut.maxRssMb} MB${result.scaleOut.maxRssCappedMb ? `, ${result.scaleOut.maxRssCappedMb} MB with the heap capped (${result.scaleOut.rssCapped[0].heap})` : ''} (target <= 300 MB)`);
+  if (result.workers) log(`workers: 2 / 1 drain rate ${result.workers.twoOverOne.join(', ')} (target >= 1.5x)`);
   log('details in load-tests/results/latest.json');
 }
 

@@ -12,6 +12,8 @@
 //   CHAOS_USERS        concurrent users per scenario     (default 6)
 //   CHAOS_SCALE        multiplies every scenario's length (default 1; 0.5 for a quick run)
 //   CHAOS_WORKERS      worker processes                  (default 2)
+//   CHAOS_APIS         api processes                     (default 1; more than 1 puts a private nginx,
+//                      Debian's package, on loopback in front of them: the clients talk to nginx)
 //   CHAOS_PARTITIONS   command queue partitions          (default 4)
 //   CHAOS_OUT          write the figures as JSON to this file
 //   CHAOS_KEEP=1       keep the temp dir (logs of every process) and print where it is
@@ -24,6 +26,7 @@ import amqp from 'amqplib';
 import pg from 'pg';
 import { v7 } from 'uuid';
 import { AppProcess, PrivatePostgres, PrivateRabbit, PrivateRedis, Workspace, freePort, sleep } from './infra.mjs';
+import { findNginx, startNginx } from '../nginx/nginx.mjs';
 import { UserClient } from './workload.mjs';
 import { allAckedVisible, verify } from './verify.mjs';
 
@@ -32,6 +35,7 @@ const WRITE_PATH = process.env.CHAOS_WRITE_PATH ?? 'queued';
 const USERS = Number(process.env.CHAOS_USERS ?? 6);
 const SCALE = Number(process.env.CHAOS_SCALE ?? 1);
 const WORKERS = Number(process.env.CHAOS_WORKERS ?? 2);
+const APIS = Number(process.env.CHAOS_APIS ?? 1);
 const PARTITIONS = Number(process.env.CHAOS_PARTITIONS ?? 4);
 const FINISH_TIMEOUT_MS = Number(process.env.CHAOS_FINISH_TIMEOUT_MS ?? 120_000);
 const DRAIN_TIMEOUT_MS = Number(process.env.CHAOS_DRAIN_TIMEOUT_MS ?? 120_000);
@@ -99,16 +103,17 @@ const SCENARIOS = {
     },
   },
   'api-sigkill': {
-    about: 'SIGKILL the api mid-request 3 times, restart at once; clients retry with the same ids/keys',
+    about: 'SIGKILL an api mid-request 3 times (with several apis, each in turn), restart at once; clients retry with the same ids/keys',
     seconds: 24,
     async inject(ctx) {
       for (let i = 0; i < 3; i++) {
         await ctx.sleep(s(5));
+        const victim = ctx.apis[i % ctx.apis.length];
         // Only while requests are in flight: that is the point.
-        const f = ctx.fault(`SIGKILL api (${ctx.inFlight()} requests in flight)`);
-        await ctx.api.crash();
+        const f = ctx.fault(`SIGKILL ${victim.name} (${ctx.inFlight()} requests in flight)`);
+        await victim.crash();
         f.end = Date.now();
-        await ctx.api.whenReady();
+        await victim.whenReady();
         f.ready = Date.now();
       }
     },
@@ -167,7 +172,8 @@ async function main() {
   for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const runStarted = Date.now();
   const ws = new Workspace();
-  log(`workspace ${ws.dir}; write path ${WRITE_PATH}; ${USERS} users/scenario; ${WORKERS} workers; scale ${SCALE}`);
+  if (APIS > 1 && findNginx().missing) throw new Error(`CHAOS_APIS=${APIS} needs nginx in front of the apis: ${findNginx().missing}`);
+  log(`workspace ${ws.dir}; write path ${WRITE_PATH}; ${USERS} users/scenario; ${APIS} api(s); ${WORKERS} workers; scale ${SCALE}`);
 
   const pgs = new PrivatePostgres(ws);
   const rabbit = new PrivateRabbit(ws);
@@ -198,14 +204,27 @@ async function main() {
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stderr}${migrate.stdout}`);
 
   const logDir = ws.sub('logs');
-  const apiPort = await freePort();
-  const api = new AppProcess({ name: 'api', root: ROOT, logDir, env: { ...common, ROLE: 'api', PORT: String(apiPort), METRICS_PORT: String(await freePort()) } });
+  const apis = [];
+  for (let i = 0; i < APIS; i++) {
+    const port = await freePort();
+    // Behind nginx the client address is in X-Forwarded-For, believed only from loopback.
+    const env = { ...common, ROLE: 'api', PORT: String(port), METRICS_PORT: String(await freePort()), ...(APIS > 1 ? { TRUSTED_PROXIES: 'loopback' } : {}) };
+    apis.push(Object.assign(new AppProcess({ name: APIS > 1 ? `api${i + 1}` : 'api', root: ROOT, logDir, env }), { port }));
+  }
+  const api = apis[0];
   const workers = [];
   for (let i = 0; i < WORKERS; i++) {
     workers.push(new AppProcess({ name: `worker${i + 1}`, root: ROOT, logDir, env: { ...common, ROLE: 'worker', PORT: String(await freePort()), METRICS_PORT: String(await freePort()) } }));
   }
-  await Promise.all([api.start(), ...workers.map((w) => w.start())]);
-  log(`api :${apiPort} and ${WORKERS} worker(s) ready`);
+  await Promise.all([...apis.map((a) => a.start()), ...workers.map((w) => w.start())]);
+  let nginx;
+  let apiPort = api.port;
+  if (APIS > 1) {
+    apiPort = await freePort();
+    nginx = await startNginx([{ port: apiPort, upstream: apis.map((a) => a.port) }], { workers: 1 });
+    log(`${nginx.version} on :${apiPort} in front of ${apis.map((a) => `${a.name} :${a.port}`).join(', ')}`);
+  }
+  log(`${APIS > 1 ? 'apis' : 'api'} :${apiPort} and ${WORKERS} worker(s) ready`);
 
   const db = new pg.Pool({ connectionString: pgs.url, max: 2 });
   db.on('error', () => undefined);
@@ -225,7 +244,7 @@ async function main() {
   const results = [];
   let failed = false;
   for (const name of names) {
-    const result = await runScenario(name, SCENARIOS[name], { api, workers, rabbit, pg: pgs, dbq, prefix, runId, base: () => `http://127.0.0.1:${apiPort}` });
+    const result = await runScenario(name, SCENARIOS[name], { api, apis, workers, rabbit, pg: pgs, dbq, prefix, runId, base: () => `http://127.0.0.1:${apiPort}` });
     results.push(result);
     if (!result.pass) failed = true;
   }
@@ -235,6 +254,8 @@ async function main() {
     at: new Date().toISOString(),
     writePath: WRITE_PATH,
     users: USERS,
+    apis: APIS,
+    balancer: nginx ? nginx.version : null,
     workers: WORKERS,
     partitions: PARTITIONS,
     scale: SCALE,
@@ -244,7 +265,8 @@ async function main() {
   if (process.env.CHAOS_OUT) writeFileSync(process.env.CHAOS_OUT, `${JSON.stringify(summary, null, 2)}\n`);
 
   await db.end().catch(() => undefined);
-  await Promise.all([api.stop('SIGTERM'), ...workers.map((w) => w.stop('SIGTERM'))]);
+  await Promise.all([...apis.map((a) => a.stop('SIGTERM')), ...workers.map((w) => w.stop('SIGTERM'))]);
+  await nginx?.stop();
   await rabbit.stop().catch(() => undefined);
   await pgs.stop().catch(() => undefined);
   if (ws.keep) log(`kept ${ws.dir}`);
@@ -253,9 +275,9 @@ async function main() {
 }
 
 async function runScenario(name, sc, env) {
-  const { api, workers, rabbit, pg: pgs, dbq, prefix, runId, base } = env;
+  const { api, apis, workers, rabbit, pg: pgs, dbq, prefix, runId, base } = env;
   // Every fault of the previous scenario must be over.
-  await Promise.all([api, ...workers].map((p) => p.whenReady()));
+  await Promise.all([...apis, ...workers].map((p) => p.whenReady()));
   log(`=== ${name}: ${sc.about}`);
   const sink = { acks: [], anomalies: [] };
   const clients = Array.from({ length: USERS }, (_, index) => new UserClient({ base, runId, index, sink, tag: name }));
@@ -270,6 +292,7 @@ async function runScenario(name, sc, env) {
   const t0 = Date.now();
   const ctx = {
     api,
+    apis,
     workers,
     rabbit,
     pg: pgs,
@@ -377,7 +400,7 @@ async function runScenario(name, sc, env) {
     recoveryMaxMs: recoveries.length ? Math.max(...recoveries) : null,
     longestAckGapMs: gap,
     loadSeconds: Math.round((loadEnd - t0) / 100) / 10,
-    bootMs: Object.fromEntries([api, ...workers].map((p) => [p.name, p.bootMs])),
+    bootMs: Object.fromEntries([...apis, ...workers].map((p) => [p.name, p.bootMs])),
     faults: faults.map((f) => ({ ...f, start: new Date(f.start).toISOString(), end: f.end && new Date(f.end).toISOString(), ready: f.ready && new Date(f.ready).toISOString() })),
     clientAnomalies: sink.anomalies,
     problems,
@@ -414,7 +437,7 @@ function printTable(results) {
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(width[i])).join(' | ')} |`;
   console.log('');
-  console.log(`write path: ${WRITE_PATH}; ${USERS} users per scenario, ${WORKERS} workers, ${PARTITIONS} partitions`);
+  console.log(`write path: ${WRITE_PATH}; ${USERS} users per scenario, ${APIS} api(s)${APIS > 1 ? ' behind nginx' : ''}, ${WORKERS} workers, ${PARTITIONS} partitions`);
   console.log(line(head));
   console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));

@@ -331,6 +331,7 @@ async function cleanup() {
       for (const queue of [run.queue, run.exchange]) {
         for (let p = 0; p < 64; p++) await ch.deleteQueue(`${queue}.p${p}`);
         await ch.deleteQueue(`${queue}.dead`);
+        await ch.deleteQueue(`${queue}.workers`);
         await ch.deleteQueue(queue);
         for (const consumer of ['learning.history', 'tasks.predictions', 'coach.plans']) {
           await ch.deleteQueue(`${queue}.${consumer}`);

@@ -82,6 +82,7 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
     const ch = await conn.createChannel();
     for (let p = 0; p < 4; p++) await ch.deleteQueue(`${prefix}.p${p}`).catch(() => undefined);
     await ch.deleteQueue(`${prefix}.dead`).catch(() => undefined);
+    await ch.deleteQueue(`${prefix}.workers`).catch(() => undefined);
     await ch.deleteExchange(prefix).catch(() => undefined);
     await ch.deleteExchange(`${prefix}.dlx`).catch(() => undefined);
     await conn.close();

@@ -28,6 +28,7 @@ export async function deleteCommandQueues(prefix: string, partitions: number): P
     const ch = await conn.createChannel();
     for (let p = 0; p < partitions; p++) await ch.deleteQueue(`${prefix}.p${p}`);
     await ch.deleteQueue(`${prefix}.dead`);
+    await ch.deleteQueue(`${prefix}.workers`);
     await ch.deleteExchange(prefix);
     await ch.deleteExchange(`${prefix}.dlx`);
     await ch.close();

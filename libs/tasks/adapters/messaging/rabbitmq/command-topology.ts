@@ -11,6 +11,8 @@ export class CommandTopology {
   readonly exchange: string;
   readonly deadLetterExchange: string;
   readonly deadQueue: string;
+  /** A plain queue every consuming worker registers on (nothing is sent to it): its consumer count is the number of workers. */
+  readonly presenceQueue: string;
 
   constructor(
     prefix: string,
@@ -21,6 +23,7 @@ export class CommandTopology {
     this.exchange = prefix;
     this.deadLetterExchange = `${prefix}.dlx`;
     this.deadQueue = `${prefix}.dead`;
+    this.presenceQueue = `${prefix}.workers`;
   }
 
   /** Routing key (and queue suffix) of a user's partition. */

@@ -16,6 +16,8 @@ export interface CommandConsumerConfig {
   readonly maxWaitMs: number;
   /** Batches side by side, each over its own partitions (partition p in lane p % parallel); default 1. */
   readonly parallel?: number;
+  /** The partitions (of the topology's) this consumer takes; default all of them. */
+  readonly partitions?: readonly number[];
   readonly prefetch: number;
   readonly maxDeliveries: number;
   readonly closeTimeoutMs: number;
@@ -62,6 +64,8 @@ export class RabbitMqCommandConsumer implements Subscription {
    */
   private readonly lanes: { readonly partitions: ReadonlySet<number>; readonly window: BatchWindow; current?: RunningBatch }[];
   private generation?: Generation;
+  /** The generation that has had a delivery: on a single-active-consumer queue, only the active consumer gets any. */
+  private receivedOn?: Generation;
   private stopping = false;
   private closing?: Promise<void>;
   /** The open() in progress, and whether another was asked for meanwhile. */
@@ -74,7 +78,8 @@ export class RabbitMqCommandConsumer implements Subscription {
     private readonly config: CommandConsumerConfig,
     private readonly link: RabbitMqLink,
   ) {
-    this.queues = config.topology.queues();
+    const all = config.topology.queues();
+    this.queues = config.partitions ? config.partitions.map((p) => all[p]) : all;
     const parallel = Math.max(1, Math.min(config.parallel ?? 1, this.queues.length));
     this.lanes = Array.from({ length: parallel }, (_, lane) => ({
       partitions: new Set(this.queues.map((_, p) => p).filter((p) => p % parallel === lane)),
@@ -82,6 +87,11 @@ export class RabbitMqCommandConsumer implements Subscription {
     }));
     link.manager.on('connect', this.onConnect);
     void this.open();
+  }
+
+  /** Whether its current channel has had a delivery, i.e. it is (or was until now) the active consumer of one of its queues. */
+  get receiving(): boolean {
+    return this.generation !== undefined && this.receivedOn === this.generation;
   }
 
   async close(): Promise<void> {
@@ -213,6 +223,7 @@ export class RabbitMqCommandConsumer implements Subscription {
       return;
     }
     if (!generation.alive) return;
+    this.receivedOn = generation;
     const body = message.content.toString('utf8');
     let commandId: string;
     try {

@@ -8,6 +8,7 @@ import { checkBatchOptions } from '../batch-window';
 import { type BatchHandler, checkQueueOptions } from '../command-batch';
 import { CommandTopology, publishOptions } from './command-topology';
 import { type DeadCommandLetter, DeadCommandLetters } from './dead-command-letters';
+import { LaneSharingConsumer } from './lane-sharing-consumer';
 import { RabbitMqCommandConsumer } from './rabbitmq-command-consumer.adapter';
 
 export type { DeadCommandLetter };
@@ -36,6 +37,12 @@ export interface RabbitMqCommandQueueOptions {
    * anyway (the broker then redelivers what was not acked). Default 10000.
    */
   closeTimeoutMs?: number;
+  /**
+   * With several lanes (`parallel` > 1), how often a consumer compares the lanes it receives from
+   * with its share among the workers and hands the extra ones over (LaneSharingConsumer,
+   * docs/scaling.md). Default 2000; 0 keeps one channel for every lane and never hands over.
+   */
+  shareLanesEveryMs?: number;
   /** Pause between reconnect attempts. Default 5 (amqp-connection-manager's). */
   reconnectTimeInSeconds?: number;
   /** Connection trouble, failing handlers and undecodable messages; none of them is thrown. */
@@ -55,6 +62,7 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
   private readonly publishTimeoutMs: number;
   private readonly setupTimeoutMs: number;
   private readonly closeTimeoutMs: number;
+  private readonly shareLanesEveryMs: number;
   private readonly report: RabbitMqErrorSink;
   private readonly link: RabbitMqLink;
   private readonly publisher: ChannelWrapper;
@@ -74,6 +82,7 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.setupTimeoutMs = options.setupTimeoutMs ?? 10_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+    this.shareLanesEveryMs = options.shareLanesEveryMs ?? 2000;
     this.report = options.onError ?? (() => undefined);
     checkQueueOptions({ partitions: this.partitions, maxDeliveries: this.maxDeliveries });
     if (this.prefetch !== undefined && (!Number.isInteger(this.prefetch) || this.prefetch < 1)) {
@@ -130,23 +139,32 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
   async consume(handler: BatchHandler, options: CommandBatchOptions): Promise<Subscription> {
     if (this.closing) throw new Error('RabbitMqCommandQueue is closed');
     checkBatchOptions(options);
-    const consumer = new RabbitMqCommandConsumer(
-      {
-        name: `${this.prefix} consumer`,
-        topology: this.topology,
-        handler,
-        maxBatch: options.maxBatch,
-        maxWaitMs: options.maxWaitMs,
-        parallel: options.parallel,
-        // Room for a full batch in progress and one waiting, in every lane.
-        prefetch: this.prefetch ?? Math.max(50, 2 * options.maxBatch * Math.max(1, options.parallel ?? 1)),
-        maxDeliveries: this.maxDeliveries,
-        closeTimeoutMs: this.closeTimeoutMs,
-        report: this.report,
-      },
-      this.link,
-    );
-    return this.link.setUp(consumer, this.setupTimeoutMs, `RabbitMQ command consumer on ${this.prefix}`);
+    const parallel = Math.max(1, Math.min(options.parallel ?? 1, this.partitions));
+    const config = {
+      name: `${this.prefix} consumer`,
+      topology: this.topology,
+      handler,
+      maxBatch: options.maxBatch,
+      maxWaitMs: options.maxWaitMs,
+      // Room for a full batch in progress and one waiting, in every lane.
+      prefetch: this.prefetch ?? Math.max(50, 2 * options.maxBatch * parallel),
+      maxDeliveries: this.maxDeliveries,
+      closeTimeoutMs: this.closeTimeoutMs,
+      report: this.report,
+    };
+    if (parallel === 1 || this.shareLanesEveryMs === 0) {
+      const consumer = new RabbitMqCommandConsumer({ ...config, parallel }, this.link);
+      return this.link.setUp(consumer, this.setupTimeoutMs, `RabbitMQ command consumer on ${this.prefix}`);
+    }
+    // A consumer (and channel) per lane, partition p in lane p % parallel, so lanes can be handed to other workers.
+    const lanes = Array.from({ length: parallel }, (_, lane) => Array.from({ length: this.partitions }, (_, p) => p).filter((p) => p % parallel === lane));
+    const sharing = new LaneSharingConsumer(lanes, (partitions) => new RabbitMqCommandConsumer({ ...config, partitions }, this.link), this.link, {
+      name: config.name,
+      presenceQueue: this.topology.presenceQueue,
+      rebalanceMs: this.shareLanesEveryMs,
+      report: this.report,
+    });
+    return this.link.setUp(sharing, this.setupTimeoutMs, `RabbitMQ command consumer on ${this.prefix}`);
   }
 
   /**
