@@ -33,6 +33,10 @@
 //                 (autocannon, BENCH_CONNECTIONS); after every round the bench waits until the worker
 //                 has stored every acknowledged write. Api CPU per request, p50/p95/p99, answers/s;
 //                 BENCH_COST_STRACE=1 adds each api's system calls per request (strace -c) at that rate
+//   overlay-read  (not in the default set) what reading one task's pending writes costs the api for a
+//                 user with 10, 100 and 1,000 writes pending (real Redis, the adapter from dist/): the
+//                 whole overlay parsed (what a plan read before the index by task) against the task's
+//                 own entries (ofTask); CPU and wall time per read, 300 reads each
 //   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
 //                 latency of the requests issued during the stall, sync path vs queued path
 import { spawn, spawnSync } from 'node:child_process';
@@ -66,7 +70,7 @@ const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e', 'write-cost'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e', 'write-cost', 'overlay-read'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -443,6 +447,39 @@ async function writeCase(ctx, writePath) {
   } finally {
     await stop(api.child);
   }
+}
+
+/** Issue 13's "overlay indexed by task": one task's pending writes read with N others pending. */
+async function overlayReadCase() {
+  const { RedisPendingWrites } = require(path.join(ROOT, 'dist/libs/tasks/adapters/cache/redis-pending-writes.adapter.js'));
+  const { PendingOverlay } = require(path.join(ROOT, 'dist/libs/tasks/application/queued-writes/pending-overlay.js'));
+  const client = new Redis(REDIS, { keyPrefix: run.redisPrefix, enableAutoPipelining: true });
+  const pending = new RedisPendingWrites(client, {});
+  const now = () => new Date().toISOString();
+  const state = (id) => ({ id, ownerId: 'u', title: WRITE_BODY.title, notes: null, scheduledDate: null, scheduledAt: null, dueAt: null, estimateMinutes: 30, actualMinutes: null, priority: 4, tags: ['bench'], parentId: null, depth: 0, status: 'open', failure: null, deferrals: 0, replanOf: null, version: 1, createdAt: now(), updatedAt: now(), closedAt: null, deletedAt: null });
+  const out = [];
+  try {
+    for (const n of [10, 100, 1000]) {
+      const user = v7();
+      const ids = Array.from({ length: n }, () => v7());
+      for (const id of ids) await pending.add(user, { commandId: v7(), type: 'task.create.v1', taskId: id, state: state(id), createFingerprint: 'fp', acceptedAt: now() });
+      const time = async (read) => {
+        for (let i = 0; i < 30; i++) await read(ids[i % n]);
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < 300; i++) await read(ids[i % n]);
+        const c = process.cpuUsage(c0);
+        return { cpuMs: +((c.user + c.system) / 1000 / 300).toFixed(3), wallMs: +((performance.now() - t0) / 300).toFixed(3) };
+      };
+      const whole = await time(async (id) => new PendingOverlay(await pending.list(user)).effect(id, null));
+      const ofTask = await time(async (id) => new PendingOverlay(await pending.ofTask(user, id)).effect(id, null));
+      out.push({ pending: n, whole, ofTask });
+      log(`overlay-read with ${n} pending: whole overlay ${whole.cpuMs} ms cpu (${whole.wallMs} ms wall) per read, the task's entries ${ofTask.cpuMs} ms cpu (${ofTask.wallMs} ms wall) | load ${os.loadavg()[0].toFixed(1)}`);
+    }
+  } finally {
+    await client.quit();
+  }
+  return out;
 }
 
 /** The command queue adapter as the api uses it (from dist/), to publish envelopes in its format. */
@@ -998,6 +1035,7 @@ async function main() {
     if (CASES.includes('worker-rate')) result.workerRate = await workerRateCase();
     if (CASES.includes('queued-e2e')) result.queuedE2e = await queuedE2eCase();
     if (CASES.includes('write-cost')) result.writeCost = await writeCostCase();
+    if (CASES.includes('overlay-read')) result.overlayRead = await overlayReadCase();
     if (CASES.includes('coach')) {
       result.coach = {};
       for (const p of (process.env.BENCH_COACH_PATHS ?? 'sync,queued').split(',')) result.coach[p] = await coachCase(p);
