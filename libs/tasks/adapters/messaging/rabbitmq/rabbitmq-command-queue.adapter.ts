@@ -20,6 +20,8 @@ interface OutgoingCommand {
   readonly reject: (error: Error) => void;
   /** Answered (confirmed, refused or timed out): later callbacks are ignored. */
   done: boolean;
+  /** Handed to the wrapper: its timeout governs it from then on, not the turn's timer. */
+  handedOver: boolean;
 }
 
 /**
@@ -137,8 +139,11 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
    * when the turn ends: straight onto the confirm channel, their frames in one socket write, under
    * one shared timer (ADR 11, amended: "A cheaper 202"). While there is no open channel (connecting,
    * reconnecting) each goes through the wrapper, which holds it until a channel is back or its
-   * timeout; a publish whose channel closes before its confirm is sent again that way, as the
-   * wrapper does with its own unconfirmed messages.
+   * timeout; a publish whose channel closes before its confirm is handed to the wrapper too, which
+   * sends it on the channel it opens after a reconnect, within what is left of its wait, as it does
+   * with its own unconfirmed messages. (The wrapper opens a channel again only with a new
+   * connection: after a channel error of the broker's, such as a deleted exchange, its sends time
+   * out, as before this change.)
    */
   send(envelope: CommandEnvelope): Promise<void> {
     if (this.closing) return Promise.reject(new Error('RabbitMqCommandQueue is closed'));
@@ -148,7 +153,7 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
     const routingKey = this.partitionKey(envelope.userId);
     const content = Buffer.from(JSON.stringify(envelope));
     return new Promise<void>((resolve, reject) => {
-      const outgoing: OutgoingCommand = { envelope, routingKey, content, resolve, reject, done: false };
+      const outgoing: OutgoingCommand = { envelope, routingKey, content, resolve, reject, done: false, handedOver: false };
       if (this.turn) this.turn.push(outgoing);
       else {
         this.turn = [outgoing];
@@ -171,15 +176,17 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
     }
     const sentAt = Date.now();
     let open = batch.length;
-    // One timer for the turn: what is still unconfirmed when it fires has failed.
+    // One timer for the turn: what is still unconfirmed when it fires has failed (what went to the
+    // wrapper meanwhile has the wrapper's own timeout, which also takes it out of its buffer).
     const timer = setTimeout(() => {
-      for (const c of batch) this.settle(c, new Error('timeout'));
+      for (const c of batch) if (!c.handedOver) this.settle(c, new Error('timeout'));
     }, this.publishTimeoutMs);
     const confirmed = () => {
       if (--open === 0) clearTimeout(timer);
     };
     const socket = corkable(channel);
     socket?.cork();
+    let published = 0;
     try {
       for (const c of batch) {
         channel.publish(this.prefix, c.routingKey, c.content, { ...publishOptions(c.envelope), mandatory: true }, (error: unknown) => {
@@ -193,10 +200,15 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
           }
           this.settle(c, error ?? undefined);
         });
+        published += 1;
       }
-    } catch (error: unknown) {
-      for (const c of batch) this.settle(c, error);
-      clearTimeout(timer);
+    } catch {
+      // The channel refused a publish (it is closing): that one and the rest were not sent, and go
+      // through the wrapper, which holds them for the next channel within their timeout.
+      for (const c of batch.slice(published)) {
+        confirmed();
+        this.viaWrapper(c, this.publishTimeoutMs);
+      }
     } finally {
       // amqplib writes the frames in its own next turn (setImmediate, scheduled on a 'readable'
       // tick): uncork after that, so the turn's publishes leave in one write. Only the timing of
@@ -206,6 +218,7 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
   }
 
   private viaWrapper(c: OutgoingCommand, timeoutMs: number): void {
+    c.handedOver = true;
     // The per-message timeout, not one of our own: ADR 10, "Publish timeouts".
     this.publisher.publish(this.prefix, c.routingKey, c.content, { ...publishOptions(c.envelope), mandatory: true, timeout: timeoutMs }).then(
       () => this.settle(c),
