@@ -77,8 +77,8 @@ export class QueuedTaskWrites {
   private readonly userTurns = new Map<string, Promise<unknown>>();
   /**
    * Accepted writes whose overlay record failed, per user: this process still plans on top of
-   * them (its later answers stay right) until the store has them or they are old enough for any
-   * worker to have decided them.
+   * them (its later answers stay right) until they are old enough for any worker to have decided
+   * them; a read that finds one in the store takes the store's.
    */
   private readonly unrecorded = new Map<string, PendingWrite[]>();
   /** The user's pending count as of this process's last add or read: the bound is checked on it. */
