@@ -24,6 +24,19 @@
 //                 (ROLE=worker) as separate processes; then waits until every acknowledged write is in
 //                 PostgreSQL. Acknowledged and applied per second, the queue's drain after the load,
 //                 the api's CPU per request, sync path and queued path in the same run
+//   write-cost    (not in the default set) issue 13's "cheaper 202": the sync 201 and the queued 202 of
+//                 POST /v1/tasks side by side in one run, each path its own api and worker (both run a
+//                 worker, as deployed: the sync path's relays the outbox and projects the events),
+//                 rounds alternating between the paths (BENCH_ROUNDS), each round first at a fixed
+//                 open-loop rate (BENCH_COST_RATE, 100/s: the same work per second for both, so the
+//                 api's CPU per request compares like for like) and then closed-loop at full speed
+//                 (autocannon, BENCH_CONNECTIONS); after every round the bench waits until the worker
+//                 has stored every acknowledged write. Api CPU per request, p50/p95/p99, answers/s;
+//                 BENCH_COST_STRACE=1 adds each api's system calls per request (strace -c) at that rate
+//   overlay-read  (not in the default set) what reading one task's pending writes costs the api for a
+//                 user with 10, 100 and 1,000 writes pending (real Redis, the adapter from dist/): the
+//                 whole overlay parsed (what a plan read before the index by task) against the task's
+//                 own entries (ofTask); CPU and wall time per read, 300 reads each
 //   brownout      writes at a fixed rate while PostgreSQL (behind a pausable proxy) stalls for 10 s:
 //                 latency of the requests issued during the stall, sync path vs queued path
 //   scale-out     a real nginx (Debian's) in front of 1 and 2 api processes: cached read and sync write
@@ -33,7 +46,7 @@
 //                 (load-tests/bench/scale.mjs)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -63,7 +76,7 @@ const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e', 'scale-out', 'workers'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e', 'write-cost', 'overlay-read', 'scale-out', 'workers'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -442,6 +455,39 @@ async function writeCase(ctx, writePath) {
   }
 }
 
+/** Issue 13's "overlay indexed by task": one task's pending writes read with N others pending. */
+async function overlayReadCase() {
+  const { RedisPendingWrites } = require(path.join(ROOT, 'dist/libs/tasks/adapters/cache/redis-pending-writes.adapter.js'));
+  const { PendingOverlay } = require(path.join(ROOT, 'dist/libs/tasks/application/queued-writes/pending-overlay.js'));
+  const client = new Redis(REDIS, { keyPrefix: run.redisPrefix, enableAutoPipelining: true });
+  const pending = new RedisPendingWrites(client, {});
+  const now = () => new Date().toISOString();
+  const state = (id) => ({ id, ownerId: 'u', title: WRITE_BODY.title, notes: null, scheduledDate: null, scheduledAt: null, dueAt: null, estimateMinutes: 30, actualMinutes: null, priority: 4, tags: ['bench'], parentId: null, depth: 0, status: 'open', failure: null, deferrals: 0, replanOf: null, version: 1, createdAt: now(), updatedAt: now(), closedAt: null, deletedAt: null });
+  const out = [];
+  try {
+    for (const n of [10, 100, 1000]) {
+      const user = v7();
+      const ids = Array.from({ length: n }, () => v7());
+      for (const id of ids) await pending.add(user, { commandId: v7(), type: 'task.create.v1', taskId: id, state: state(id), createFingerprint: 'fp', acceptedAt: now() });
+      const time = async (read) => {
+        for (let i = 0; i < 30; i++) await read(ids[i % n]);
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < 300; i++) await read(ids[i % n]);
+        const c = process.cpuUsage(c0);
+        return { cpuMs: +((c.user + c.system) / 1000 / 300).toFixed(3), wallMs: +((performance.now() - t0) / 300).toFixed(3) };
+      };
+      const whole = await time(async (id) => new PendingOverlay(await pending.list(user)).effect(id, null));
+      const ofTask = await time(async (id) => new PendingOverlay(await pending.ofTask(user, id)).effect(id, null));
+      out.push({ pending: n, whole, ofTask });
+      log(`overlay-read with ${n} pending: whole overlay ${whole.cpuMs} ms cpu (${whole.wallMs} ms wall) per read, the task's entries ${ofTask.cpuMs} ms cpu (${ofTask.wallMs} ms wall) | load ${os.loadavg()[0].toFixed(1)}`);
+    }
+  } finally {
+    await client.quit();
+  }
+  return out;
+}
+
 /** The command queue adapter as the api uses it (from dist/), to publish envelopes in its format. */
 function commandQueue(prefix) {
   const { RabbitMqCommandQueue } = require(path.join(ROOT, 'dist/libs/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter.js'));
@@ -659,6 +705,110 @@ async function queuedE2eCase() {
     await db.end();
   }
   return { ...out, appliedRatio: out.sync && out.queued ? +(out.queued.appliedPerSecond / out.sync.appliedPerSecond).toFixed(2) : null };
+}
+
+/**
+ * Issue 13's "cheaper 202": what a 201 and a 202 cost the api, measured round by round in the
+ * same run (the host's load moves between rounds, not within one comparison).
+ */
+async function writeCostCase() {
+  const rate = Number(process.env.BENCH_COST_RATE ?? 100);
+  const seconds = SECONDS;
+  await forgetEarlierEvents();
+  const db = new pg.Client({ connectionString: run.dbUrl });
+  await db.connect();
+  const stored = async () => Number((await db.query(`SELECT count(*)::int AS n FROM tasks WHERE title = $1`, [WRITE_BODY.title])).rows[0].n);
+  const paths = {};
+  const rounds = [];
+  const syscalls = {};
+  try {
+    for (const writePath of ['sync', 'queued']) {
+      const env = { WRITE_PATH: writePath, COMMAND_QUEUE_NAME: run.queueFor(`cost-${writePath}`), EVENT_EXCHANGE_NAME: run.queueFor(`cost-${writePath}-events`) };
+      const api = await startApi(env);
+      const worker = await startWorker(env);
+      paths[writePath] = { api, worker, okStatus: writePath === 'queued' ? 202 : 201, tokens: (await users(api.base, `cost-${writePath}`, WRITE_USERS)).map((u) => u.token) };
+    }
+    let acknowledged = 0;
+    const settle = async () => {
+      const deadline = performance.now() + 120_000;
+      while ((await stored()) < acknowledged) {
+        if (performance.now() > deadline) throw new Error('write-cost: acknowledged writes not all stored 120 s after a round');
+        await sleep(100);
+      }
+    };
+    // Every user's first write warms both paths' caches and JIT.
+    for (const [writePath, p] of Object.entries(paths)) {
+      const r = summary(await load(`${p.api.base}/v1/tasks`, { method: 'POST', body: JSON.stringify(WRITE_BODY), tokens: p.tokens, seconds: 3 }), p.okStatus);
+      acknowledged += r.statuses[p.okStatus] ?? 0;
+      log(`write-cost ${writePath}: warm-up ${r.okPerSecond}/s`);
+    }
+    await settle();
+    for (let round = 1; round <= ROUNDS; round++) {
+      const row = { round };
+      for (const [writePath, p] of Object.entries(paths)) {
+        const pid = p.api.child.pid;
+        let c0 = cpuSeconds(pid);
+        const { records } = await openLoad({ url: `${p.api.base}/v1/tasks`, tokens: p.tokens, body: WRITE_BODY, rate, seconds });
+        const ok = records.filter((r) => r.status === p.okStatus);
+        acknowledged += ok.length;
+        const fixed = { rate, ok: ok.length, ...stats(ok), cpuMsPerRequest: ok.length ? +((1000 * (cpuSeconds(pid) - c0)) / ok.length).toFixed(3) : null };
+        delete fixed.byStatus;
+        fixed.statuses = stats(records).byStatus;
+        await settle();
+        c0 = cpuSeconds(pid);
+        const full = summary(await load(`${p.api.base}/v1/tasks`, { method: 'POST', body: JSON.stringify(WRITE_BODY), tokens: p.tokens, seconds }), p.okStatus);
+        const okCount = full.statuses[p.okStatus] ?? 0;
+        acknowledged += okCount;
+        full.cpuMsPerRequest = okCount ? +((1000 * (cpuSeconds(pid) - c0)) / okCount).toFixed(3) : null;
+        delete full.raw;
+        await settle();
+        row[writePath] = { fixed, full, loadavg: +os.loadavg()[0].toFixed(1) };
+        log(
+          `write-cost round ${round} ${writePath}: at ${rate}/s p50 ${fixed.p50} p95 ${fixed.p95} p99 ${fixed.p99} ms, ${fixed.cpuMsPerRequest} ms cpu/req ${JSON.stringify(fixed.statuses)} | full speed ${full.okPerSecond} ${p.okStatus}/s p50 ${full.p50} p99 ${full.p99} ms, ${full.cpuMsPerRequest} ms cpu/req | load ${os.loadavg()[0].toFixed(1)}`,
+        );
+      }
+      rounds.push(row);
+    }
+    // BENCH_COST_STRACE=1: the system calls each path's api makes per request at the fixed rate
+    // (strace -c on every thread; it slows the api, so no latency or CPU is taken from this phase).
+    if (process.env.BENCH_COST_STRACE === '1') {
+      for (const [writePath, p] of Object.entries(paths)) {
+        const file = path.join(os.tmpdir(), `ln-bench-${run.id}-${writePath}.strace`);
+        const tracer = spawn('strace', ['-c', '-f', '-o', file, '-p', String(p.api.child.pid)], { stdio: 'ignore' });
+        await sleep(1000);
+        const { records } = await openLoad({ url: `${p.api.base}/v1/tasks`, tokens: p.tokens, body: WRITE_BODY, rate, seconds });
+        const ok = records.filter((r) => r.status === p.okStatus).length;
+        acknowledged += ok;
+        tracer.kill('SIGINT');
+        await new Promise((resolve) => tracer.once('exit', resolve));
+        const perRequest = {};
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$/.exec(line);
+          if (m && m[2] !== 'total') perRequest[m[2]] = +(Number(m[1]) / ok).toFixed(2);
+        }
+        rmSync(file, { force: true });
+        const total = +Object.values(perRequest).reduce((a, b) => a + b, 0).toFixed(2);
+        syscalls[writePath] = { requests: ok, total, perRequest };
+        log(`write-cost ${writePath}: ${total} system calls per request at ${rate}/s: ${JSON.stringify(Object.fromEntries(Object.entries(perRequest).sort((a, b) => b[1] - a[1]).slice(0, 12)))}`);
+        await settle();
+      }
+    }
+  } finally {
+    for (const p of Object.values(paths)) {
+      await stop(p.worker.child);
+      await stop(p.api.child);
+    }
+    await db.end();
+  }
+  const med = (path, mode, field) => median(rounds.map((r) => r[path][mode][field]));
+  const out = { rate, rounds, median: {}, ...(Object.keys(syscalls).length ? { syscallsPerRequest: syscalls } : {}) };
+  for (const path of ['sync', 'queued']) {
+    out.median[path] = {
+      fixed: { cpuMsPerRequest: med(path, 'fixed', 'cpuMsPerRequest'), p50: med(path, 'fixed', 'p50'), p99: med(path, 'fixed', 'p99') },
+      full: { okPerSecond: med(path, 'full', 'okPerSecond'), cpuMsPerRequest: med(path, 'full', 'cpuMsPerRequest'), p50: med(path, 'full', 'p50'), p99: med(path, 'full', 'p99') },
+    };
+  }
+  return out;
 }
 
 async function brownoutRun(label, base, tokens, proxy, rate) {
@@ -897,6 +1047,8 @@ async function main() {
     if (CASES.includes('insights')) result.insights = await insightsCase(ctx);
     if (CASES.includes('worker-rate')) result.workerRate = await workerRateCase();
     if (CASES.includes('queued-e2e')) result.queuedE2e = await queuedE2eCase();
+    if (CASES.includes('write-cost')) result.writeCost = await writeCostCase();
+    if (CASES.includes('overlay-read')) result.overlayRead = await overlayReadCase();
     if (CASES.includes('coach')) {
       result.coach = {};
       for (const p of (process.env.BENCH_COACH_PATHS ?? 'sync,queued').split(',')) result.coach[p] = await coachCase(p);
@@ -927,6 +1079,12 @@ async function main() {
   for (const [m, c] of Object.entries(result.ceiling ?? {})) log(`ceiling (minimal Nest + JWT + one ${m}) vs bare Fastify POST: ${c.medianRatio}x`);
   if (result.workerRate) log(`worker: ${result.workerRate.drain.steadyPerSecond} commands/s draining a backlog; sustained without growth: ${result.workerRate.sustainedPerSecond ?? 'none of the rates tried'}/s`);
   if (result.queuedE2e) log(`queued end to end: applied ${result.queuedE2e.queued.appliedPerSecond}/s vs sync ${result.queuedE2e.sync.appliedPerSecond}/s (${result.queuedE2e.appliedRatio}x, target >= 0.5x)`);
+  if (result.writeCost) {
+    const m = result.writeCost.median;
+    log(
+      `write cost, medians of ${result.writeCost.rounds.length} rounds: at ${result.writeCost.rate}/s api cpu/req 202 ${m.queued.fixed.cpuMsPerRequest} vs 201 ${m.sync.fixed.cpuMsPerRequest} ms, p99 202 ${m.queued.fixed.p99} vs 201 ${m.sync.fixed.p99} ms; full speed 202 ${m.queued.full.okPerSecond}/s ${m.queued.full.cpuMsPerRequest} ms p99 ${m.queued.full.p99} vs 201 ${m.sync.full.okPerSecond}/s ${m.sync.full.cpuMsPerRequest} ms p99 ${m.sync.full.p99}`,
+    );
+  }
   for (const [p, c] of Object.entries(result.coach ?? {})) log(`coach ${p}: plan ready p95 ${c.planReadySeconds.p95} s (target <= 2 s), ${c.withoutPlan} failures without a plan`);
   for (const [p, b] of Object.entries(result.brownout ?? {})) {
     log(`brownout ${p}: during the stall p50 ${b.during.p50} p95 ${b.during.p95} p99 ${b.during.p99} max ${b.during.max} ms, ${JSON.stringify(b.during.byStatus)}`);

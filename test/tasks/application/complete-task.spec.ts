@@ -100,7 +100,8 @@ describe('CompleteTask', () => {
       const command = new CompleteTaskCommand(ALICE, t.id, 1, 25);
       const wire = wireOf(command);
       expect(wire.payload).toEqual({ id: t.id, expectedVersion: 1, actualMinutes: 25 });
-      const plan = new TaskPlan(ALICE, async () => new PendingOverlay([]), { repository: w.repo, cache: w.cache, timezoneOf: async () => 'UTC' });
+      const nothingPending = async () => new PendingOverlay([]);
+      const plan = new TaskPlan(ALICE, { task: nothingPending, steps: nothingPending }, { repository: w.repo, cache: w.cache, timezoneOf: async () => 'UTC' });
       const at = w.clock.now();
       const announced = await new CompleteTaskHandler().execute(command, {
         tasks: plan,

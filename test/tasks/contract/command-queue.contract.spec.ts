@@ -751,6 +751,26 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
       await expect(queue.send(command)).rejects.toThrow(/unroutable/);
     });
 
+    it('sends made in one turn (published together) each stand alone: an unroutable one fails, the others are confirmed (#13)', async () => {
+      const users = Array.from({ length: 40 }, () => randomUUID());
+      const lost = users.find((u) => partitionOf(u, PARTITIONS) === 1)!;
+      await queue.send(makeCommand(randomUUID(), 'task.create.v1'));
+      await channel.deleteQueue(`${prefix}.p1`);
+      // All sent in one turn: published together, confirmed (or returned) one by one.
+      const commands = users.map((u) => makeCommand(u, 'task.create.v1'));
+      const outcomes = await Promise.allSettled(commands.map((c) => queue.send(c)));
+      outcomes.forEach((outcome, i) => {
+        if (partitionOf(commands[i].userId, PARTITIONS) === 1) expect(outcome).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/unroutable/) }) });
+        else expect(outcome).toEqual({ status: 'fulfilled', value: undefined });
+      });
+      expect(partitionOf(lost, PARTITIONS)).toBe(1);
+      // Every confirmed one is in its partition queue.
+      for (const p of [0, 2, 3]) {
+        const sent = commands.filter((c) => partitionOf(c.userId, PARTITIONS) === p).length;
+        await waitFor(async () => (await channel.checkQueue(`${prefix}.p${p}`)).messageCount >= sent, `partition ${p} to hold its ${sent} commands`);
+      }
+    });
+
     it('hands over to the standby in order when the active consumer closes with prefetched commands', async () => {
       const user = randomUUID();
       const commands = Array.from({ length: 10 }, (_, i) => makeCommand(user, 'task.update.v1', { i }));

@@ -137,6 +137,85 @@ function pendingWritesContract(name: string, make: (options?: Options) => Promis
       expect(byCommand(await pending.list(bob))).toEqual(byCommand(bobWrites));
     });
 
+    it('ofTask reads the writes of one task only (the index by task), for its author only', async () => {
+      const { pending } = await open();
+      const [alice, bob] = [user(), user()];
+      const taskId = randomUUID();
+      const edit = write({ state: taskState({ id: taskId, version: 2 }) });
+      const noop = write({ state: null, taskId, type: 'task.replace' });
+      const del = write({ state: taskState({ id: taskId, version: 3, deletedAt: '2026-03-11T09:00:00.000Z' }), type: 'task.delete' });
+      const other = write();
+      for (const w of [edit, noop, del, other]) await pending.add(alice, w);
+      await pending.add(bob, write({ state: taskState({ id: taskId, version: 9 }) }));
+      expect(byCommand(await pending.ofTask(alice, taskId))).toEqual(byCommand([edit, noop, del]));
+      await expect(pending.ofTask(alice, other.taskId)).resolves.toEqual([other]);
+      await expect(pending.ofTask(alice, randomUUID())).resolves.toEqual([]);
+      await expect(pending.ofTask(user(), taskId)).resolves.toEqual([]);
+    });
+
+    it('ofSteps reads every pending write of the steps of one parent, not the parent, not other parents\' steps', async () => {
+      const { pending } = await open();
+      const [alice, bob] = [user(), user()];
+      const [parent, otherParent] = [randomUUID(), randomUUID()];
+      const [step1, step2] = [randomUUID(), randomUUID()];
+      const created1 = write({ state: taskState({ id: step1, parentId: parent, depth: 1, version: 1 }), type: 'task.create' });
+      const edited1 = write({ state: taskState({ id: step1, parentId: parent, depth: 1, version: 2 }) });
+      // A state-less write of a step (a retried create) comes with its task.
+      const retried1 = write({ state: null, taskId: step1, type: 'task.create', createFingerprint: 'fp' });
+      const done2 = write({ state: taskState({ id: step2, parentId: parent, depth: 1, status: 'done' }), type: 'task.complete' });
+      const ofParent = write({ state: taskState({ id: parent }) });
+      const elsewhere = write({ state: taskState({ parentId: otherParent, depth: 1 }) });
+      for (const w of [created1, edited1, retried1, done2, ofParent, elsewhere]) await pending.add(alice, w);
+      await pending.add(bob, write({ state: taskState({ parentId: parent, depth: 1 }) }));
+      expect(byCommand(await pending.ofSteps(alice, parent))).toEqual(byCommand([created1, edited1, retried1, done2]));
+      await expect(pending.ofSteps(alice, otherParent)).resolves.toEqual([elsewhere]);
+      await expect(pending.ofSteps(alice, step1)).resolves.toEqual([]);
+      // Settled, a step's writes leave the parent's reads; the other step's stay.
+      await pending.settle([created1, edited1, retried1].map((w) => ({ userId: alice, commandId: w.commandId })));
+      await expect(pending.ofSteps(alice, parent)).resolves.toEqual([done2]);
+      await pending.settle([{ userId: alice, commandId: done2.commandId }]);
+      await expect(pending.ofSteps(alice, parent)).resolves.toEqual([]);
+    });
+
+    it('get finds a pending write by command id, for its author only; count counts the user\'s pending writes', async () => {
+      const { pending } = await open();
+      const [alice, bob] = [user(), user()];
+      const [a1, a2] = [write(), write({ state: null, type: 'task.replace' })];
+      await expect(pending.count(alice)).resolves.toBe(0);
+      await expect(pending.add(alice, a1)).resolves.toBe(1);
+      await expect(pending.add(alice, a2)).resolves.toBe(2);
+      await expect(pending.get(alice, a1.commandId)).resolves.toEqual(a1);
+      await expect(pending.get(alice, a2.commandId)).resolves.toEqual(a2);
+      await expect(pending.get(bob, a1.commandId)).resolves.toBeNull();
+      await expect(pending.get(alice, randomUUID())).resolves.toBeNull();
+      await expect(pending.count(alice)).resolves.toBe(2);
+      await expect(pending.count(bob)).resolves.toBe(0);
+      await pending.settle([{ userId: alice, commandId: a1.commandId }]);
+      await expect(pending.get(alice, a1.commandId)).resolves.toBeNull();
+      await expect(pending.count(alice)).resolves.toBe(1);
+    });
+
+    it('an applied settle retires its task\'s writes up to the stored version, in every read, and nothing else', async () => {
+      const { pending } = await open();
+      const alice = user();
+      const taskId = randomUUID();
+      const v2 = write({ state: taskState({ id: taskId, version: 2 }) });
+      const v3 = write({ state: taskState({ id: taskId, version: 3 }) });
+      const v4 = write({ state: taskState({ id: taskId, version: 4 }) });
+      const stateless = write({ state: null, taskId, type: 'task.replace' });
+      const other = write({ state: taskState({ version: 2 }) });
+      for (const w of [v2, v3, v4, stateless, other]) await pending.add(alice, w);
+      // v3 applied: v2 (its own settle lost) is superseded; v4 is still to come; the state-less one waits for its own.
+      await pending.settle([{ userId: alice, commandId: v3.commandId, applied: { taskId, version: 3 } }]);
+      expect(byCommand(await pending.ofTask(alice, taskId))).toEqual(byCommand([v4, stateless]));
+      expect(byCommand(await pending.list(alice))).toEqual(byCommand([v4, stateless, other]));
+      await expect(pending.get(alice, v2.commandId)).resolves.toBeNull();
+      await expect(pending.count(alice)).resolves.toBe(3);
+      // The applied command is decided: its late add is refused.
+      await pending.add(alice, v3);
+      await expect(pending.ofTask(alice, taskId).then(byCommand)).resolves.toEqual(byCommand([v4, stateless]));
+    });
+
     it('adding the same command id again keeps one entry', async () => {
       const { pending } = await open();
       const alice = user();
@@ -254,6 +333,8 @@ function pendingWritesContract(name: string, make: (options?: Options) => Promis
       await expect(pending.list(alice)).resolves.toEqual([w]);
       await elapse(ttlMs + 200);
       await expect(pending.list(alice)).resolves.toEqual([]);
+      await expect(pending.ofTask(alice, w.taskId)).resolves.toEqual([]);
+      await expect(pending.count(alice)).resolves.toBe(0);
       // A user's new write after the expiry is recorded (alone).
       const next = write();
       await pending.add(alice, next);
@@ -273,6 +354,9 @@ function pendingWritesContract(name: string, make: (options?: Options) => Promis
       await elapse(600);
       // 1200 ms after the first was accepted, 600 ms after the second: only the second is pending.
       expect(byCommand(await pending.list(alice))).toEqual(byCommand([second]));
+      await expect(pending.ofTask(alice, first.taskId)).resolves.toEqual([]);
+      await expect(pending.ofTask(alice, second.taskId)).resolves.toEqual([second]);
+      await expect(pending.get(alice, first.commandId)).resolves.toBeNull();
       await elapse(ttlMs);
       await expect(pending.list(alice)).resolves.toEqual([]);
     });
@@ -357,12 +441,16 @@ describeWithService('redis', 'RedisPendingWrites', () => {
       const faults: string[] = [];
       const pending = new RedisPendingWrites(client, { ttlMs: 60_000, decidedTtlMs: 30_000, onError: (m) => faults.push(m) });
       const alice = user();
-      const [a, b] = [write(), write()];
+      const parentId = randomUUID();
+      const [a, b] = [write(), write({ state: taskState({ parentId, depth: 1 }) })];
       await pending.add(alice, a);
       await pending.add(alice, b);
       await pending.settle([{ userId: alice, commandId: a.commandId }]);
       const keys = (await admin.keys(`*${alice}*`)).sort();
-      expect(keys.length).toBe(2);
+      // The hash, b's task index, the parent's index, a's decided marker; a's task index went with a.
+      expect(keys.map((k) => k.slice(prefix.length).replace(alice, 'U'))).toEqual(
+        [`pw:{U}`, `pw:{U}:decided:${a.commandId}`, `pw:{U}:p:${parentId}`, `pw:{U}:t:${b.taskId}`].sort(),
+      );
       for (const key of keys) {
         expect(key.startsWith(prefix)).toBe(true);
         const ttl = await admin.pttl(key);
@@ -406,6 +494,15 @@ describeWithRedisBinary('RedisPendingWrites with Redis unreachable', () => {
     expect(faults.some((f) => /list/.test(f))).toBe(true);
     // A write's plan asks strictly: it must not plan on state that misses the user's writes.
     await expect(settlesWithin(pending.list(alice, { strict: true }), BOUND_MS)).rejects.toThrow();
+    // So does every other read: nothing when lenient, a rejection when strict.
+    await expect(settlesWithin(pending.ofTask(alice, randomUUID()), BOUND_MS)).resolves.toEqual([]);
+    await expect(settlesWithin(pending.ofSteps(alice, randomUUID()), BOUND_MS)).resolves.toEqual([]);
+    await expect(settlesWithin(pending.get(alice, randomUUID()), BOUND_MS)).resolves.toBeNull();
+    await expect(settlesWithin(pending.count(alice), BOUND_MS)).resolves.toBe(0);
+    const strictReads: Promise<unknown>[] = [pending.ofTask(alice, randomUUID(), { strict: true }), pending.ofSteps(alice, randomUUID(), { strict: true }), pending.get(alice, randomUUID(), { strict: true }), pending.count(alice, { strict: true })];
+    for (const read of strictReads) {
+      await expect(settlesWithin(read, BOUND_MS)).rejects.toThrow();
+    }
     // Not recorded, and it says so (the api then keeps planning on it itself).
     await expect(settlesWithin(pending.add(alice, write()), BOUND_MS)).resolves.toBe(false);
     expect(faults.some((f) => /add/.test(f))).toBe(true);

@@ -1,4 +1,4 @@
-import type { PendingWrite, PendingWrites, SettledCommand } from '../../application/queued-writes/ports/pending-writes.port';
+import type { PendingWrite, PendingWrites, ReadOptions, SettledCommand } from '../../application/queued-writes/ports/pending-writes.port';
 import type { Redis } from 'ioredis';
 
 export interface RedisPendingWritesOptions {
@@ -14,41 +14,94 @@ export interface RedisPendingWritesOptions {
 /** Failed settles kept for a retry, at most. */
 const MAX_UNSETTLED = 100_000;
 
-/** Adds unless the command was already decided: the api's add can arrive after a fast worker's settle. */
+// Keys, all in the user's hash slot (KEYS[1] is the user's hash, `pw:{<user>}`; the index keys are
+// named from it inside the scripts, so a client key prefix applies to them too):
+//   pw:{u}                 hash: command id -> pending write (JSON)
+//   pw:{u}:t:<task>        set: command ids of the task's pending writes
+//   pw:{u}:p:<parent>      set: ids of the parent's steps that have pending writes
+//   pw:{u}:decided:<cmd>   marker: the command was decided, a late add is refused
+
+/** Adds (and indexes) unless the command was already decided: the api's add can arrive after a fast worker's settle. */
 const ADD_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  local t = KEYS[1] .. ':t:' .. ARGV[4]
+  redis.call('SADD', t, ARGV[1])
+  redis.call('PEXPIRE', t, ARGV[3])
+  if ARGV[5] ~= '' then
+    local p = KEYS[1] .. ':p:' .. ARGV[5]
+    redis.call('SADD', p, ARGV[4])
+    redis.call('PEXPIRE', p, ARGV[3])
+  end
 end
 return redis.call('HLEN', KEYS[1])`;
 
+/** The pending writes of one task (ARGV[1]). */
+const OF_TASK_SCRIPT = `
+local ids = redis.call('SMEMBERS', KEYS[1] .. ':t:' .. ARGV[1])
+if #ids == 0 then return {} end
+local found = redis.call('HMGET', KEYS[1], unpack(ids))
+local out = {}
+for i = 1, #found do if found[i] then out[#out + 1] = found[i] end end
+return out`;
+
+/** The pending writes of every step of a parent (ARGV[1]) that has some. */
+const OF_STEPS_SCRIPT = `
+local out = {}
+for _, task in ipairs(redis.call('SMEMBERS', KEYS[1] .. ':p:' .. ARGV[1])) do
+  local ids = redis.call('SMEMBERS', KEYS[1] .. ':t:' .. task)
+  if #ids > 0 then
+    local found = redis.call('HMGET', KEYS[1], unpack(ids))
+    for i = 1, #found do if found[i] then out[#out + 1] = found[i] end end
+  end
+end
+return out`;
+
 /**
  * Forgets a decided command and marks it decided; for an applied one, also retires the task's
- * other pending writes up to the version it stored (state-less entries only wait for their own).
+ * other pending writes up to the version it stored (state-less entries only wait for their own),
+ * found through the task's index rather than by reading every pending write of the user.
  */
 const SETTLE_SCRIPT = `
-redis.call('HDEL', KEYS[1], ARGV[1])
+local function forget(id, json)
+  redis.call('HDEL', KEYS[1], id)
+  local ok, w = pcall(cjson.decode, json)
+  if not ok or type(w) ~= 'table' or type(w.taskId) ~= 'string' then return end
+  local t = KEYS[1] .. ':t:' .. w.taskId
+  redis.call('SREM', t, id)
+  if redis.call('SCARD', t) == 0 and type(w.state) == 'table' and type(w.state.parentId) == 'string' then
+    redis.call('SREM', KEYS[1] .. ':p:' .. w.state.parentId, w.taskId)
+  end
+end
+local own = redis.call('HGET', KEYS[1], ARGV[1])
+if own then forget(ARGV[1], own) end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 if ARGV[3] == '' then return 1 end
 local version = tonumber(ARGV[4])
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  local ok, w = pcall(cjson.decode, all[i + 1])
-  if ok and type(w) == 'table' and w.taskId == ARGV[3] and type(w.state) == 'table' and tonumber(w.state.version) <= version then
-    redis.call('HDEL', KEYS[1], all[i])
+local ids = redis.call('SMEMBERS', KEYS[1] .. ':t:' .. ARGV[3])
+for _, id in ipairs(ids) do
+  local json = redis.call('HGET', KEYS[1], id)
+  if not json then
+    redis.call('SREM', KEYS[1] .. ':t:' .. ARGV[3], id)
+  else
+    local ok, w = pcall(cjson.decode, json)
+    if ok and type(w) == 'table' and type(w.state) == 'table' and tonumber(w.state.version) <= version then forget(id, json) end
   end
 end
 return 1`;
 
 type Client = Redis & {
-  lnPendingAdd(hash: string, decided: string, field: string, json: string, ttlMs: number): Promise<number>;
+  lnPendingAdd(hash: string, decided: string, field: string, json: string, ttlMs: number, taskId: string, parentId: string): Promise<number>;
+  lnPendingOfTask(hash: string, taskId: string): Promise<string[]>;
+  lnPendingOfSteps(hash: string, parentId: string): Promise<string[]>;
   lnPendingSettle(hash: string, decided: string, commandId: string, decidedTtlMs: number, taskId: string, version: string): Promise<number>;
 };
 
 /**
- * The pending overlay in Redis: one hash per user (command id -> pending write), and a short-lived
- * marker per decided command. Both keys of a user share a hash slot. A failure never reaches the
- * request: reads get no overlay, adds are reported and dropped (the write itself is in the broker;
+ * The pending overlay in Redis: one hash per user (command id -> pending write), indexed by task
+ * and by parent (sets, see the scripts above), and a short-lived marker per decided command. All
+ * keys of a user share a hash slot. A failure never reaches the request: reads get no overlay, adds are reported and dropped (the write itself is in the broker;
  * entries expire on their own), settles are reported and retried (see `retryLater`).
  */
 export class RedisPendingWrites implements PendingWrites {
@@ -64,8 +117,10 @@ export class RedisPendingWrites implements PendingWrites {
     this.ttlMs = options.ttlMs ?? 15 * 60_000;
     this.decidedTtlMs = options.decidedTtlMs ?? 15 * 60_000;
     this.settleRetryMs = options.settleRetryMs ?? 1_000;
-    if (!(client as unknown as Partial<Client>).lnPendingAdd) {
+    if (!(client as unknown as Partial<Client>).lnPendingOfTask) {
       client.defineCommand('lnPendingAdd', { numberOfKeys: 2, lua: ADD_SCRIPT });
+      client.defineCommand('lnPendingOfTask', { numberOfKeys: 1, lua: OF_TASK_SCRIPT });
+      client.defineCommand('lnPendingOfSteps', { numberOfKeys: 1, lua: OF_STEPS_SCRIPT });
       client.defineCommand('lnPendingSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
     }
     this.client = client as unknown as Client;
@@ -81,23 +136,57 @@ export class RedisPendingWrites implements PendingWrites {
 
   async add(userId: string, write: PendingWrite): Promise<number | false> {
     try {
-      return await this.client.lnPendingAdd(RedisPendingWrites.hash(userId), RedisPendingWrites.decided(userId, write.commandId), write.commandId, JSON.stringify(write), this.ttlMs);
+      return await this.client.lnPendingAdd(
+        RedisPendingWrites.hash(userId),
+        RedisPendingWrites.decided(userId, write.commandId),
+        write.commandId,
+        JSON.stringify(write),
+        this.ttlMs,
+        write.taskId,
+        write.state?.parentId ?? '',
+      );
     } catch (error) {
       this.report('add', error);
       return false;
     }
   }
 
-  async list(userId: string, options: { strict?: boolean } = {}): Promise<readonly PendingWrite[]> {
+  list(userId: string, options: ReadOptions = {}): Promise<readonly PendingWrite[]> {
+    return this.read('list', options, [], async () => this.live(await this.client.hvals(RedisPendingWrites.hash(userId))));
+  }
+
+  ofTask(userId: string, taskId: string, options: ReadOptions = {}): Promise<readonly PendingWrite[]> {
+    return this.read('read of a task', options, [], async () => this.live(await this.client.lnPendingOfTask(RedisPendingWrites.hash(userId), taskId)));
+  }
+
+  ofSteps(userId: string, parentId: string, options: ReadOptions = {}): Promise<readonly PendingWrite[]> {
+    return this.read('read of steps', options, [], async () => this.live(await this.client.lnPendingOfSteps(RedisPendingWrites.hash(userId), parentId)));
+  }
+
+  get(userId: string, commandId: string, options: ReadOptions = {}): Promise<PendingWrite | null> {
+    return this.read('read of a command', options, null, async () => {
+      const json = await this.client.hget(RedisPendingWrites.hash(userId), commandId);
+      return json === null ? null : (this.live([json])[0] ?? null);
+    });
+  }
+
+  count(userId: string, options: ReadOptions = {}): Promise<number> {
+    return this.read('count', options, 0, () => this.client.hlen(RedisPendingWrites.hash(userId)));
+  }
+
+  /** Parsed, without the writes older than the TTL (each expires on its own; a user who keeps writing keeps the hash alive). */
+  private live(entries: readonly string[]): PendingWrite[] {
+    const oldest = Date.now() - this.ttlMs;
+    return entries.map((json) => JSON.parse(json) as PendingWrite).filter((w) => Date.parse(w.acceptedAt) > oldest);
+  }
+
+  private async read<T>(what: string, options: ReadOptions, none: T, read: () => Promise<T>): Promise<T> {
     try {
-      const entries = await this.client.hvals(RedisPendingWrites.hash(userId));
-      // Each entry expires on its own too: a user who keeps writing keeps the hash alive.
-      const oldest = Date.now() - this.ttlMs;
-      return entries.map((json) => JSON.parse(json) as PendingWrite).filter((w) => Date.parse(w.acceptedAt) > oldest);
+      return await read();
     } catch (error) {
-      this.report('list', error);
+      this.report(what, error);
       if (options.strict) throw error;
-      return [];
+      return none;
     }
   }
 

@@ -40,7 +40,7 @@ export class GetTaskHandler implements IQueryHandler<GetTaskQuery> {
     // from the overlay, so a write missing from the overlay read here is in the cache read next.
     // (Read together, on two connections, the cache could answer from before and the overlay from
     // after; the tasks e2e suite caught it.)
-    const writes = await this.pending.list(ownerId);
+    const writes = await this.pending.ofTask(ownerId, id);
     const cached = await readStoredTask(this.read, this.cache, ownerId, id);
     if (writes.length > 0) {
       const effect = new PendingOverlay(writes).effect(id, storedVersionOf(cached));

@@ -15,7 +15,7 @@ import { TaskSessions } from '../shared/task-sessions.service';
 import { TaskCommands } from '../task-commands.service';
 import { wireOf } from './command-catalog';
 import { PendingOverlay } from './pending-overlay';
-import { TaskPlan } from './task-plan.repository';
+import { type PlanOverlay, TaskPlan } from './task-plan.repository';
 
 /** The broker did not take the command (down, or no confirm in time): nothing was promised, nothing remains. */
 export class CommandQueueUnavailable extends DomainError {
@@ -77,8 +77,8 @@ export class QueuedTaskWrites {
   private readonly userTurns = new Map<string, Promise<unknown>>();
   /**
    * Accepted writes whose overlay record failed, per user: this process still plans on top of
-   * them (its later answers stay right) until the store has them or they are old enough for any
-   * worker to have decided them.
+   * them (its later answers stay right) until they are old enough for any worker to have decided
+   * them; a read that finds one in the store takes the store's.
    */
   private readonly unrecorded = new Map<string, PendingWrite[]>();
   /** The user's pending count as of this process's last add or read: the bound is checked on it. */
@@ -100,8 +100,9 @@ export class QueuedTaskWrites {
    *   it, so a retry after a lost answer is the same command and the worker's inbox applies it once.
    */
   submit(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
-    const previous = this.userTurns.get(userId) ?? Promise.resolve();
-    const turn = previous.catch(() => undefined).then(() => this.plan(userId, command, retryKey));
+    const previous = this.userTurns.get(userId);
+    // Nobody's turn in progress (the common case with many users): plan at once, no chaining.
+    const turn = previous ? previous.catch(() => undefined).then(() => this.plan(userId, command, retryKey)) : this.plan(userId, command, retryKey);
     this.userTurns.set(userId, turn);
     const forget = () => {
       if (this.userTurns.get(userId) === turn) this.userTurns.delete(userId);
@@ -112,12 +113,12 @@ export class QueuedTaskWrites {
 
   private async plan(userId: string, command: Command<unknown>, retryKey?: string): Promise<Accepted> {
     const now = this.clock.now();
-    // The user's pending writes are read when the plan first needs them (a create with a new id
-    // does not), and at once when the last count this process saw was at the bound.
-    let loaded: Promise<readonly PendingWrite[]> | undefined;
-    const writesOf = () => (loaded ??= this.pendingOf(userId, now));
-    if ((this.knownPending.get(userId) ?? 0) >= this.settings.maxPendingPerUser) await writesOf();
-    const plan = new TaskPlan(userId, async () => new PendingOverlay(await writesOf()), this.sessions.planSources());
+    // The bound is checked on the last count this process saw (each add returns it); only at the
+    // bound is the count read again, to see whether a worker has caught up meanwhile.
+    if ((this.knownPending.get(userId) ?? 0) >= this.settings.maxPendingPerUser) await this.checkBound(userId);
+    // The user's pending writes are read per task (or parent) when the plan first needs them: a
+    // create with a new id never does, an edit reads its own task's only.
+    const plan = new TaskPlan(userId, this.overlayOf(userId, now), this.sessions.planSources());
     // The api chooses a new task's id, so the 202 can name the resource before it exists.
     if (command instanceof CreateTaskCommand && !command.input.id) {
       const id = this.ids.next();
@@ -126,9 +127,9 @@ export class QueuedTaskWrites {
     }
     const commandId = retryKey ? uuidv5(`${userId}\n${retryKey}`, KEYED_COMMANDS) : this.ids.next();
     // The same keyed request again while its command is still pending: the same answer, no new plan.
-    if (retryKey && (await writesOf()).some((w) => w.commandId === commandId)) {
-      const earlier = await this.earlier(userId, commandId, await writesOf(), plan);
-      if (earlier) return earlier;
+    if (retryKey) {
+      const pending = await this.pendingCommand(userId, commandId, now);
+      if (pending) return this.earlier(userId, commandId, pending.taskId, plan);
     }
     let result: TaskView | { task: TaskView; created: boolean };
     try {
@@ -136,7 +137,7 @@ export class QueuedTaskWrites {
     } catch (error) {
       // A retry of a command that was accepted before (its answer lost with an api that died):
       // the command stands as it was, whatever planning it again says now.
-      const earlier = retryKey && error instanceof DomainError ? await this.earlier(userId, commandId, await writesOf(), plan) : null;
+      const earlier = retryKey && error instanceof DomainError ? await this.earlierAccepted(userId, commandId, now, plan) : null;
       if (earlier) return earlier;
       throw error;
     }
@@ -180,28 +181,68 @@ export class QueuedTaskWrites {
     this.knownPending.set(userId, count);
   }
 
-  /** The user's pending writes, as the store has them plus what this process could not record there. */
-  private async pendingOf(userId: string, now: Date): Promise<readonly PendingWrite[]> {
-    let stored: readonly PendingWrite[];
+  private async checkBound(userId: string): Promise<void> {
+    const count = await this.strictly(() => this.pending.count(userId, { strict: true }));
+    this.notePending(userId, count);
+    if (count >= this.settings.maxPendingPerUser) throw new TooManyPendingWrites(this.settings.maxPendingPerUser);
+  }
+
+  /** The plan's view of the user's pending writes: per task and per parent, each read once. */
+  private overlayOf(userId: string, now: Date): PlanOverlay {
+    const tasks = new Map<string, Promise<PendingOverlay>>();
+    const parents = new Map<string, Promise<PendingOverlay>>();
+    const read = (stored: () => Promise<readonly PendingWrite[]>, mine: (w: PendingWrite) => boolean) => async () =>
+      new PendingOverlay(this.withUnrecorded(userId, now, await this.strictly(stored), mine));
+    return {
+      task: (taskId) => memo(tasks, taskId, read(() => this.pending.ofTask(userId, taskId, { strict: true }), (w) => w.taskId === taskId)),
+      steps: (parentId) =>
+        memo(parents, parentId, read(() => this.pending.ofSteps(userId, parentId, { strict: true }), (w) => w.state?.parentId === parentId)),
+    };
+  }
+
+  /** A pending command of the user (as the store has it, or as this process could not record it). */
+  private async pendingCommand(userId: string, commandId: string, now: Date): Promise<PendingWrite | null> {
+    const stored = await this.strictly(() => this.pending.get(userId, commandId, { strict: true }));
+    return stored ?? this.withUnrecorded(userId, now, [], (w) => w.commandId === commandId)[0] ?? null;
+  }
+
+  /** A plan never proceeds on an overlay it could not read. */
+  private async strictly<T>(read: () => Promise<T>): Promise<T> {
     try {
-      stored = await this.pending.list(userId, { strict: true });
+      return await read();
     } catch (error) {
       throw new DependencyUnavailable('store of pending writes (Redis)', error);
     }
-    this.notePending(userId, stored.length);
-    if (stored.length >= this.settings.maxPendingPerUser) throw new TooManyPendingWrites(this.settings.maxPendingPerUser);
-    const local = this.unrecorded.get(userId);
-    if (!local) return stored;
-    const fresh = local.filter((w) => now.getTime() - Date.parse(w.acceptedAt) < UNRECORDED_KEPT_MS && !stored.some((s) => s.commandId === w.commandId));
-    if (fresh.length === 0) this.unrecorded.delete(userId);
-    else this.unrecorded.set(userId, fresh);
-    return [...stored, ...fresh];
   }
 
-  private async earlier(userId: string, commandId: string, writes: readonly PendingWrite[], plan: TaskPlan): Promise<Accepted | null> {
-    const taskId = writes.find((w) => w.commandId === commandId)?.taskId ?? (await this.inbox.findForUser(userId, commandId))?.resourceId;
-    if (!taskId) return null;
+  /**
+   * What the store gave, plus the writes of this process it could not record there (those `mine`
+   * selects), while they can still matter.
+   */
+  private withUnrecorded(userId: string, now: Date, stored: readonly PendingWrite[], mine: (w: PendingWrite) => boolean): readonly PendingWrite[] {
+    const local = this.unrecorded.get(userId);
+    if (!local) return stored;
+    const fresh = local.filter((w) => now.getTime() - Date.parse(w.acceptedAt) < UNRECORDED_KEPT_MS);
+    if (fresh.length === 0) this.unrecorded.delete(userId);
+    else if (fresh.length < local.length) this.unrecorded.set(userId, fresh);
+    const extra = fresh.filter((w) => mine(w) && !stored.some((s) => s.commandId === w.commandId));
+    return extra.length === 0 ? stored : [...stored, ...extra];
+  }
+
+  /** A retry of a command accepted before: its answer, from the pending write or the inbox. */
+  private async earlierAccepted(userId: string, commandId: string, now: Date, plan: TaskPlan): Promise<Accepted | null> {
+    const taskId = (await this.pendingCommand(userId, commandId, now))?.taskId ?? (await this.inbox.findForUser(userId, commandId))?.resourceId;
+    return taskId ? this.earlier(userId, commandId, taskId, plan) : null;
+  }
+
+  private async earlier(userId: string, commandId: string, taskId: string, plan: TaskPlan): Promise<Accepted> {
     const task = await plan.get(userId, taskId);
     return { commandId, taskId, task: task ? toTaskView(task) : null, created: false };
   }
+}
+
+function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let value = cache.get(key);
+  if (!value) cache.set(key, (value = load()));
+  return value;
 }

@@ -13,6 +13,16 @@ export interface PlanSources {
 const MISSING = '';
 
 /**
+ * The author's pending writes a plan reads, each part on first use: those of one task, or those of
+ * a parent's steps. A create with an id the api just made reads none; an edit reads its task's
+ * only, so a plan's cost does not grow with the user's backlog.
+ */
+export interface PlanOverlay {
+  task(taskId: string): Promise<PendingOverlay>;
+  steps(parentId: string): Promise<PendingOverlay>;
+}
+
+/**
  * The api's dry run of a queued command. The command's own handler runs unchanged, but against
  * this repository: it reads the task as its author sees it (storage through the read cache, then
  * the pending overlay on top) and `save` only captures the result. So the api refuses at once,
@@ -26,13 +36,10 @@ export class TaskPlan implements TaskRepository {
   /** The task the command leaves behind, when it changes or creates one. */
   saved: { state: TaskState; createFingerprint: string | null; changed: boolean } | null = null;
 
-  /**
-   * @param overlayOf the user's pending writes, read on first use: a create with an id the api just
-   *   made never needs them, and the overlay is the part of a plan that grows with the user's backlog.
-   */
+  /** @param overlay the user's pending writes, read per task (or per parent) on first use. */
   constructor(
     readonly userId: string,
-    private readonly overlayOf: () => Promise<PendingOverlay>,
+    private readonly overlay: PlanOverlay,
     private readonly sources: PlanSources,
   ) {}
 
@@ -51,7 +58,7 @@ export class TaskPlan implements TaskRepository {
   async get(ownerId: string, id: string): Promise<Task | null> {
     if (ownerId !== this.userId) return null;
     // The overlay before storage, as every read does (a worker invalidates before it settles).
-    const overlay = await this.overlayOf();
+    const overlay = await this.overlay.task(id);
     const stored = await this.storedState(id);
     const effect = overlay.effect(id, stored ? stored.version : null);
     const state = effect === undefined ? stored : effect;
@@ -63,7 +70,7 @@ export class TaskPlan implements TaskRepository {
 
   async claimOf(id: string): Promise<TaskIdClaim | null> {
     if (this.freshIds.has(id)) return null;
-    const overlay = await this.overlayOf();
+    const overlay = await this.overlay.task(id);
     const pending = overlay.write(id);
     if (pending?.createFingerprint) {
       const stored = await this.storedState(id);
@@ -75,7 +82,7 @@ export class TaskPlan implements TaskRepository {
   }
 
   async countSteps(ownerId: string, parentId: string): Promise<StepCounts> {
-    const overlay = await this.overlayOf();
+    const overlay = await this.overlay.steps(parentId);
     const raw = await this.sources.cache.read(this.userId, `plan:steps:${parentId}`, async () =>
       JSON.stringify(await this.sources.repository.countSteps(ownerId, parentId)),
     );

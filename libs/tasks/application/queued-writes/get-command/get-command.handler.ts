@@ -24,7 +24,7 @@ export class GetCommandHandler implements IQueryHandler<GetCommandQuery> {
     // The inbox is the truth once a worker decided; before that only the overlay knows the command.
     // The overlay is read first: a worker that decides in between settles the overlay only after
     // its commit, so the inbox read that follows finds it (the other order could miss both).
-    const pending = (await this.pending.list(userId)).find((w) => w.commandId === commandId);
+    const pending = await this.pending.get(userId, commandId);
     const decided = await this.inbox.findForUser(userId, commandId);
     if (decided) {
       return {

@@ -17,6 +17,11 @@ export interface PendingWrite {
   readonly acceptedAt: string;
 }
 
+export interface ReadOptions {
+  /** Reject when the store cannot be reached, instead of answering as if nothing were pending. */
+  readonly strict?: boolean;
+}
+
 export interface SettledCommand {
   readonly userId: string;
   readonly commandId: string;
@@ -40,11 +45,25 @@ export interface PendingWrites {
    */
   add(userId: string, write: PendingWrite): Promise<number | false>;
   /**
-   * The user's pending writes, in no particular order. A read gets [] when the store cannot be
-   * reached; a write's plan asks `strict`, and then an unreachable store rejects: planning on
-   * state that misses the user's accepted writes would announce the wrong resource.
+   * Every pending write of the user, in no particular order: for a listing (a read about one task
+   * uses `ofTask`, whose cost does not grow with the user's other pending writes). Every read gets
+   * nothing ([], null, 0) when the store cannot be reached; a write's plan asks `strict`, and then
+   * an unreachable store rejects: planning on state that misses the user's accepted writes would
+   * announce the wrong resource.
    */
-  list(userId: string, options?: { strict?: boolean }): Promise<readonly PendingWrite[]>;
+  list(userId: string, options?: ReadOptions): Promise<readonly PendingWrite[]>;
+  /** The user's pending writes of one task (`taskId`): `list` filtered, read through an index by task. */
+  ofTask(userId: string, taskId: string, options?: ReadOptions): Promise<readonly PendingWrite[]>;
+  /**
+   * Every pending write of each task that has a pending write planned as a step of `parentId`
+   * (a step's parent is fixed when it is created): what a parent's step counts need, read through
+   * an index by parent.
+   */
+  ofSteps(userId: string, parentId: string, options?: ReadOptions): Promise<readonly PendingWrite[]>;
+  /** One pending write of the user by its command id; null when there is none. */
+  get(userId: string, commandId: string, options?: ReadOptions): Promise<PendingWrite | null>;
+  /** How many writes the user has pending (what `add` returns), for the per-user bound. */
+  count(userId: string, options?: ReadOptions): Promise<number>;
   /**
    * A worker decided these commands (applied or rejected): forget them and refuse late adds. An
    * applied command also retires every other pending write of its task up to the version it
