@@ -5,7 +5,8 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.role).toBe('all');
     expect(c.http.port).toBe(3000);
-    expect(c.database).toEqual({ kind: 'pglite', dataDir: './data', memory: { sharedBuffers: '16MB', wasmTierUp: false, heapGrowingPercent: 20 } });
+    expect(c.database).toEqual({ kind: 'pglite', dataDir: './data', memory: { sharedBuffers: '16MB', wasmTierUp: false } });
+    expect(c.heapGrowingPercent).toBe(20);
     expect(c.cache.kind).toBe('memory');
     expect(c.transport.kind).toBe('in-process');
     expect(c.auth.jwtSecret).toBeUndefined();
@@ -93,12 +94,14 @@ describe('loadConfig', () => {
       if (db.kind !== 'pglite') throw new Error('not embedded');
       return db.memory;
     };
-    expect(memory({ PGLITE_SHARED_BUFFERS: '128MB', PGLITE_WASM_TIER_UP: 'true', EMBEDDED_HEAP_GROWING_PERCENT: '0' })).toEqual({ sharedBuffers: '128MB', wasmTierUp: true, heapGrowingPercent: 0 });
+    expect(memory({ PGLITE_SHARED_BUFFERS: '128MB', PGLITE_WASM_TIER_UP: 'true' })).toEqual({ sharedBuffers: '128MB', wasmTierUp: true });
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '50', DATABASE_URL: 'postgres://h/db', JWT_SECRET: 'x'.repeat(32) }).heapGrowingPercent).toBe(50);
     expect(memory({ PGLITE_SHARED_BUFFERS: '512kB' }).sharedBuffers).toBe('512kB');
     expect(memory({ PGLITE_SHARED_BUFFERS: '1GB' }).sharedBuffers).toBe('1GB');
     for (const value of ['16', '16mb', '16 MB', '64kB', '2GB', '-1MB', 'lots']) expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: value })).toThrow('PGLITE_SHARED_BUFFERS');
     for (const value of ['yes', '1']) expect(() => loadConfig({ PGLITE_WASM_TIER_UP: value })).toThrow('PGLITE_WASM_TIER_UP');
-    for (const value of ['-1', '401', '2.5']) expect(() => loadConfig({ EMBEDDED_HEAP_GROWING_PERCENT: value })).toThrow('EMBEDDED_HEAP_GROWING_PERCENT');
+    for (const value of ['-1', '401', '2.5']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: value })).toThrow('HEAP_GROWING_PERCENT');
   });
 
   it('bounds the graceful shutdown: SHUTDOWN_TIMEOUT_MS, 10 s by default, 100 ms to 10 min', () => {

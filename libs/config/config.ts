@@ -63,7 +63,7 @@ const EnvSchema = z
       }, 'a size with unit kB, MB or GB (PostgreSQL\'s notation, e.g. 16MB), from 128kB to 1GB')
       .default('16MB'),
     PGLITE_WASM_TIER_UP: z.enum(['true', 'false']).default('false'),
-    EMBEDDED_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(20),
+    HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(20),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
@@ -154,8 +154,6 @@ export interface EmbeddedMemory {
   readonly sharedBuffers: string;
   /** false: PGlite's WebAssembly runs on V8's baseline compiler only (V8 `--liftoff-only`), never recompiled by TurboFan. */
   readonly wasmTierUp: boolean;
-  /** V8 grows the heap to (1 + this/100) x live memory before its next full collection (`--heap-growing-percent`); 0: V8's own growth. */
-  readonly heapGrowingPercent: number;
 }
 
 export interface AppConfig {
@@ -206,6 +204,8 @@ export interface AppConfig {
     readonly registrationsPerClientPerHour: number;
   };
   readonly logLevel: string;
+  /** Every role: V8 grows the heap to (1 + this/100) x live memory before its next full collection (`--heap-growing-percent`); 0: V8's own growth (ADR 19). */
+  readonly heapGrowingPercent: number;
   /** From SIGTERM/SIGINT to a forced exit (status 1) if the graceful shutdown has not finished (ADR 21). */
   readonly shutdownTimeoutMs: number;
   /** The queued write path's command queue and the worker's batching. */
@@ -270,7 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       : {
           kind: 'pglite',
           dataDir: e.DATA_DIR,
-          memory: { sharedBuffers: e.PGLITE_SHARED_BUFFERS, wasmTierUp: e.PGLITE_WASM_TIER_UP === 'true', heapGrowingPercent: e.EMBEDDED_HEAP_GROWING_PERCENT },
+          memory: { sharedBuffers: e.PGLITE_SHARED_BUFFERS, wasmTierUp: e.PGLITE_WASM_TIER_UP === 'true'},
         },
     cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' },
     readCache: { maxBytes: e.READ_CACHE_MAX_BYTES, maxBytesPerUser: e.READ_CACHE_MAX_BYTES_PER_USER, maxEntryBytes: e.READ_CACHE_MAX_ENTRY_BYTES },
@@ -290,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     commands: {
       queueName: e.COMMAND_QUEUE_NAME,
       partitions: e.COMMAND_PARTITIONS,

@@ -17,8 +17,8 @@
 // PROBE_USERS (3), PROBE_TASKS (100), PROBE_NOTES_CHARS (10000), PROBE_QUERIES (300 per user),
 // PROBE_IDLE_SECONDS (0: after the last query, wait this long and sample again, e.g. 70 to see
 // expired entries go), PROBE_ENV (extra variables for the product, `A=1,B=2`; e.g.
-// `PGLITE_SHARED_BUFFERS=128MB,PGLITE_WASM_TIER_UP=true,EMBEDDED_HEAP_GROWING_PERCENT=0` is the
-// embedded process before ADR 19's amendment), PROBE_OUT (figures as JSON). Loopback only; every process it starts it stops by pid; scratch database, queues, exchange
+// `PGLITE_SHARED_BUFFERS=128MB,PGLITE_WASM_TIER_UP=true,HEAP_GROWING_PERCENT=0` is the
+// embedded process before ADR 19's amendment; `HEAP_GROWING_PERCENT=0` the api before the second), PROBE_OUT (figures as JSON). Loopback only; every process it starts it stops by pid; scratch database, queues, exchange
 // and keys are removed at the end.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -2,16 +2,20 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import type { EmbeddedMemory } from '@ln/config/config';
+import type { AppConfig } from '@ln/config/config';
 
 /**
- * The V8 flags that bound the embedded process's memory (ADR 19), from its configuration:
- * `--liftoff-only` keeps PGlite's WebAssembly on V8's baseline compiler (TurboFan's recompilation
- * of the hot functions held 50-70 MB more), `--heap-growing-percent` lets the heap grow to that much
- * over live memory before a full collection (V8's own growth let garbage reach ~100 MB more).
+ * The V8 flags that bound the process's memory (ADR 19), from its configuration:
+ * `--heap-growing-percent` (every role) lets the heap grow to that much over live memory before a
+ * full collection (V8's own growth let garbage reach ~100-150 MB more under the read-cache probe,
+ * embedded and api alike); `--liftoff-only` (embedded) keeps PGlite's WebAssembly on V8's baseline
+ * compiler (TurboFan's recompilation of the hot functions held 50-70 MB more).
  */
-export function embeddedV8Flags(memory: EmbeddedMemory): string[] {
-  return [...(memory.wasmTierUp ? [] : ['--liftoff-only']), ...(memory.heapGrowingPercent > 0 ? [`--heap-growing-percent=${memory.heapGrowingPercent}`] : [])];
+export function v8MemoryFlags(config: Pick<AppConfig, 'database' | 'heapGrowingPercent'>): string[] {
+  return [
+    ...(config.database.kind === 'pglite' && !config.database.memory.wasmTierUp ? ['--liftoff-only'] : []),
+    ...(config.heapGrowingPercent > 0 ? [`--heap-growing-percent=${config.heapGrowingPercent}`] : []),
+  ];
 }
 
 /**
@@ -19,8 +23,8 @@ export function embeddedV8Flags(memory: EmbeddedMemory): string[] {
  * opens): V8 reads the compiler flag per compilation and the growing factor at every full
  * collection, so both take effect though the process has started (measured, ADR 19).
  */
-export function applyEmbeddedV8Flags(memory: EmbeddedMemory): string[] {
-  const flags = embeddedV8Flags(memory);
+export function applyV8MemoryFlags(config: Pick<AppConfig, 'database' | 'heapGrowingPercent'>): string[] {
+  const flags = v8MemoryFlags(config);
   for (const flag of flags) setFlagsFromString(flag);
   return flags;
 }

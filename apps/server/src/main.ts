@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@ln/config/config';
 import { OpsServer } from '@app/api';
 import { createApp } from './bootstrap';
-import { applyEmbeddedV8Flags, createEmbeddedDatabaseApart } from './embedded-memory';
+import { applyV8MemoryFlags, createEmbeddedDatabaseApart } from './embedded-memory';
 import { armShutdownDeadline } from './shutdown-deadline';
 
 async function main(): Promise<void> {
@@ -17,12 +17,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (config.database.kind === 'pglite') {
-    // A first start creates the database in a child process, whose initdb peak goes with it.
-    if (await createEmbeddedDatabaseApart(config.database.dataDir)) process.stdout.write(`created the embedded database in ${config.database.dataDir} (in a separate process)\n`);
-    // Before the database opens, so PGlite's WebAssembly is compiled under them.
-    applyEmbeddedV8Flags(config.database.memory);
+  // A first embedded start creates the database in a child process, whose initdb peak goes with it.
+  if (config.database.kind === 'pglite' && (await createEmbeddedDatabaseApart(config.database.dataDir))) {
+    process.stdout.write(`created the embedded database in ${config.database.dataDir} (in a separate process)\n`);
   }
+  // Before the database opens, so PGlite's WebAssembly is compiled under them.
+  applyV8MemoryFlags(config);
   const app = await createApp(config);
   // Nest runs the shutdown hooks on SIGTERM/SIGINT (createApp); this bounds how long they may take.
   armShutdownDeadline({
