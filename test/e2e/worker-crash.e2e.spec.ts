@@ -1,4 +1,4 @@
-import { deleteEventTopology } from '../support/app';
+import { deleteEventTopology, deleteRedisKeys } from '../support/app';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -87,6 +87,8 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
     await ch.deleteExchange(`${prefix}.dlx`).catch(() => undefined);
     await conn.close();
     await deleteEventTopology(`${prefix}.events`);
+    // The cache's version keys have no expiry: the suite's own prefix goes with it.
+    await deleteRedisKeys(`test:${prefix}:`);
   });
 
   it('SIGKILL during the batches: every command applied exactly once, in per-user order', async () => {
