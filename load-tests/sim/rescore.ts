@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { SuccessModel } from '@ln/learning/domain/success-model';
 import { totalsOf } from '@ln/learning/domain/totals';
-import type { Cell } from '@ln/learning/domain/tracked-task.value-object';
+import { type Cell, addCounts } from '@ln/learning/domain/tracked-task.value-object';
 import { type SimReport, evaluate, formatEvaluation } from './sim';
 
 /** The population's load totals: every user's, summed (each day's outcomes under its count of tasks). */
@@ -19,12 +19,7 @@ function populationLoads(users: Readonly<Record<number, readonly Cell[]>>): Cell
     for (const c of totalsOf(cells)) {
       if (c.dimension !== 'load') continue;
       const was = byKey.get(c.key);
-      byKey.set(
-        c.key,
-        was
-          ? { ...was, n: was.n + c.n, done: was.done + c.done, failed: was.failed + c.failed, dropped: was.dropped + c.dropped, calibrated: was.calibrated + c.calibrated, estimateSum: was.estimateSum + c.estimateSum, actualSum: was.actualSum + c.actualSum }
-          : c,
-      );
+      byKey.set(c.key, was ? addCounts(was, c) : c);
     }
   }
   return [...byKey.values()];

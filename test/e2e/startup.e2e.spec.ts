@@ -1,6 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +8,7 @@ import amqp from 'amqplib';
 import { createScratchDatabase, deleteCommandQueues, deleteEventTopology } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
+import { freePort } from '../support/free-port';
 
 /**
  * The product as a newcomer runs it: the built server as a child process, embedded mode,
@@ -17,16 +17,6 @@ import { TcpProxy } from '../support/tcp-proxy';
 const ROOT = path.resolve(__dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/apps/server/src/main.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function start(env: Record<string, string>): { child: ChildProcess; ready: Promise<string>; output: () => string; stderr: () => string } {
   const child = spawn(process.execPath, [MAIN], {

@@ -1,7 +1,6 @@
 import { deleteEventTopology, deleteRedisKeys } from '../support/app';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { v7 } from 'uuid';
@@ -11,6 +10,7 @@ import { TaskCommandTypes } from '@ln/tasks/application/queued-writes/command-ca
 import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabbitmq-command-queue.adapter';
 import { createScratchDatabase } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
+import { freePort } from '../support/free-port';
 
 /**
  * The queued write path's guarantee, on real processes: a worker killed with SIGKILL in the
@@ -22,14 +22,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const USERS = 5;
 const EDITS = 30;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startServer(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/apps/server/src/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase, deleteCommandQueues, deleteEventTopology, deleteRedisKeys } from '../support/app';
 import { DASHBOARDS_DIR, PROMETHEUS_BIN, ROOT, RULES_DIR, alertRules, describeWithBinary, filesIn, metricNames } from '../support/prometheus';
 import { SERVICES, isUp } from '../support/services';
+import { freePort } from '../support/free-port';
 
 /**
  * The monitoring kit against the real thing: an api and a worker (separate processes from dist/,
@@ -27,14 +27,6 @@ const GRAFANA_VARIABLES: Record<string, string> = { $__rate_interval: '5m', $__i
 
 const PARTITIONS = 4;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a process and resolves once `ready` appears in its output (or rejects with the output). */
 function start(command: string, args: string[], env: Record<string, string>, ready: string, cwd = ROOT): Promise<ChildProcess> {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freePort } from './free-port';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,16 +16,6 @@ export function redisServerAvailable(): boolean {
 }
 
 /** A port that was free a moment ago (the server that asked for it is already closed). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** One PING over a raw socket: true on +PONG, false on anything else (refused, LOADING, silence). */
 function pings(port: number, timeoutMs = 500): Promise<boolean> {

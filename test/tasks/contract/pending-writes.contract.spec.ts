@@ -6,7 +6,8 @@ import { MemoryPendingWrites } from '@ln/tasks/adapters/cache/memory-pending-wri
 import { RedisPendingWrites } from '@ln/tasks/adapters/cache/redis-pending-writes.adapter';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '@ln/kernel/adapters/redis/redis-client.factory';
 import { describeWithService, SERVICES } from '../../support/services';
-import { freePort, RedisServer, REDIS_SERVER_BIN, redisServerAvailable } from '../../support/redis-server';
+import { freePort } from '../../support/free-port';
+import { RedisServer, REDIS_SERVER_BIN, redisServerAvailable } from '../../support/redis-server';
 import { TcpProxy } from '../../support/tcp-proxy';
 
 /**
