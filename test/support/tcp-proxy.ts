@@ -7,6 +7,7 @@ import net from 'node:net';
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  private trap?: { readonly pattern: Buffer; readonly sprung: () => void };
 
   private constructor(
     readonly port: number,
@@ -27,6 +28,15 @@ export class TcpProxy {
     if (this.server) return;
     const server = net.createServer((client) => {
       const upstream = net.connect(this.target);
+      // Before the pipe's own listener, so a matching chunk is never forwarded.
+      client.on('data', (chunk: Buffer) => {
+        const trap = this.trap;
+        if (!trap || !chunk.includes(trap.pattern)) return;
+        this.trap = undefined;
+        client.destroy();
+        upstream.destroy();
+        trap.sprung();
+      });
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
@@ -38,6 +48,14 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
     this.server = server;
+  }
+
+  /**
+   * Drops the connection on which the client next sends `pattern` (unforwarded), once; new
+   * connections are accepted as before. Resolves when it has dropped one.
+   */
+  dropWhenClientSends(pattern: Buffer): Promise<void> {
+    return new Promise((sprung) => (this.trap = { pattern, sprung }));
   }
 
   /** Drops every open connection and refuses new ones. */

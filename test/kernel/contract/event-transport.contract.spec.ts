@@ -5,6 +5,7 @@ import { InProcessEventTransport } from '@ln/kernel/adapters/messaging/in-proces
 import { RabbitMqEventTransport, RabbitMqReadinessProbe } from '@ln/kernel/adapters/messaging/rabbitmq-event-transport.adapter';
 import { connect as amqpConnect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { describeWithService, SERVICES } from '../../support/services';
+import { TcpProxy } from '../../support/tcp-proxy';
 
 /** What a contract test needs from one transport under test. */
 interface Harness {
@@ -335,6 +336,55 @@ describeWithService('rabbitmq', 'RabbitMqEventTransport', () => {
 
       expect(dead.content.toString('utf8')).toBe('{not json');
       expect(errors.some((m) => m.includes('not an event'))).toBe(true);
+    });
+
+    it('a connection dropped while subscribe() sets up: it waits for the reconnect instead of failing, then delivers', async () => {
+      names.push('flaky');
+      const target = new URL(SERVICES.rabbitmq);
+      const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5672) });
+      const viaProxy = new URL(SERVICES.rabbitmq);
+      viaProxy.hostname = '127.0.0.1';
+      viaProxy.port = String(proxy.port);
+      const errors: string[] = [];
+      const flaky = new RabbitMqEventTransport({
+        url: viaProxy.toString(),
+        exchange,
+        maxDeliveries: MAX_DELIVERIES,
+        reconnectTimeInSeconds: 0.1,
+        onError: (message) => errors.push(message),
+      });
+      try {
+        // The connection drops on the subscription's basic.consume (class 60, method 20, a reserved
+        // short, then the queue's name), i.e. while its setup waits for the broker.
+        const queueName = Buffer.from(`${exchange}.flaky`);
+        const dropped = proxy.dropWhenClientSends(Buffer.concat([Buffer.from([0x00, 0x3c, 0x00, 0x14, 0x00, 0x00, queueName.length]), queueName]));
+        const received: string[] = [];
+        await flaky.subscribe('flaky', ['task.#'], async (e) => void received.push(e.eventId));
+        await dropped;
+        expect(errors.some((m) => m.includes('lost'))).toBe(true);
+        const event = makeEvent('task.created.v1');
+        await transport.publish([event]);
+        await waitFor(() => received.includes(event.eventId), 'the event after the reconnect');
+      } finally {
+        await flaky.close();
+        await proxy.close();
+      }
+    });
+
+    it('a broker refusal while subscribe() sets up (a queue declared with other arguments) fails it at once, not at the setup timeout', async () => {
+      names.push('refused');
+      const probe = await admin.createChannel();
+      probe.on('error', () => undefined);
+      await probe.assertQueue(`${exchange}.refused`, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+      await probe.close();
+      const refused = new RabbitMqEventTransport({ url: SERVICES.rabbitmq, exchange, maxDeliveries: MAX_DELIVERIES, setupTimeoutMs: 20_000 });
+      try {
+        const started = Date.now();
+        await expect(refused.subscribe('refused', ['task.#'], async () => undefined)).rejects.toThrow(/PRECONDITION_FAILED/);
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        await refused.close();
+      }
     });
 
     it('rejects publish within the publish timeout when the broker is unreachable', async () => {

@@ -507,7 +507,7 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
     }
   }
 
-  const make = (prefix: string, extra: { publishTimeoutMs?: number; onError?: (m: string) => void; shareLanesEveryMs?: number; closeTimeoutMs?: number } = {}) =>
+  const make = (prefix: string, extra: { publishTimeoutMs?: number; onError?: (m: string) => void; shareLanesEveryMs?: number; closeTimeoutMs?: number; setupTimeoutMs?: number } = {}) =>
     new RabbitMqCommandQueue({
       url: SERVICES.rabbitmq,
       prefix,
@@ -815,6 +815,61 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
       } finally {
         release();
         await Promise.all([active.close(), standby.close()]);
+      }
+    });
+
+    it('a connection dropped while consume() sets up: it waits for the reconnect instead of failing, then consumes', async () => {
+      const target = new URL(SERVICES.rabbitmq);
+      const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5672) });
+      const viaProxy = new URL(SERVICES.rabbitmq);
+      viaProxy.hostname = '127.0.0.1';
+      viaProxy.port = String(proxy.port);
+      const errors: string[] = [];
+      const flaky = new RabbitMqCommandQueue({
+        url: viaProxy.toString(),
+        prefix,
+        partitions: PARTITIONS,
+        maxDeliveries: MAX_DELIVERIES,
+        reconnectTimeInSeconds: 0.1,
+        onError: (m) => errors.push(m),
+      });
+      const seen: Seen[] = [];
+      try {
+        // The connection drops on the first basic.consume of partition 0 (class 60, method 20, a
+        // reserved short, then the queue's name), i.e. while a lane's setup waits for the broker.
+        const queueName = Buffer.from(`${prefix}.p0`);
+        const dropped = proxy.dropWhenClientSends(Buffer.concat([Buffer.from([0x00, 0x3c, 0x00, 0x14, 0x00, 0x00, queueName.length]), queueName]));
+        await flaky.consume(
+          async (batch) => {
+            seen.push(...batch.map((d) => record(d, 'flaky')));
+            for (const d of batch) await d.ack();
+          },
+          { maxBatch: 10, maxWaitMs: 10, parallel: 2 },
+        );
+        await dropped;
+        expect(errors.some((m) => m.includes('lost'))).toBe(true);
+        const commands = usersCoveringAllPartitions(PARTITIONS, 1).map((u) => makeCommand(u, 'task.update.v1'));
+        for (const command of commands) await queue.send(command);
+        await waitFor(() => seen.length >= commands.length, 'every partition consumed after the reconnect');
+        expect(new Set(seen.map((s) => s.commandId))).toEqual(new Set(commands.map((c) => c.commandId)));
+      } finally {
+        await flaky.close();
+        await proxy.close();
+      }
+    });
+
+    it('a broker refusal while consume() sets up (a queue declared with other arguments) fails it at once, not at the setup timeout', async () => {
+      const probe = await admin.createChannel();
+      probe.on('error', () => undefined);
+      await probe.assertQueue(`${prefix}.p0`, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+      await probe.close();
+      const refused = make(prefix, { setupTimeoutMs: 20_000 });
+      try {
+        const started = Date.now();
+        await expect(refused.consume(async () => undefined, { maxBatch: 10, maxWaitMs: 10 })).rejects.toThrow(/PRECONDITION_FAILED/);
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        await refused.close();
       }
     });
 

@@ -12,6 +12,7 @@ import {
   assertQuorumQueue,
   deferred,
   deliveryNumber,
+  refusedByBroker,
 } from './rabbitmq-link';
 
 export type { RabbitMqErrorSink };
@@ -223,7 +224,8 @@ class RabbitMqSubscription implements Subscription {
       this.consumer = { channel, consumerTag };
       this.readyDeferred.resolve();
     } catch (error: unknown) {
-      this.readyDeferred.reject(error);
+      // A connection lost mid-setup is retried on the next one; setUp's timeout bounds the wait.
+      if (refusedByBroker(error)) this.readyDeferred.reject(error);
       throw error;
     }
   }

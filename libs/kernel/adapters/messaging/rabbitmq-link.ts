@@ -12,6 +12,18 @@ export interface RabbitMqConsumer {
 }
 
 /**
+ * Whether the broker refused an operation on a channel (a soft error: 311, 313, 403-406, e.g. a
+ * queue declared with other arguments), which retrying will not mend, rather than the channel or
+ * connection going away under it (no reply code, or a connection-level one), which a reconnect
+ * does. A consumer fails its setup at once on the first and waits for the next connection on the
+ * second, within its setup timeout.
+ */
+export function refusedByBroker(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 311 || code === 313 || (typeof code === 'number' && code >= 403 && code <= 406);
+}
+
+/**
  * One reconnecting connection to the broker and what every adapter on it needs: fault reports
  * that never throw, bounded waits for a connection, a ping that proves the broker answers, the
  * confirm channels publishers use, the consumers' setup and closing it all in order.

@@ -1,6 +1,6 @@
 import { type Subscription } from '@ln/kernel/application/ports/event-transport.port';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { type RabbitMqErrorSink, type RabbitMqLink, deferred, deliveryNumber } from '@ln/kernel/adapters/messaging/rabbitmq-link';
+import { type RabbitMqErrorSink, type RabbitMqLink, deferred, deliveryNumber, refusedByBroker } from '@ln/kernel/adapters/messaging/rabbitmq-link';
 import { BatchWindow, PartitionQueues, type Waiting } from '../batch-window';
 import { type BatchHandler, type BatchedCommand, type RunningBatch, runBatch, settleOrAbandon, settlesWithin } from '../command-batch';
 import { type CommandTopology, decodeEnvelope } from './command-topology';
@@ -153,7 +153,8 @@ export class RabbitMqCommandConsumer implements Subscription {
       opened.on('close', () => this.onChannelClose(opened));
       await this.setup(opened, connection);
     } catch (error: unknown) {
-      this.readyDeferred.reject(error);
+      // A connection lost mid-setup is retried on the next one; setUp's timeout bounds the wait.
+      if (refusedByBroker(error)) this.readyDeferred.reject(error);
       if (!this.stopping) this.config.report(`RabbitMQ ${this.config.name} could not be set up; trying again`, error);
       await channel?.close().catch(() => undefined);
       this.reopenSoon();
