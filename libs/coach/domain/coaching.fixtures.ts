@@ -1,6 +1,6 @@
 /**
- * Fixed histories for the coach's unit tests (used only by `*.spec.ts` beside it): outcomes
- * written one by one and grouped as the learning context groups them.
+ * Fixed histories for the coach's tests (used only by specs: `*.spec.ts` beside it and the use-case tests in
+ * `test/coach/application/`): outcomes written one by one and grouped as the learning context groups them.
  */
 import type { CoachEvidence, Counts, EvidenceThresholds, GroupedCounts, TaskToCoach } from './coaching.types';
 import { weekdayOf } from './local-calendar';
