@@ -28,7 +28,9 @@ export type FakeBehaviour =
   /** A model that obeys text inside the task's data: 50 steps when told to. */
   | 'gullible'
   /** The right count, but some titles bad (multi-line, blank, over 200 characters) and the rest good. */
-  | 'some-bad-titles';
+  | 'some-bad-titles'
+  /** 307 to `location` (behave's option): a base URL that sends the client on elsewhere. */
+  | 'redirect';
 
 export interface RecordedRequest {
   readonly body: any;
@@ -49,7 +51,7 @@ export interface FakeLlmServer {
   inFlight(): number;
   /** Lets every held request (`hold`) answer. */
   release(): void;
-  behave(behaviour: FakeBehaviour, options?: { slowMs?: number }): void;
+  behave(behaviour: FakeBehaviour, options?: { slowMs?: number; location?: string }): void;
   /** A sequence: the first hits behave as listed, later ones as the last. */
   behaveInTurn(behaviours: readonly FakeBehaviour[]): void;
   reset(): void;
@@ -59,6 +61,7 @@ export interface FakeLlmServer {
 export async function startFakeLlmServer(): Promise<FakeLlmServer> {
   let behaviours: FakeBehaviour[] = ['ok'];
   let slowMs = 2_000;
+  let location = 'http://127.0.0.1:9/v1/chat/completions';
   let hits = 0;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -116,6 +119,8 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
           await wait(slowMs, res);
           if (!res.destroyed) answer(res, body.model, JSON.stringify({ titles: good }));
           return;
+        case 'redirect':
+          return res.writeHead(307, { location }).end();
         case '500':
           return res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom","type":"server_error"}}');
         case '429':
@@ -161,6 +166,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     behave(b, options) {
       behaviours = [b];
       if (options?.slowMs !== undefined) slowMs = options.slowMs;
+      if (options?.location !== undefined) location = options.location;
     },
     behaveInTurn(list) {
       behaviours = [...list];

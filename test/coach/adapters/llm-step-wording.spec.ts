@@ -231,9 +231,26 @@ describe('LLM step wording (OpenAI-compatible fake server)', () => {
     const down = await startFakeLlmServer();
     const baseUrl = down.baseUrl;
     await down.close();
-    const plan = await world(llm({ baseUrl })).propose();
+    const waits: number[] = [];
+    const plan = await world(llm({ baseUrl, sleep: async (ms: number) => void waits.push(ms) })).propose();
+    expect(waits).toEqual([]);
     expect(plan.generatedBy).toBe('built-in (fallback: unreachable)');
     expect(shape(plan)).toEqual(shape(builtIn));
+  });
+
+  it('a redirect is not followed: the request (with its key) never leaves the configured host', async () => {
+    const elsewhere = await startFakeLlmServer();
+    try {
+      fake.behave('redirect', { location: `${elsewhere.baseUrl}/chat/completions` });
+      const plan = await world(llm({ apiKey: 'sk-test-secret' })).propose();
+      // A configuration error, not a transient one: no retry.
+      expect(plan.generatedBy).toBe('built-in (fallback: redirected)');
+      expect(shape(plan)).toEqual(shape(builtIn));
+      expect(fake.hits()).toBe(1);
+      expect(elsewhere.hits()).toBe(0);
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it.each([

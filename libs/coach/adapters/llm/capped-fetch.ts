@@ -17,17 +17,32 @@ export class RequestTimedOut extends Error {
   }
 }
 
+/** The server answered with a redirect, which is not followed. */
+export class RedirectRefused extends Error {
+  constructor(readonly status: number) {
+    super(`redirect (${status}) not followed`);
+    this.name = 'RedirectRefused';
+  }
+}
+
 type Fetch = typeof globalThis.fetch;
 
 /**
  * A `fetch` that reads the whole body within the request (so the client's timeout, which ends
  * when `fetch` resolves, also covers a body that trickles in) and refuses one over `maxBytes`:
- * by its Content-Length at once, else as soon as the bytes read pass the cap.
+ * by its Content-Length at once, else as soon as the bytes read pass the cap. It never follows a
+ * redirect (a 3xx is a RedirectRefused): the request, with the key and the user's task data, goes to
+ * the configured LLM_BASE_URL's host and nowhere else.
  */
 export function cappedFetch(maxBytes: number, inner: Fetch = globalThis.fetch): Fetch {
   return async (input, init) => {
     try {
-      return await readCapped(await inner(input, init), maxBytes);
+      const response = await inner(input, { ...init, redirect: 'manual' });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new RedirectRefused(response.status);
+      }
+      return await readCapped(response, maxBytes);
     } catch (error) {
       if (init?.signal?.aborted) throw new RequestTimedOut();
       throw error;

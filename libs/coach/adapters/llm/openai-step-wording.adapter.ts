@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { type StepWording, StepWordingFailed, type StepWordingRequest, type WordedSteps } from '../../application/ports/step-wording.port';
 import { MAX_TITLE_LENGTH } from '../../domain/templates';
-import { ResponseTooLarge, cappedFetch } from './capped-fetch';
+import { RedirectRefused, ResponseTooLarge, cappedFetch } from './capped-fetch';
 import type { LlmCallBudget } from './llm-call-budget';
 import { answerJsonSchema, answerSchema, systemMessage, userMessage } from './step-wording-prompt';
 
@@ -38,6 +38,8 @@ export interface WordingLog {
 
 /** Reasons that say the server is slow, overloaded or down: retried, and counted by the breaker. */
 const TRANSIENT = new Set(['timeout', 'rate limited', 'server error', 'unreachable']);
+/** Failures worth another attempt at once (an unreachable server counts for the breaker, but is not retried). */
+const RETRIED = new Set(['timeout', 'rate limited', 'server error']);
 
 const DEFAULTS = {
   maxRetries: 2,
@@ -168,7 +170,7 @@ export class OpenAiStepWording implements StepWording {
         return await this.attempt(request, count);
       } catch (error) {
         const failure = classify(error);
-        if (!TRANSIENT.has(failure.reason) || attempt >= this.settings.maxRetries) throw failure;
+        if (!RETRIED.has(failure.reason) || attempt >= this.settings.maxRetries) throw failure;
         const delay = this.retryDelay(attempt, error);
         // A server that asks for a longer wait than we would hold a plan for: fall back now.
         if (delay === null) throw failure;
@@ -223,7 +225,10 @@ function classify(error: unknown): StepWordingFailed {
   if (error instanceof StepWordingFailed) return error;
   if (error instanceof APIConnectionTimeoutError) return new StepWordingFailed('timeout');
   if (error instanceof APIConnectionError) {
-    return new StepWordingFailed(error.cause instanceof ResponseTooLarge ? 'answer too large' : 'unreachable');
+    if (error.cause instanceof ResponseTooLarge) return new StepWordingFailed('answer too large');
+    // A misconfigured LLM_BASE_URL (or a server sending the key elsewhere): not worth a retry.
+    if (error.cause instanceof RedirectRefused) return new StepWordingFailed('redirected');
+    return new StepWordingFailed('unreachable');
   }
   if (error instanceof APIError) {
     const status = error.status;
