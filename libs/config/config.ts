@@ -96,6 +96,8 @@ const EnvSchema = z
       .default([]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    // The source revision (the image sets it from its REVISION build argument); without it, `git rev-parse`.
+    BUILD_REVISION: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits and . _ - only, at most 64').optional(),
     COMMAND_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - only').default('ln.commands'),
     COMMAND_PARTITIONS: z.coerce.number().int().min(1).max(64).default(4),
     COMMAND_DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
@@ -208,6 +210,8 @@ export interface AppConfig {
   readonly heapGrowingPercent: number;
   /** From SIGTERM/SIGINT to a forced exit (status 1) if the graceful shutdown has not finished (ADR 21). */
   readonly shutdownTimeoutMs: number;
+  /** BUILD_REVISION, when set: the `revision` label of `ln_build_info`. */
+  readonly buildRevision: string | undefined;
   /** The queued write path's command queue and the worker's batching. */
   readonly commands: {
     /** RabbitMQ exchange name and queue prefix. */
@@ -290,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    buildRevision: e.BUILD_REVISION,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     commands: {
       queueName: e.COMMAND_QUEUE_NAME,

@@ -91,7 +91,7 @@ describe('GET /metrics [embedded]', () => {
     expect(value(after, /^ln_db_pool_waiting /)).toBeGreaterThanOrEqual(0);
     // No request in flight between two of ours (each was answered before the next started).
     expect(after).toMatch(/^ln_http_requests_in_flight 0$/m);
-    expect(after).toMatch(/^ln_build_info\{version="\d+\.\d+\.\d+[^"]*",role="all",node_version="v\d+[^"]*"\} 1$/m);
+    expect(after).toMatch(/^ln_build_info\{version="\d+\.\d+\.\d+[^"]*",revision="[0-9a-f]{12}",role="all",node_version="v\d+[^"]*"\} 1$/m);
     expect(after).toMatch(/^ln_http_request_duration_seconds_bucket\{le="0\.8",method="GET",route="\/v1\/tasks\/:id",status="200"\} \d+$/m);
   });
 });

@@ -12,7 +12,7 @@ import { IDEMPOTENCY_STORE } from '@ln/kernel/application/ports/idempotency.port
 import { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import { ApiModule, OpsModule, acceptJsonBodiesOnly, allowCrossOrigin, answerClientError, answerFrameworkError, answerWrongMethods, refuseDeepBodies, measureRequests, handleIdempotencyKeys, PinoNestLogger, createLogger, logRequests, requestId, secureAnswers, setupOpenApi } from '@app/api';
 import { WorkerModule } from '@app/worker';
-import { packageVersion } from './build-info';
+import { gitRevision, packageVersion } from './build-info';
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -72,7 +72,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   logRequests(fastify);
   const metrics = app.get(Metrics);
   measureRequests(fastify, metrics);
-  metrics.setBuildInfo({ version: packageVersion(), role: config.role });
+  metrics.setBuildInfo({ version: packageVersion(), revision: config.buildRevision ?? gitRevision(), role: config.role });
   // The request id and the security headers (ADR 21), then 405 for a known path's wrong method.
   secureAnswers(fastify);
   answerWrongMethods(fastify);

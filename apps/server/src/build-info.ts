@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -15,5 +16,18 @@ export function packageVersion(from: string = __dirname): string {
       // No package.json here (or not JSON): keep going up.
     }
     if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+/**
+ * The source revision of a checkout (`git rev-parse --short=12 HEAD` run in `from`): `unknown`
+ * outside one, or without git (the image passes BUILD_REVISION instead).
+ */
+export function gitRevision(from: string = __dirname): string {
+  try {
+    const out = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: from, timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+    return /^[0-9a-f]{7,40}$/.test(out) ? out : 'unknown';
+  } catch {
+    return 'unknown';
   }
 }

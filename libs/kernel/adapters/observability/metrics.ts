@@ -57,8 +57,8 @@ export class Metrics {
 
   readonly buildInfo = new Gauge({
     name: 'ln_build_info',
-    help: 'Always 1; the labels say what runs: version (package.json), role, Node.js version',
-    labelNames: ['version', 'role', 'node_version'] as const,
+    help: 'Always 1; the labels say what runs: version (package.json), revision (BUILD_REVISION or git), role, Node.js version',
+    labelNames: ['version', 'revision', 'role', 'node_version'] as const,
     registers: [this.registry],
   });
 
@@ -150,9 +150,9 @@ export class Metrics {
   }
 
   /** `ln_build_info` for this process (one series). */
-  setBuildInfo(info: { version: string; role: string }): void {
+  setBuildInfo(info: { version: string; revision: string; role: string }): void {
     this.buildInfo.reset();
-    this.buildInfo.set({ version: info.version, role: info.role, node_version: process.version }, 1);
+    this.buildInfo.set({ version: info.version, revision: info.revision, role: info.role, node_version: process.version }, 1);
   }
 
   /** Starts every reason's failure series at 0, so a first failure is a visible increase. */
