@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { EntitySchema, MigrationInterface } from 'typeorm';
 import { RabbitMqEventTransport, RabbitMqReadinessProbe } from './adapters/messaging/rabbitmq-event-transport.adapter';
 import { InProcessEventTransport } from './adapters/messaging/in-process-event-transport.adapter';
+import { lineSink } from './adapters/messaging/rabbitmq-link';
 import { Metrics } from './adapters/observability/metrics';
 import { openDatabase } from './adapters/persistence/data-source.factory';
 import { Database } from './adapters/persistence/database';
@@ -139,7 +140,8 @@ export class KernelModule {
             url: config.transport.url,
             exchange: config.transport.exchange,
             reconnectTimeInSeconds: config.transport.reconnectSeconds,
-            onError: (message: string) => log.warn(`rabbitmq: ${message}`),
+            // With the error's text: a subscription's failing handler is logged with its reason.
+            onError: lineSink((line) => log.warn(`rabbitmq: ${line}`)),
           });
         },
       },

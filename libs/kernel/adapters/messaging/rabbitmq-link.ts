@@ -4,6 +4,14 @@ import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
 /** Logger-shaped sink, e.g. `(message, error) => logger.error(message, error)`. */
 export type RabbitMqErrorSink = (message: string, error: unknown) => void;
 
+/**
+ * A sink that writes one line per report: the message, then what the error said when there is one
+ * (a failing handler's exception, a connection error), so a log shows why and not only what.
+ */
+export function lineSink(write: (line: string) => void): RabbitMqErrorSink {
+  return (message, error) => write(error === undefined ? message : `${message}: ${errorText(error)}`);
+}
+
 /** A consumer (subscription) on a link: `ready` once it consumes, `closed` once it has closed. */
 export interface RabbitMqConsumer {
   readonly ready: Promise<void>;
