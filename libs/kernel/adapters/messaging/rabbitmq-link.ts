@@ -34,7 +34,8 @@ export function refusedByBroker(error: unknown): boolean {
 /**
  * One reconnecting connection to the broker and what every adapter on it needs: fault reports
  * that never throw, bounded waits for a connection, a ping that proves the broker answers, the
- * confirm channels publishers use, the consumers' setup and closing it all in order.
+ * confirm channels publishers use, the consumers' setup, queue counts for monitoring, and closing
+ * it all in order.
  * Shared by the event transport and the command queue so both behave alike under faults.
  */
 export class RabbitMqLink {
@@ -171,16 +172,14 @@ export class RabbitMqLink {
   }
 
   /**
-   * Closes the consumers and the counting channel, then runs `beforePublishers`, then closes the
-   * publishers (which rejects whatever still waits for a confirm, so no publish hangs past close)
-   * and the connection.
+   * Closes the consumers and the counting channel, then the publishers (which rejects whatever
+   * still waits for a confirm, so no publish hangs past close) and the connection.
    */
-  async close(beforePublishers?: () => Promise<void>): Promise<void> {
+  async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()));
     const stats = this.statsChannel;
     this.statsChannel = undefined;
     await stats?.then((channel) => channel.close()).catch(() => undefined);
-    await beforePublishers?.();
     for (const publisher of this.publishers) await publisher.close().catch(() => undefined);
     await this.manager.close();
   }
