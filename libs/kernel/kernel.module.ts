@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { EntitySchema, MigrationInterface } from 'typeorm';
 import { RabbitMqEventTransport, RabbitMqReadinessProbe } from './adapters/messaging/rabbitmq-event-transport.adapter';
 import { InProcessEventTransport } from './adapters/messaging/in-process-event-transport.adapter';
+import { lineSink } from './adapters/messaging/rabbitmq-link';
 import { Metrics } from './adapters/observability/metrics';
 import { openDatabase } from './adapters/persistence/data-source.factory';
 import { Database } from './adapters/persistence/database';
@@ -18,6 +19,7 @@ import { ReadCacheMemory } from './adapters/cache/read-cache-memory';
 import { SystemClock } from './adapters/system/system-clock.adapter';
 import { UuidV7IdGenerator } from './adapters/system/uuidv7-id-generator.adapter';
 import { CLOCK } from './application/ports/clock.port';
+import { EVENT_DEAD_LETTER_STATS, type EventDeadLetterStats } from './application/ports/event-dead-letter-stats.port';
 import { EVENT_INBOX } from './application/ports/event-inbox.port';
 import { EVENT_TRANSPORT, type EventTransport } from './application/ports/event-transport.port';
 import { ID_GENERATOR } from './application/ports/id-generator.port';
@@ -73,8 +75,8 @@ class SharedConnectionCloser implements OnApplicationShutdown {
 /**
  * The shared kernel's wiring: configuration, clock and ids, the database (PGlite or PostgreSQL)
  * with its unit of work, outbox and inboxes, the shared Redis connection, the event transport
- * (in-process or RabbitMQ), metrics, readiness and the CQRS buses. Global: every context module
- * injects these; each binds only its own ports.
+ * (in-process or RabbitMQ) and its dead-letter counts, metrics, readiness and the CQRS buses.
+ * Global: every context module injects these; each binds only its own ports.
  */
 @Global()
 @Module({})
@@ -126,7 +128,7 @@ export class KernelModule {
       { provide: READ_CACHE_MEMORY, useFactory: () => new ReadCacheMemory(config.readCache) },
       {
         provide: EVENT_TRANSPORT,
-        useFactory: () => {
+        useFactory: (): EventTransport & EventDeadLetterStats => {
           if (config.transport.kind !== 'rabbitmq') {
             const log = new Logger('Events');
             return new InProcessEventTransport({
@@ -138,10 +140,13 @@ export class KernelModule {
             url: config.transport.url,
             exchange: config.transport.exchange,
             reconnectTimeInSeconds: config.transport.reconnectSeconds,
-            onError: (message: string) => log.warn(`rabbitmq: ${message}`),
+            // With the error's text: a subscription's failing handler is logged with its reason.
+            onError: lineSink((line) => log.warn(`rabbitmq: ${line}`)),
           });
         },
       },
+      // Both transports count their subscriptions' dead letters; the worker watches them (WorkerModule).
+      { provide: EVENT_DEAD_LETTER_STATS, useExisting: EVENT_TRANSPORT },
       {
         provide: READINESS_PROBES,
         useFactory: (db: Database, redis: Redis | null, transport: EventTransport): ReadinessProbe[] => [
@@ -157,7 +162,7 @@ export class KernelModule {
       module: KernelModule,
       imports: [CqrsModule.forRoot()],
       providers,
-      exports: [APP_CONFIG, Metrics, CLOCK, ID_GENERATOR, Database, UNIT_OF_WORK, EVENT_INBOX, IDEMPOTENCY_STORE, REDIS_CLIENT, READ_CACHE_MEMORY, EVENT_TRANSPORT, READINESS_PROBES],
+      exports: [APP_CONFIG, Metrics, CLOCK, ID_GENERATOR, Database, UNIT_OF_WORK, EVENT_INBOX, IDEMPOTENCY_STORE, REDIS_CLIENT, READ_CACHE_MEMORY, EVENT_TRANSPORT, EVENT_DEAD_LETTER_STATS, READINESS_PROBES],
     };
   }
 }

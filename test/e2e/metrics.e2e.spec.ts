@@ -2,9 +2,17 @@ import { v7 } from 'uuid';
 import { COMMAND_QUEUE, type CommandQueue } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
 import { TaskCommandTypes } from '@ln/tasks/application/queued-writes/command-catalog';
 import { OpsServer } from '@app/api';
+import { EVENT_CONSUMERS } from '@app/worker';
+import { EVENT_TRANSPORT, type EventTransport } from '@ln/kernel/application/ports/event-transport.port';
 import { type TestApp, startTestApp } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
+
+/** The worker's subscriptions without an LLM configured (coach.wording subscribes only with one). */
+const SUBSCRIPTIONS = EVENT_CONSUMERS.filter((name) => name !== 'coach.wording');
+/** The subscriptions an `ln_event_dead_letters` series is reported for, with its value. */
+const deadLetterSeries = (text: string) =>
+  Object.fromEntries([...text.matchAll(/^ln_event_dead_letters\{subscription="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
 
 const value = (text: string, series: RegExp) => Number(text.split('\n').find((l) => series.test(l))?.split(' ').pop() ?? NaN);
 
@@ -59,6 +67,40 @@ describe('GET /metrics [embedded]', () => {
     expect(text).toMatch(/^ln_command_queue_stats_up 1$/m);
     // Counts are cached for a second: an earlier scrape may still show the command waiting.
     await eventually('the depth to drop to 0', async () => sum(await scrape(), /^ln_command_queue_depth\{/) === 0);
+  });
+
+  it('counts the dead-lettered events of each subscription of the worker stage', async () => {
+    let text = await scrape();
+    expect(deadLetterSeries(text)).toEqual(Object.fromEntries(SUBSCRIPTIONS.map((name) => [name, 0])));
+    expect(text).toMatch(/^ln_event_dead_letter_stats_up 1$/m);
+
+    // A subscription of our own on the process's transport whose handler always throws: its event is
+    // dead-lettered (in memory, embedded), and counted for it alone.
+    const transport = t.app.get<EventTransport>(EVENT_TRANSPORT);
+    const poison = await transport.subscribe('metrics.poison', ['metrics.poison.v1'], async () => {
+      throw new Error('always fails');
+    });
+    try {
+      await transport.publish([
+        {
+          eventId: v7(),
+          type: 'metrics.poison.v1',
+          aggregateType: 'metrics',
+          aggregateId: v7(),
+          userId: v7(),
+          version: 1,
+          occurredAt: new Date().toISOString(),
+          payload: {},
+        },
+      ]);
+      await eventually('the dead letter to be counted', async () => {
+        text = await scrape();
+        return deadLetterSeries(text)['metrics.poison'] === 1;
+      });
+      expect(deadLetterSeries(text)).toEqual({ ...Object.fromEntries(SUBSCRIPTIONS.map((name) => [name, 0])), 'metrics.poison': 1 });
+    } finally {
+      await poison.close();
+    }
   });
 
   it('reports cache hits and misses per query, failures by reason, the pool, requests in flight, build info and a 0.8 s bucket', async () => {
@@ -171,6 +213,13 @@ describeWithService('rabbitmq', 'GET /metrics: command queue depth and persisten
       const [a, w] = await Promise.all([scrape(api!), scrape(worker!)]);
       return [a, w].every((t) => sum(t, /^ln_command_queue_depth\{/) === 0 && /^ln_command_queue_stats_up 1$/m.test(t));
     });
+
+    // Dead-lettered events, counted by RabbitMQ: by the worker for each of its subscriptions, not by
+    // the api (it opens none, so it has neither the series nor their up gauge).
+    const [a, w] = await Promise.all([scrape(api), scrape(worker)]);
+    expect(deadLetterSeries(w)).toEqual(Object.fromEntries(SUBSCRIPTIONS.map((name) => [name, 0])));
+    expect(w).toMatch(/^ln_event_dead_letter_stats_up 1$/m);
+    expect(a).not.toMatch(/^ln_event_dead_letter/m);
   });
 });
 

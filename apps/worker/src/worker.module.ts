@@ -8,6 +8,7 @@ import { LearningProjectionService } from './learning/learning-projection.servic
 import { PlanFeedbackConsumer } from './learning/plan-feedback.consumer';
 import { APP_CONFIG } from '@ln/kernel/kernel.module';
 import type { AppConfig } from '@ln/config/config';
+import { EventDeadLetterGauges } from './event-dead-letter-gauges';
 import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './tasks/command-batch.processor';
 import { OutboxRelayService } from './outbox-relay.service';
 import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
@@ -15,8 +16,8 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
 /**
  * The worker role: the event pipeline. It applies queued commands in batches and relays the
  * outbox to the event transport; it projects task events into the learning context's history,
- * and the learning context's predictions into the task context's reads. It serves no
- * public HTTP, only health on the metrics port.
+ * and the learning context's predictions into the task context's reads; it counts the events its
+ * subscriptions dead-lettered. It serves no public HTTP, only health and metrics on the metrics port.
  */
 @Module({
   imports: [TasksModule, LearningModule, CoachModule],
@@ -28,6 +29,7 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
     CoachPlannerConsumer,
     CoachWordingConsumer,
     CommandBatchProcessor,
+    EventDeadLetterGauges,
     {
       provide: COMMAND_BATCH_OPTIONS,
       useFactory: (config: AppConfig): CommandBatchSettings => ({

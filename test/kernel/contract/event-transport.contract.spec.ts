@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { EventDeadLetterStats } from '@ln/kernel/application/ports/event-dead-letter-stats.port';
 import type { EventHandler, EventTransport, Subscription } from '@ln/kernel/application/ports/event-transport.port';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { InProcessEventTransport } from '@ln/kernel/adapters/messaging/in-process-event-transport.adapter';
@@ -10,6 +11,8 @@ import { TcpProxy } from '../../support/tcp-proxy';
 /** What a contract test needs from one transport under test. */
 interface Harness {
   readonly transport: EventTransport;
+  /** The same transport's dead-letter counts (what `ln_event_dead_letters` reads). */
+  readonly stats: EventDeadLetterStats;
   /** Every event dead-lettered from subscription `name` so far, wherever the transport keeps them. */
   deadLetters(name: string): Promise<DomainEvent[]>;
   cleanup(): Promise<void>;
@@ -189,6 +192,34 @@ export function eventTransportContract(name: string, make: MakeHarness): void {
       expect(dead).toEqual([poison]);
     });
 
+    it('counts the dead letters of every subscription it opened: 1 for the one whose handler always throws, 0 for another', async () => {
+      await subscribe('counted-poison', ['task.#'], async () => {
+        throw new Error('always fails');
+      });
+      const healthy: string[] = [];
+      await subscribe('counted-healthy', ['task.#'], async (e) => void healthy.push(e.eventId));
+      expect(await h.stats.deadLetterCounts(2000)).toEqual(
+        new Map([
+          ['counted-poison', 0],
+          ['counted-healthy', 0],
+        ]),
+      );
+      const poison = makeEvent('task.created.v1');
+
+      await h.transport.publish([poison]);
+      await waitFor(async () => (await h.stats.deadLetterCounts(2000)).get('counted-poison') === 1, 'the dead letter to be counted');
+      await waitFor(() => healthy.includes(poison.eventId), 'the other subscription to handle the event');
+
+      expect(await h.stats.deadLetterCounts(2000)).toEqual(
+        new Map([
+          ['counted-poison', 1],
+          ['counted-healthy', 0],
+        ]),
+      );
+      // What is counted is what an operator finds dead-lettered.
+      expect(await h.deadLetters('counted-poison')).toEqual([poison]);
+    });
+
     it('rejects publish after close', async () => {
       await h.transport.close();
       await expect(h.transport.publish([makeEvent('task.created.v1')])).rejects.toThrow(/closed/i);
@@ -200,6 +231,7 @@ eventTransportContract('InProcessEventTransport', async ({ maxDeliveries }) => {
   const transport = new InProcessEventTransport({ maxDeliveries });
   return {
     transport,
+    stats: transport,
     deadLetters: async (name) => transport.deadLetters(name).map((d) => d.event),
     cleanup: () => transport.close(),
   };
@@ -260,6 +292,7 @@ describeWithService('rabbitmq', 'RabbitMqEventTransport', () => {
     };
     return {
       transport: tracked,
+      stats: transport,
       deadLetters: (name) => {
         const into = dead.get(name) ?? [];
         dead.set(name, into);
@@ -398,6 +431,27 @@ describeWithService('rabbitmq', 'RabbitMqEventTransport', () => {
       } finally {
         await unreachable.close();
       }
+    });
+
+    it('counts dead letters without waiting for a connection: rejects at once while the broker is unreachable', async () => {
+      const unreachable = new RabbitMqEventTransport({ url: DEAD_PORT_URL });
+      try {
+        const started = Date.now();
+        await expect(unreachable.deadLetterCounts(2000)).rejects.toThrow(/not connected/);
+        expect(Date.now() - started).toBeLessThan(1000);
+      } finally {
+        await unreachable.close();
+      }
+    });
+
+    it('fails the count (rather than reporting 0) when a subscription\'s dead-letter queue is gone, and counts again once it is back', async () => {
+      names.push('vanished');
+      await transport.subscribe('vanished', ['task.#'], async () => undefined);
+      expect(await transport.deadLetterCounts(2000)).toEqual(new Map([['vanished', 0]]));
+      await channel.deleteQueue(`${exchange}.vanished.dead`);
+      await expect(transport.deadLetterCounts(2000)).rejects.toThrow(/NOT_FOUND/);
+      await channel.assertQueue(`${exchange}.vanished.dead`, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      expect(await transport.deadLetterCounts(2000)).toEqual(new Map([['vanished', 0]]));
     });
 
     it('has a readiness probe that passes for the broker and fails for a dead port', async () => {

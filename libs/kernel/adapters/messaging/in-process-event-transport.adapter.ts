@@ -1,4 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
+import type { EventDeadLetterStats } from '../../application/ports/event-dead-letter-stats.port';
 import type { EventHandler, EventTransport, Subscription, SubscribeOptions } from '../../application/ports/event-transport.port';
 import type { DomainEvent } from '../../domain/domain-event.base';
 import { topicMatchesAny } from './topic-pattern';
@@ -52,7 +53,7 @@ interface Consumer {
  * adapter on everything a consumer can observe (topic routing, per-queue FIFO, bounded
  * redelivery, dead-lettering, a payload that went over a wire) so the contract suite holds for both.
  */
-export class InProcessEventTransport implements EventTransport {
+export class InProcessEventTransport implements EventTransport, EventDeadLetterStats {
   private readonly maxDeliveries: number;
   private readonly onDeadLetter?: (deadLetter: DeadLetter) => void;
   private readonly queues = new Map<string, NamedQueue>();
@@ -116,6 +117,11 @@ export class InProcessEventTransport implements EventTransport {
   /** What was dead-lettered from the named subscription, oldest first. */
   deadLetters(name: string): readonly DeadLetter[] {
     return [...(this.queues.get(name)?.dead ?? [])];
+  }
+
+  /** How many events each subscription (ever opened here) has dead-lettered, from memory. */
+  async deadLetterCounts(): Promise<ReadonlyMap<string, number>> {
+    return new Map([...this.queues.values()].map((queue) => [queue.name, queue.dead.length]));
   }
 
   async close(): Promise<void> {

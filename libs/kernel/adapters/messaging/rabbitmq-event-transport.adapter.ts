@@ -1,3 +1,4 @@
+import type { EventDeadLetterStats } from '../../application/ports/event-dead-letter-stats.port';
 import type { EventHandler, EventTransport, Subscription, SubscribeOptions } from '../../application/ports/event-transport.port';
 import type { ReadinessProbe } from '../../application/ports/readiness.port';
 import type { DomainEvent } from '../../domain/domain-event.base';
@@ -42,7 +43,7 @@ export interface RabbitMqEventTransportOptions {
  * EventTransport on RabbitMQ: one durable topic exchange (routing key = event type), a durable
  * quorum queue per subscription. Why: ADR 10, "RabbitMQ topology and reconnects".
  */
-export class RabbitMqEventTransport implements EventTransport {
+export class RabbitMqEventTransport implements EventTransport, EventDeadLetterStats {
   readonly exchange: string;
   private readonly deadLetterExchange: string;
   private readonly maxDeliveries: number;
@@ -52,6 +53,8 @@ export class RabbitMqEventTransport implements EventTransport {
   private readonly report: RabbitMqErrorSink;
   private readonly publisher: ChannelWrapper;
   private readonly link: RabbitMqLink;
+  /** Names of the subscriptions set up on this transport: their `.dead` queues exist. */
+  private readonly subscribed = new Set<string>();
   private closing?: Promise<void>;
 
   constructor(options: RabbitMqEventTransportOptions) {
@@ -118,7 +121,25 @@ export class RabbitMqEventTransport implements EventTransport {
       },
       this.link,
     );
-    return this.link.setUp(subscription, this.setupTimeoutMs, `RabbitMQ subscription ${name}`);
+    const ready = await this.link.setUp(subscription, this.setupTimeoutMs, `RabbitMQ subscription ${name}`);
+    this.subscribed.add(name);
+    return ready;
+  }
+
+  /**
+   * Messages in the `.dead` queue of every subscription set up on this transport (closed ones
+   * too: their queues stay), counted by the broker (RabbitMqLink.messageCounts: never waits for a
+   * connection, rejects past `timeoutMs`).
+   */
+  async deadLetterCounts(timeoutMs: number): Promise<ReadonlyMap<string, number>> {
+    if (this.closing) throw new Error('RabbitMqEventTransport is closed');
+    const names = [...this.subscribed];
+    const counts = await this.link.messageCounts(
+      names.map((name) => `${this.exchange}.${name}.dead`),
+      timeoutMs,
+      'the event dead-letter queues',
+    );
+    return new Map(names.map((name, i) => [name, counts[i]]));
   }
 
   async ping(timeoutMs: number): Promise<void> {

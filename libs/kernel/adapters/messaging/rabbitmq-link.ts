@@ -4,6 +4,14 @@ import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
 /** Logger-shaped sink, e.g. `(message, error) => logger.error(message, error)`. */
 export type RabbitMqErrorSink = (message: string, error: unknown) => void;
 
+/**
+ * A sink that writes one line per report: the message, then what the error said when there is one
+ * (a failing handler's exception, a connection error), so a log shows why and not only what.
+ */
+export function lineSink(write: (line: string) => void): RabbitMqErrorSink {
+  return (message, error) => write(error === undefined ? message : `${message}: ${errorText(error)}`);
+}
+
 /** A consumer (subscription) on a link: `ready` once it consumes, `closed` once it has closed. */
 export interface RabbitMqConsumer {
   readonly ready: Promise<void>;
@@ -26,7 +34,8 @@ export function refusedByBroker(error: unknown): boolean {
 /**
  * One reconnecting connection to the broker and what every adapter on it needs: fault reports
  * that never throw, bounded waits for a connection, a ping that proves the broker answers, the
- * confirm channels publishers use, the consumers' setup and closing it all in order.
+ * confirm channels publishers use, the consumers' setup, queue counts for monitoring, and closing
+ * it all in order.
  * Shared by the event transport and the command queue so both behave alike under faults.
  */
 export class RabbitMqLink {
@@ -36,6 +45,8 @@ export class RabbitMqLink {
   private readonly report: RabbitMqErrorSink;
   private readonly publishers: ChannelWrapper[] = [];
   private readonly consumers = new Set<RabbitMqConsumer>();
+  /** A plain channel kept for messageCounts(); dropped when it closes or stops answering. */
+  private statsChannel?: Promise<Channel>;
   private lastConnectError: unknown;
 
   constructor(
@@ -121,12 +132,54 @@ export class RabbitMqLink {
   }
 
   /**
-   * Closes the consumers, then runs `beforePublishers`, then closes the publishers (which rejects
-   * whatever still waits for a confirm, so no publish hangs past close) and the connection.
+   * The messages ready in each of `queues` (passive `queue.declare`s on a channel of their own, kept
+   * between calls), for monitoring. Never waits for a connection: when there is none it rejects at
+   * once, and a broker that does not answer within `timeoutMs` makes it reject (its channel is
+   * dropped). A queue that does not exist (404) rejects it too. `what` names the queues in messages.
    */
-  async close(beforePublishers?: () => Promise<void>): Promise<void> {
+  async messageCounts(queues: readonly string[], timeoutMs: number, what: string): Promise<number[]> {
+    const connection = this.manager.connection;
+    if (!connection) throw new Error(`RabbitMQ at ${this.where} is not connected${this.lastConnectErrorText()}`);
+    const opened = (this.statsChannel ??= this.openStatsChannel(connection));
+    const counting = (async () => {
+      const channel = await opened;
+      // amqplib runs one RPC at a time per channel and queues the rest: one round trip each.
+      return Promise.all(queues.map(async (queue) => (await channel.checkQueue(queue)).messageCount));
+    })();
+    try {
+      return await withTimeout(counting, timeoutMs, () => `RabbitMQ at ${this.where} did not count ${what} within ${timeoutMs} ms`);
+    } catch (error: unknown) {
+      // A missing queue (404) has closed the channel already; a stuck one must not be reused.
+      if (this.statsChannel === opened) this.statsChannel = undefined;
+      counting.catch(() => undefined);
+      void opened.then((channel) => channel.close()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private openStatsChannel(connection: ChannelModel): Promise<Channel> {
+    const opening = connection.createChannel().then((channel) => {
+      channel.on('error', () => undefined);
+      channel.on('close', () => {
+        if (this.statsChannel === opening) this.statsChannel = undefined;
+      });
+      return channel;
+    });
+    opening.catch(() => {
+      if (this.statsChannel === opening) this.statsChannel = undefined;
+    });
+    return opening;
+  }
+
+  /**
+   * Closes the consumers and the counting channel, then the publishers (which rejects whatever
+   * still waits for a confirm, so no publish hangs past close) and the connection.
+   */
+  async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()));
-    await beforePublishers?.();
+    const stats = this.statsChannel;
+    this.statsChannel = undefined;
+    await stats?.then((channel) => channel.close()).catch(() => undefined);
     for (const publisher of this.publishers) await publisher.close().catch(() => undefined);
     await this.manager.close();
   }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventDeadLetterStats } from '../../application/ports/event-dead-letter-stats.port';
 
 /** Request duration buckets (seconds): 0.8 s is the p95 alert's threshold. */
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5];
@@ -190,6 +191,35 @@ export class Metrics {
     gauge('ln_db_pool_waiting', 'Units of database work waiting for a connection', (s) => s.waiting);
   }
 
+  /**
+   * `ln_event_dead_letters{subscription}`, one series per subscription of this process's event
+   * transport, counted by the transport (RabbitMQ, or the in-process one's memory) when Prometheus
+   * scrapes; the same rules as the command queue gauges (CommandMetrics.watchCommandQueue): one
+   * count per `cacheMs`, and a count that fails or takes over `timeoutMs` reports **no** series (not
+   * stale ones) and `ln_event_dead_letter_stats_up` 0. Only the worker (and embedded `all`) watch
+   * it: the api opens no subscription.
+   */
+  watchEventDeadLetters(stats: EventDeadLetterStats, options: ScrapeReadOptions = {}): void {
+    const read = scrapeRead((timeoutMs) => stats.deadLetterCounts(timeoutMs), options);
+    new Gauge({
+      name: 'ln_event_dead_letters',
+      help: 'Events dead-lettered by each event subscription of this process (on RabbitMQ: in <EVENT_EXCHANGE_NAME>.<subscription>.dead), waiting for an operator',
+      labelNames: ['subscription'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await read();
+        this.reset();
+        counts?.forEach((count, subscription) => this.set({ subscription }, count));
+      },
+    });
+    readUpGauge(
+      this.registry,
+      'ln_event_dead_letter_stats_up',
+      '1 when the event transport answered the last count of dead-lettered events in time, else 0 (and ln_event_dead_letters is absent)',
+      read,
+    );
+  }
+
   /** A gauge read when Prometheus scrapes (e.g. the outbox backlog, counted in the database). */
   gauge(name: string, help: string, read: () => Promise<number>): Gauge {
     return new Gauge({
@@ -205,6 +235,42 @@ export class Metrics {
       },
     });
   }
+}
+
+export interface ScrapeReadOptions {
+  /** How long a count may take before the scrape goes on without it. Default 1000. */
+  timeoutMs?: number;
+  /** How long one count serves later scrapes (and the other gauges of the same scrape). Default 1000. */
+  cacheMs?: number;
+}
+
+/**
+ * A count several gauges share at scrape time: `read(timeoutMs)` runs at most once per `cacheMs`
+ * (the gauges of one scrape, and scrapes close together, get the same answer), and its answer is
+ * undefined when it fails or takes longer than `timeoutMs` (boundedRead), never a stale value.
+ */
+export function scrapeRead<T>(read: (timeoutMs: number) => Promise<T>, options: ScrapeReadOptions = {}): () => Promise<T | undefined> {
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const cacheMs = options.cacheMs ?? 1000;
+  let last: { at: number; answer: Promise<T | undefined> } | undefined;
+  return () => {
+    if (last && Date.now() - last.at < cacheMs) return last.answer;
+    const answer = boundedRead(() => read(timeoutMs), timeoutMs);
+    last = { at: Date.now(), answer };
+    return answer;
+  };
+}
+
+/** A gauge that says whether the last `read` (a scrapeRead) answered: 1, else 0. */
+export function readUpGauge(registry: Registry, name: string, help: string, read: () => Promise<unknown>): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.set((await read()) === undefined ? 0 : 1);
+    },
+  });
 }
 
 /** The read's result, or undefined when it fails or does not settle within `timeoutMs`. Never rejects. */

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { type Metrics, boundedRead } from '@ln/kernel/adapters/observability/metrics';
-import type { CommandQueueDepths, CommandQueueStats } from '../../application/queued-writes/ports/command-queue-stats.port';
+import { type Metrics, type ScrapeReadOptions, readUpGauge, scrapeRead } from '@ln/kernel/adapters/observability/metrics';
+import type { CommandQueueStats } from '../../application/queued-writes/ports/command-queue-stats.port';
 
 /** The queued write path's metrics, on the process's registry (served with the rest at `/metrics`). */
 export class CommandMetrics {
@@ -50,16 +50,8 @@ export class CommandMetrics {
    * that fails or takes longer than `timeoutMs` reports **nothing** for both (the series are absent
    * from that scrape, never a stale or made-up number) and `ln_command_queue_stats_up` 0.
    */
-  watchCommandQueue(stats: CommandQueueStats, options: { timeoutMs?: number; cacheMs?: number } = {}): void {
-    const timeoutMs = options.timeoutMs ?? 1000;
-    const cacheMs = options.cacheMs ?? 1000;
-    let last: { at: number; depths: Promise<CommandQueueDepths | undefined> } | undefined;
-    const read = (): Promise<CommandQueueDepths | undefined> => {
-      if (last && Date.now() - last.at < cacheMs) return last.depths;
-      const depths = boundedRead(() => stats.depths(timeoutMs), timeoutMs);
-      last = { at: Date.now(), depths };
-      return depths;
-    };
+  watchCommandQueue(stats: CommandQueueStats, options: ScrapeReadOptions = {}): void {
+    const read = scrapeRead((timeoutMs) => stats.depths(timeoutMs), options);
     new Gauge({
       name: 'ln_command_queue_depth',
       help: 'Commands ready in each command partition queue (published, not yet delivered to a worker)',
@@ -81,13 +73,11 @@ export class CommandMetrics {
         else this.remove({});
       },
     });
-    new Gauge({
-      name: 'ln_command_queue_stats_up',
-      help: '1 when the broker answered the last count of the command queues in time, else 0 (and the depth series are absent)',
-      registers: [this.registry],
-      async collect() {
-        this.set((await read()) ? 1 : 0);
-      },
-    });
+    readUpGauge(
+      this.registry,
+      'ln_command_queue_stats_up',
+      '1 when the broker answered the last count of the command queues in time, else 0 (and the depth series are absent)',
+      read,
+    );
   }
 }

@@ -2,8 +2,8 @@ import { type CommandBatchOptions, type CommandEnvelope, type CommandQueue } fro
 import { type CommandQueueDepths, type CommandQueueStats } from '../../../application/queued-writes/ports/command-queue-stats.port';
 import { type Subscription } from '@ln/kernel/application/ports/event-transport.port';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
-import { type RabbitMqErrorSink, RabbitMqLink, withTimeout } from '@ln/kernel/adapters/messaging/rabbitmq-link';
+import type { ConfirmChannel, Message } from 'amqplib';
+import { type RabbitMqErrorSink, RabbitMqLink } from '@ln/kernel/adapters/messaging/rabbitmq-link';
 import { checkBatchOptions } from '../batch-window';
 import { type BatchHandler, checkQueueOptions } from '../command-batch';
 import { CommandTopology, publishOptions } from './command-topology';
@@ -99,8 +99,6 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
   private channel?: ConfirmChannel;
   /** Sends of the current event-loop turn, published together when the turn ends. */
   private turn?: OutgoingCommand[];
-  /** A plain channel kept for depths(); dropped when it closes or stops answering. */
-  private statsChannel?: Promise<Channel>;
   private closing?: Promise<void>;
 
   constructor(options: RabbitMqCommandQueueOptions) {
@@ -296,45 +294,13 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
   }
 
   /**
-   * Ready messages per partition queue and in the dead-letter queue (passive `queue.declare`s on a
-   * channel of their own). Never waits for a connection: when there is none it rejects at once,
-   * and a broker that does not answer within `timeoutMs` makes it reject (its channel is dropped).
+   * Ready messages per partition queue and in the dead-letter queue, counted by the broker
+   * (RabbitMqLink.messageCounts: never waits for a connection, rejects past `timeoutMs`).
    */
   async depths(timeoutMs: number): Promise<CommandQueueDepths> {
     if (this.closing) throw new Error('RabbitMqCommandQueue is closed');
-    const connection = this.link.manager.connection;
-    if (!connection) throw new Error(`RabbitMQ at ${this.link.where} is not connected${this.link.lastConnectErrorText()}`);
-    const opened = (this.statsChannel ??= this.openStatsChannel(connection));
-    const counting = (async () => {
-      const channel = await opened;
-      const names = [...this.topology.queues(), this.topology.deadQueue];
-      // amqplib runs one RPC at a time per channel and queues the rest: one round trip each.
-      const counts = await Promise.all(names.map(async (name) => (await channel.checkQueue(name)).messageCount));
-      return { partitions: counts.slice(0, this.partitions), deadLetters: counts[this.partitions] };
-    })();
-    try {
-      return await withTimeout(counting, timeoutMs, () => `RabbitMQ at ${this.link.where} did not count the command queues within ${timeoutMs} ms`);
-    } catch (error: unknown) {
-      // A missing queue (404) has closed the channel already; a stuck one must not be reused.
-      if (this.statsChannel === opened) this.statsChannel = undefined;
-      counting.catch(() => undefined);
-      void opened.then((channel) => channel.close()).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  private openStatsChannel(connection: ChannelModel): Promise<Channel> {
-    const opening = connection.createChannel().then((channel) => {
-      channel.on('error', () => undefined);
-      channel.on('close', () => {
-        if (this.statsChannel === opening) this.statsChannel = undefined;
-      });
-      return channel;
-    });
-    opening.catch(() => {
-      if (this.statsChannel === opening) this.statsChannel = undefined;
-    });
-    return opening;
+    const counts = await this.link.messageCounts([...this.topology.queues(), this.topology.deadQueue], timeoutMs, 'the command queues');
+    return { partitions: counts.slice(0, this.partitions), deadLetters: counts[this.partitions] };
   }
 
   async ping(timeoutMs: number): Promise<void> {
@@ -344,11 +310,7 @@ export class RabbitMqCommandQueue implements CommandQueue, CommandQueueStats {
 
   async close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.link.close(async () => {
-        const stats = this.statsChannel;
-        this.statsChannel = undefined;
-        await stats?.then((channel) => channel.close()).catch(() => undefined);
-      });
+      await this.link.close();
       this.unroutable.clear();
     })();
     return this.closing;
