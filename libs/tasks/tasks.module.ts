@@ -1,3 +1,4 @@
+import { lineSink } from '@ln/kernel/adapters/messaging/rabbitmq-link';
 import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '@ln/config/config';
 import { IdentityFacade } from '@ln/identity/application/identity.facade';
@@ -114,7 +115,7 @@ class TaskConnectionCloser implements OnApplicationShutdown {
       provide: COMMAND_QUEUE,
       useFactory: (config: AppConfig): CommandQueue & CommandQueueStats => {
         const log = new Logger('CommandQueue');
-        const options = { partitions: config.commands.partitions, maxDeliveries: config.commands.deliveryLimit, onError: (message: string) => log.warn(message) };
+        const options = { partitions: config.commands.partitions, maxDeliveries: config.commands.deliveryLimit, onError: lineSink((line) => log.warn(line)) };
         return config.transport.kind === 'rabbitmq'
           ? new RabbitMqCommandQueue({ url: config.transport.url, reconnectTimeInSeconds: config.transport.reconnectSeconds, prefix: config.commands.queueName, publishTimeoutMs: config.commands.confirmTimeoutMs, ...options })
           : new InProcessCommandQueue(options);
