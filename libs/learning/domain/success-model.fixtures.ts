@@ -1,6 +1,6 @@
 /**
- * Histories the success model's spec pins its outputs on (used only by `success-model.spec.ts`
- * and `success-model-outputs.spec.ts`): every dimension, tasks with and without values, the
+ * Histories the success model's specs pin its outputs on (used only by specs: `success-model-outputs.spec.ts`
+ * and the learning facade's): every dimension, tasks with and without values, the
  * population's priors with and without load totals, ties and clamps.
  */
 import { totalsOf } from './totals';

@@ -2,6 +2,8 @@ import { LearningFacade } from '@ln/learning/application/learning.facade';
 import type { LearningHistory } from '@ln/learning/application/ports/learning-history.port';
 import { EVIDENCE } from '@ln/learning/domain/evidence';
 import type { Cell } from '@ln/learning/domain/tracked-task.value-object';
+import { SuccessModel } from '@ln/learning/domain/success-model';
+import { GOLDEN_CASES, historyOf, openTask } from '@ln/learning/domain/success-model.fixtures';
 
 function cell(dimension: Cell['dimension'], key: string, counts: Partial<Cell> = {}): Cell {
   return { day: '2026-03-01', dimension, key, n: 0, done: 0, failed: 0, dropped: 0, calibrated: 0, estimateSum: 0, actualSum: 0, ...counts };
@@ -102,5 +104,38 @@ describe('LearningFacade.predict', () => {
     }
     await expect(facade.predict('alice', [])).resolves.toEqual([]);
     await expect(facade.predict('alice', [task])).resolves.toEqual([small]);
+  });
+});
+
+describe('LearningFacade: what it hands the domain', () => {
+  it('capacity: the median of what was finished per day over the last 90 days', async () => {
+    const finished = (day: string, done: number) => cell('all', '', { day, n: done, done });
+    const { h } = history({ cells: (range) => (range.to === '2026-03-09' ? [finished('2026-03-01', 2), finished('2026-03-02', 5), finished('2026-03-03', 3), finished('2026-03-04', 0)] : []) });
+    expect((await new LearningFacade(h).evidenceOf('alice', '2026-03-10')).capacity).toBe(3);
+  });
+
+  it('predict: each field of a planned task reaches the model (the same chance as the model gives the task it describes)', async () => {
+    const c = GOLDEN_CASES.find((g) => g.name.startsWith('postponed tasks and busy days'))!;
+    const late = GOLDEN_CASES.find((g) => g.name.startsWith('late hours'))!;
+    const user = [...c.user(), ...late.user(), ...historyOf((add) => add(12, 1, { tags: ['admin'], estimateMinutes: 150 }))];
+    const population = c.population();
+    const { h } = history({ totals: user, population });
+    const model = SuccessModel.build(user, population);
+    const base = { scheduledDate: '2026-03-11', localHour: 9, estimateMinutes: 15, tags: [] as string[], deferrals: 0, dayLoad: 2 };
+    const variants = [
+      base,
+      { ...base, scheduledDate: null, localHour: null, dayLoad: null },
+      { ...base, localHour: 23 },
+      { ...base, estimateMinutes: 150 },
+      { ...base, estimateMinutes: null },
+      { ...base, tags: ['Admin'] },
+      { ...base, deferrals: 4 },
+      { ...base, dayLoad: 9 },
+    ];
+    const chances = await new LearningFacade(h).predict('alice', variants);
+    const expected = variants.map((v) => model.predict(openTask({ scheduledDate: v.scheduledDate, localHour: v.localHour, estimateMinutes: v.estimateMinutes, tags: v.tags, deferrals: v.deferrals }), v.dayLoad).probability);
+    expect(chances).toEqual(expected);
+    // Every variant differs from the base: a field that did not reach the model would give the base's chance.
+    for (const p of chances.slice(1)) expect(p).not.toBeCloseTo(chances[0]!, 6);
   });
 });
