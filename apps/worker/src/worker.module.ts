@@ -10,6 +10,7 @@ import { APP_CONFIG } from '@ln/kernel/kernel.module';
 import type { AppConfig } from '@ln/config/config';
 import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './tasks/command-batch.processor';
 import { OutboxRelayService } from './outbox-relay.service';
+import { EventLogPruningService } from './event-log-pruning.service';
 import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
 
 /**
@@ -22,6 +23,7 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
   imports: [TasksModule, LearningModule, CoachModule],
   providers: [
     OutboxRelayService,
+    EventLogPruningService,
     LearningProjectionService,
     PlanFeedbackConsumer,
     TaskPredictionsConsumer,

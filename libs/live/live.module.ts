@@ -1,0 +1,40 @@
+import { Logger, Module } from '@nestjs/common';
+import type { AppConfig } from '@ln/config/config';
+import { Database } from '@ln/kernel/adapters/persistence/database';
+import { APP_CONFIG, type BoundedContext } from '@ln/kernel/kernel.module';
+import { NotifyStreamWakeups } from './adapters/notify-stream-wakeups.adapter';
+import { SqlEventLog } from './adapters/sql-event-log.adapter';
+import { EVENT_LOG } from './application/ports/event-log.port';
+import { STREAM_WAKEUPS } from './application/ports/stream-wakeups.port';
+import { STREAM_SETTINGS, StreamHub, type StreamSettings } from './application/stream-hub.service';
+
+/**
+ * Live updates (ADR 28): each user's event stream, read from the outbox (the kernel's table, which
+ * the relay stamps with `stream_seq`) and woken by the relay's NOTIFY, the same in both run modes.
+ * Owns no table. The hub listens only once a stream opens, so a worker never does.
+ */
+@Module({
+  providers: [
+    { provide: EVENT_LOG, useFactory: (db: Database) => new SqlEventLog(db), inject: [Database] },
+    { provide: STREAM_WAKEUPS, useFactory: (db: Database) => new NotifyStreamWakeups(db), inject: [Database] },
+    {
+      provide: STREAM_SETTINGS,
+      useFactory: (config: AppConfig): StreamSettings => {
+        const log = new Logger('LiveStreams');
+        return {
+          maxResumeEvents: config.live.maxResumeEvents,
+          heartbeatMs: config.live.heartbeatSeconds * 1000,
+          streamsPerUser: config.live.streamsPerUser,
+          streamsPerProcess: config.live.streamsPerProcess,
+          onError: (message) => log.warn(message),
+        };
+      },
+      inject: [APP_CONFIG],
+    },
+    StreamHub,
+  ],
+  exports: [StreamHub],
+})
+export class LiveModule {}
+
+export const liveContext: BoundedContext = { name: 'live', module: LiveModule };
