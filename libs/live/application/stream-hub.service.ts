@@ -31,10 +31,18 @@ export type StreamMessage =
   | { readonly kind: 'reset'; readonly id: number; readonly reason: ResetReason }
   | { readonly kind: 'heartbeat' };
 
+/**
+ * What became of a message given to a sink: `sent`; `wait` (sent, but the client's socket is
+ * backed up: send nothing more until `onDrain`); `over` (the bytes waiting for the client passed
+ * the cap: the hub ends the stream).
+ */
+export type SendResult = 'sent' | 'wait' | 'over';
+
 /** Where a stream's messages go (the HTTP response). */
 export interface StreamSink {
-  /** false: the client is not keeping up (its buffer is past the cap); the hub ends the stream. */
-  send(message: StreamMessage): boolean;
+  send(message: StreamMessage): SendResult;
+  /** Called once when a backed-up socket has taken what it held. */
+  onDrain(callback: () => void): void;
   /** Sends the end and closes. Called once. */
   end(reason: EndReason): void;
 }
@@ -71,6 +79,10 @@ interface Stream {
   /** False until its starting point is known: ticks pass it by. */
   ready: boolean;
   closed: boolean;
+  /** Its socket is backed up: nothing is sent (the events wait in the log) until it drains. */
+  congested: boolean;
+  /** Heartbeat ticks seen while congested: at the second, the client is taken to have stopped reading. */
+  stalledBeats: number;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -119,7 +131,7 @@ export class StreamHub implements OnModuleDestroy {
     }
     if (this.count >= this.settings.streamsPerProcess) throw new TooManyStreams('server_streams_full', 'this server has as many event streams open as it may; retry later');
     // Reserved before the first await, so concurrent opens cannot pass the caps together.
-    const stream: Stream = { userId: request.userId, sink, cursor: 0, ready: false, closed: false };
+    const stream: Stream = { userId: request.userId, sink, cursor: 0, ready: false, closed: false, congested: false, stalledBeats: 0 };
     this.add(stream);
     try {
       await this.ensureListening();
@@ -134,10 +146,7 @@ export class StreamHub implements OnModuleDestroy {
       else if (asked !== null && point.pending > this.settings.maxResumeEvents) reset = 'too_many_missed';
       if (stream.closed) return { close: () => undefined };
       stream.cursor = asked === null || reset ? fresh : asked;
-      if (reset && !sink.send({ kind: 'reset', id: stream.cursor, reason: reset })) {
-        this.end(stream, 'slow_consumer');
-        return { close: () => undefined };
-      }
+      if (reset) sink.send({ kind: 'reset', id: stream.cursor, reason: reset });
     } catch (error) {
       this.remove(stream);
       throw error;
@@ -199,7 +208,8 @@ export class StreamHub implements OnModuleDestroy {
       while (this.woken.size > 0 && !this.stopped) {
         const cursors: { userId: string; after: number }[] = [];
         for (const userId of this.woken) {
-          const streams = [...(this.byUser.get(userId) ?? [])].filter((s) => s.ready);
+          // A backed-up stream is read for again when it drains, from its own cursor.
+          const streams = [...(this.byUser.get(userId) ?? [])].filter((s) => s.ready && !s.congested);
           if (streams.length > 0) cursors.push({ userId, after: Math.min(...streams.map((s) => s.cursor)) });
         }
         this.woken.clear();
@@ -236,22 +246,17 @@ export class StreamHub implements OnModuleDestroy {
     for (const { userId } of cursors) {
       const mine = byUser.get(userId) ?? [];
       for (const stream of [...(this.byUser.get(userId) ?? [])]) {
-        if (!stream.ready || stream.closed) continue;
+        if (!stream.ready || stream.closed || stream.congested) continue;
         // Fell behind the window while connected (the read cannot prove it missed nothing).
         if (stream.cursor < prunedThrough) {
           stream.cursor = prunedThrough;
-          if (!stream.sink.send({ kind: 'reset', id: prunedThrough, reason: 'pruned' })) {
-            this.end(stream, 'slow_consumer');
-            continue;
-          }
+          if (!this.sendTo(stream, { kind: 'reset', id: prunedThrough, reason: 'pruned' })) continue;
         }
         for (const event of mine) {
           if (event.seq <= stream.cursor) continue;
           stream.cursor = event.seq;
-          if (!stream.sink.send({ kind: 'event', event })) {
-            this.end(stream, 'slow_consumer');
-            break;
-          }
+          // What it was not sent stays in the log; it is read again once the socket drains.
+          if (!this.sendTo(stream, { kind: 'event', event })) break;
         }
       }
       // A full page: there may be more.
@@ -259,10 +264,34 @@ export class StreamHub implements OnModuleDestroy {
     }
   }
 
+  /** false: nothing more may go to this stream now (backed up, or ended for passing the cap). */
+  private sendTo(stream: Stream, message: StreamMessage): boolean {
+    const result = stream.sink.send(message);
+    if (result === 'sent') return true;
+    if (result === 'over') {
+      this.end(stream, 'slow_consumer');
+      return false;
+    }
+    stream.congested = true;
+    stream.sink.onDrain(() => {
+      stream.congested = false;
+      stream.stalledBeats = 0;
+      this.wake(stream.userId);
+    });
+    return false;
+  }
+
   private beat(): void {
     for (const streams of [...this.byUser.values()]) {
       for (const stream of [...streams]) {
-        if (stream.ready && !stream.sink.send({ kind: 'heartbeat' })) this.end(stream, 'slow_consumer');
+        if (!stream.ready) continue;
+        // A socket that has not drained for a whole heartbeat interval: the client stopped reading.
+        if (stream.congested) {
+          stream.stalledBeats += 1;
+          if (stream.stalledBeats >= 2) this.end(stream, 'slow_consumer');
+          continue;
+        }
+        this.sendTo(stream, { kind: 'heartbeat' });
       }
     }
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventLog, LogCursor, LoggedEvent, ResumePoint } from '@ln/live/application/ports/event-log.port';
 import type { StreamWakeups } from '@ln/live/application/ports/stream-wakeups.port';
-import { type EndReason, type StreamMessage, type StreamSettings, type StreamSink, StreamHub, TooManyStreams } from '@ln/live/application/stream-hub.service';
+import { type EndReason, type SendResult, type StreamMessage, type StreamSettings, type StreamSink, StreamHub, TooManyStreams } from '@ln/live/application/stream-hub.service';
 import { FixedClock } from '../../support/fakes';
 
 /** The log as the SQL adapter keeps it: events by seq, a watermark, the sequence's head. */
@@ -58,11 +58,22 @@ class ManualWakeups implements StreamWakeups {
 class RecordingSink implements StreamSink {
   messages: StreamMessage[] = [];
   ended: EndReason | undefined;
-  /** After this many messages, send reports the client as too slow. */
-  constructor(private readonly capacity = Infinity) {}
-  send(message: StreamMessage): boolean {
+  private drained: (() => void) | undefined;
+  /** From message number `from` on, `send` answers `result` (a backed-up socket, or one past the cap). */
+  constructor(private readonly limit: { from: number; result: SendResult } = { from: Infinity, result: 'sent' }) {}
+  send(message: StreamMessage): SendResult {
     this.messages.push(message);
-    return this.messages.length <= this.capacity;
+    return this.messages.length >= this.limit.from ? this.limit.result : 'sent';
+  }
+  onDrain(callback: () => void): void {
+    this.drained = callback;
+  }
+  /** The socket took what it held; from now on everything flows. */
+  drain(): void {
+    (this.limit as { from: number }).from = Infinity;
+    const callback = this.drained;
+    this.drained = undefined;
+    callback?.();
   }
   end(reason: EndReason): void {
     if (this.ended) throw new Error('ended twice');
@@ -191,9 +202,9 @@ describe('StreamHub', () => {
     expect(hub.openStreams).toBe(3);
   });
 
-  it('ends a stream whose client does not keep up (slow_consumer) and frees its place; the others go on', async () => {
+  it('ends a stream whose waiting bytes pass the cap (slow_consumer) and frees its place; the others go on', async () => {
     const ada = randomUUID();
-    const slow = new RecordingSink(2);
+    const slow = new RecordingSink({ from: 3, result: 'over' });
     const fine = new RecordingSink();
     await open(ada, slow);
     await open(ada, fine);
@@ -204,6 +215,46 @@ describe('StreamHub', () => {
     expect(slow.seqs).toEqual([1, 2, 3]);
     expect(fine.seqs).toEqual([1, 2, 3, 4]);
     expect(hub.openStreams).toBe(1);
+  });
+
+  it('sends nothing to a backed-up stream until it drains, then the rest from the log: no gap, no double', async () => {
+    const ada = randomUUID();
+    const sink = new RecordingSink({ from: 2, result: 'wait' });
+    await open(ada, sink);
+    log.append(ada, 3);
+    wakeups.onWake(ada);
+    await settle();
+    expect(sink.seqs).toEqual([1, 2]);
+    log.append(ada, 3);
+    wakeups.onWake(ada);
+    await settle();
+    expect(sink.seqs).toEqual([1, 2]);
+    sink.drain();
+    await settle();
+    expect(sink.seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(sink.ended).toBeUndefined();
+  });
+
+  it('ends a stream that stays backed up through two heartbeats (the client stopped reading)', async () => {
+    const beating = new StreamHub(log, wakeups, clock, { ...settings, heartbeatMs: 5 });
+    try {
+      const ada = randomUUID();
+      const stalled = new RecordingSink({ from: 1, result: 'wait' });
+      const reading = new RecordingSink();
+      await beating.open({ userId: ada, lastEventId: null, expiresAt: later() }, stalled);
+      await beating.open({ userId: ada, lastEventId: null, expiresAt: later() }, reading);
+      log.append(ada, 2);
+      wakeups.onWake(ada);
+      for (let i = 0; i < 200 && !stalled.ended; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(stalled.ended).toBe('slow_consumer');
+      // Heartbeats went only to the stream that reads, and it is still open.
+      expect(stalled.messages.filter((m) => m.kind === 'heartbeat')).toEqual([]);
+      expect(reading.messages.some((m) => m.kind === 'heartbeat')).toBe(true);
+      expect(reading.ended).toBeUndefined();
+      expect(beating.openStreams).toBe(1);
+    } finally {
+      await beating.onModuleDestroy();
+    }
   });
 
   it('ends the stream when its token expires (token_expired)', async () => {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { EndReason, StreamMessage, StreamSink } from '@ln/live/application/stream-hub.service';
+import type { EndReason, SendResult, StreamMessage, StreamSink } from '@ln/live/application/stream-hub.service';
 
 /** The client's browser reconnects after this long (EventSource's `retry`). */
 const RETRY_MS = 2000;
@@ -33,9 +33,11 @@ export function sseEnd(reason: EndReason): string {
 
 /**
  * A stream's HTTP response. Messages are held until `attach` (the hub may produce the first one
- * before the response's head may be written: a refusal must still be able to answer 429). The
- * back-pressure rule: once the socket's unsent bytes pass `maxBufferedBytes`, `send` says false
- * and the hub ends the stream; the client resumes by Last-Event-ID.
+ * before the response's head may be written: a refusal must still be able to answer 429).
+ * Back-pressure: when `write` says the socket is backed up (past Node's high-water mark), `send`
+ * says `wait` and the hub sends nothing more until it drains (the events wait in the log, not in
+ * memory); if the bytes waiting ever pass `maxBufferedBytes` (a huge event, or a client that never
+ * reads), `send` says `over` and the hub ends the stream; the client resumes by Last-Event-ID.
  */
 export class SseResponseSink implements StreamSink {
   private raw: ServerResponse | undefined;
@@ -53,15 +55,21 @@ export class SseResponseSink implements StreamSink {
     if (this.ended) this.finish(this.ended);
   }
 
-  send(message: StreamMessage): boolean {
+  send(message: StreamMessage): SendResult {
     const chunk = sseFrame(message);
     if (!this.raw) {
       this.held.push(chunk);
-      return true;
+      return 'sent';
     }
-    if (this.raw.destroyed || this.raw.writableEnded) return false;
-    this.raw.write(chunk);
-    return this.raw.writableLength <= this.maxBufferedBytes;
+    if (this.raw.destroyed || this.raw.writableEnded) return 'sent';
+    const flowing = this.raw.write(chunk);
+    if (this.raw.writableLength > this.maxBufferedBytes) return 'over';
+    return flowing ? 'sent' : 'wait';
+  }
+
+  onDrain(callback: () => void): void {
+    if (!this.raw || this.raw.destroyed) return;
+    this.raw.once('drain', callback);
   }
 
   end(reason: EndReason): void {
