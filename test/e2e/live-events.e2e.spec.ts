@@ -201,12 +201,59 @@ function liveSuite(mode: Mode) {
     (await stream(`${base}/v1/events`, bearer(bob))).close();
     three[0].close();
     await three[0].closed;
-    const hub = t.app.get(StreamHub);
-    const before = hub.openStreams;
-    for (let i = 0; i < 100 && hub.openStreams >= before && hub.openStreams > 2; i++) await new Promise((r) => setTimeout(r, 20));
-    const again = await stream(`${base}/v1/events`, bearer(ada));
+    // The server learns of the hang-up from its socket, a moment later.
+    let again: SseStream | Refused = refused(await openSse(`${base}/v1/events`, bearer(ada)));
+    for (let i = 0; i < 100 && !(again instanceof SseStream); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      again = await openSse(`${base}/v1/events`, bearer(ada));
+    }
+    if (!(again instanceof SseStream)) throw new Error(`still refused: ${again.body}`);
     for (const s of [...three, again]) s.close();
   });
+
+  if (mode === 'queued') {
+    it('the author\'s stream tells what became of each queued write: applied with its task, or rejected with the problem', async () => {
+      const [ada, bob] = [await register(base), await register(base)];
+      const adas = await stream(`${base}/v1/events`, bearer(ada));
+      const bobs = await stream(`${base}/v1/events`, bearer(bob));
+      const post = (who: Session, body: unknown) =>
+        fetch(`${base}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${who.token}` }, body: JSON.stringify(body) });
+      // Both claim one client-made id at once: both are accepted (neither api plan can see the
+      // other user's pending write), and the worker applies one and refuses the other. Which one
+      // wins is the worker's order; a try where the api already saw the winner is made again.
+      let answers: Response[] = [];
+      let id = '';
+      for (let attempt = 0; attempt < 5; attempt++) {
+        id = `019a2b3c-4d5e-7f60-8a1b-${randomUUID().slice(-12)}`;
+        answers = await Promise.all([post(ada, { id, title: 'mine' }), post(bob, { id, title: 'also mine' })]);
+        if (answers.every((a) => a.status === 202)) break;
+      }
+      expect(answers.map((a) => a.status)).toEqual([202, 202]);
+      await adas.until(() => adas.events().some((m) => m.event.startsWith('command.')));
+      await bobs.until(() => bobs.events().some((m) => m.event.startsWith('command.')));
+      const [winner, loser] = adas.events('command.applied.v1').length === 1 ? [adas, bobs] : [bobs, adas];
+      const [won, lost] = winner === adas ? answers : [answers[1], answers[0]];
+      const loserToken = loser === adas ? ada : bob;
+      expect(dataOf(winner, 'command.applied.v1')[0]).toMatchObject({
+        type: 'command.applied.v1',
+        aggregateType: 'command',
+        aggregateId: won.headers.get('command-id'),
+        payload: { commandId: won.headers.get('command-id'), commandType: 'task.create.v1', taskId: id, problem: null },
+      });
+      const rejected = dataOf(loser, 'command.rejected.v1')[0] as { payload: { commandId: string; problem: { code: string } } };
+      expect(rejected.payload.commandId).toBe(lost.headers.get('command-id'));
+      // The same refusal GET /v1/commands/{id} reports.
+      const status = (await (await fetch(`${base}/v1/commands/${lost.headers.get('command-id')}`, { headers: bearer(loserToken) })).json()) as { status: string; problem: { code: string } };
+      expect(status.status).toBe('rejected');
+      expect(rejected.payload.problem.code).toBe(status.problem.code);
+      expect(winner.events('command.rejected.v1')).toEqual([]);
+      expect(loser.events('command.applied.v1')).toEqual([]);
+      // Each saw only their own: the winner its task, the loser no task at all.
+      expect(titlesOf(loser)).toEqual([]);
+      adas.close();
+      bobs.close();
+    });
+  }
 
   // Last: it prunes the whole log.
   it('a resume from before the window starts with reset (pruned), then live events', async () => {

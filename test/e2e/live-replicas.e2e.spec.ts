@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createScratchDatabase, deleteCommandQueues, deleteEventTopology, deleteRedisKeys } from '../support/app';
 import { freePort } from '../support/free-port';
-import { startServer, stopServer } from '../support/server-process';
-import { SERVICES, describeWithService } from '../support/services';
+import { servicesEnv, startServer, stopServer } from '../support/server-process';
+import { describeWithService } from '../support/services';
 import { type SseStream, openStream } from '../support/sse-client';
 
 /**
@@ -22,17 +22,7 @@ describeWithService('rabbitmq', 'live events across api processes (services)', (
   beforeAll(async () => {
     const db = await createScratchDatabase();
     drop = db.drop;
-    const env = {
-      DATABASE_URL: db.url,
-      REDIS_URL: SERVICES.redis,
-      REDIS_KEY_PREFIX: `test:${prefix}:`,
-      AMQP_URL: SERVICES.rabbitmq,
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      COMMAND_QUEUE_NAME: prefix,
-      EVENT_EXCHANGE_NAME: `${prefix}.events`,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    };
+    const env = servicesEnv(prefix, db.url);
     // The worker first: it migrates; the apis then find nothing to do.
     children.push(await startServer({ ...env, ROLE: 'worker', METRICS_PORT: String(await freePort()) }));
     apis = [];

@@ -10,7 +10,7 @@ import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabb
 import { createScratchDatabase } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 import { freePort } from '../support/free-port';
-import { startServer } from '../support/server-process';
+import { servicesEnv, startServer } from '../support/server-process';
 
 /**
  * The queued write path's guarantee, on real processes: a worker killed with SIGKILL in the
@@ -65,21 +65,13 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
   it('SIGKILL during the batches: every command applied exactly once, in per-user order', async () => {
     const port = await freePort();
     const env = {
+      ...servicesEnv(prefix, dbUrl),
       ROLE: 'all',
-      HOST: '127.0.0.1',
       PORT: String(port),
       // Every role opens its operations port too: never the default one another run may hold.
       METRICS_PORT: String(await freePort()),
-      DATABASE_URL: dbUrl,
-      REDIS_URL: SERVICES.redis,
-      REDIS_KEY_PREFIX: `test:${prefix}:`,
-      AMQP_URL: SERVICES.rabbitmq,
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      COMMAND_QUEUE_NAME: prefix,
-      EVENT_EXCHANGE_NAME: `${prefix}.events`,
       WORKER_BATCH_SIZE: '10',
       WORKER_BATCH_WAIT_MS: '5',
-      LOG_LEVEL: 'warn',
     };
     const first = await startServer(env);
     children.push(first);

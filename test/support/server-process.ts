@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { SERVICES } from './services';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -34,4 +36,23 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * The environment of a services-mode process of one suite: its database, its own Redis key prefix,
+ * command queues and event exchange (all named from `prefix`, removed by the suite), one JWT key
+ * for every process it starts. Add ROLE, PORT and METRICS_PORT per process.
+ */
+export function servicesEnv(prefix: string, databaseUrl: string): Record<string, string> {
+  return {
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: SERVICES.redis,
+    REDIS_KEY_PREFIX: `test:${prefix}:`,
+    AMQP_URL: SERVICES.rabbitmq,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    COMMAND_QUEUE_NAME: prefix,
+    EVENT_EXCHANGE_NAME: `${prefix}.events`,
+    LOG_LEVEL: 'warn',
+  };
 }

@@ -3,14 +3,11 @@ import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 import { InProcessEventTransport } from '@ln/kernel/adapters/messaging/in-process-event-transport.adapter';
 import { OutboxRelay } from '@ln/kernel/adapters/messaging/outbox-relay';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
-import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
-import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { appendToOutbox } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { OutboxPruner } from '@ln/kernel/adapters/persistence/outbox-pruner';
 import { SqlEventLog } from '@ln/live/adapters/sql-event-log.adapter';
 import { NotifyStreamWakeups } from '@ln/live/adapters/notify-stream-wakeups.adapter';
-import { CONTEXT_ENTITIES } from '@app/server/contexts';
-import { createScratchDatabase } from '../../support/app';
+import { openMigratedDatabase } from '../../support/app';
 import { describeWithService } from '../../support/services';
 
 /** Events of one user, numbered in their order (`version`), of a streamed type unless told. */
@@ -48,7 +45,6 @@ function eventLogContract(open: () => Promise<{ db: Database; close(): Promise<v
   let log: SqlEventLog;
   beforeAll(async () => {
     ({ db, close } = await open());
-    await migrate(db);
     transport = new InProcessEventTransport();
     relay = new OutboxRelay(db, transport, { partitions: 2, batchSize: 7, listen: false });
     log = new SqlEventLog(db);
@@ -177,25 +173,8 @@ function eventLogContract(open: () => Promise<{ db: Database; close(): Promise<v
   });
 }
 
-describe('event log [pglite]', () =>
-  eventLogContract(async () => {
-    const db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'pglite' });
-    return { db, close: () => db.close() };
-  }));
-
-describeWithService('postgres', 'event log', () => {
-  eventLogContract(async () => {
-    const scratch = await createScratchDatabase();
-    const db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'postgres', url: scratch.url, poolSize: 4 });
-    return {
-      db,
-      close: async () => {
-        await db.close();
-        await scratch.drop();
-      },
-    };
-  });
-});
+describe('event log [pglite]', () => eventLogContract(() => openMigratedDatabase('pglite')));
+describeWithService('postgres', 'event log', () => eventLogContract(() => openMigratedDatabase('postgres')));
 
 /**
  * The ordering argument of ADR 28 on the case it exists for: a row inserted first (lower position)
@@ -205,16 +184,11 @@ describeWithService('postgres', 'event log', () => {
  */
 describeWithService('postgres', 'event log: a late commit', () => {
   let db: Database;
-  let scratch: { url: string; drop(): Promise<void> };
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    scratch = await createScratchDatabase();
-    db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'postgres', url: scratch.url, poolSize: 4 });
-    await migrate(db);
+    ({ db, close } = await openMigratedDatabase('postgres'));
   });
-  afterAll(async () => {
-    await db.close();
-    await scratch.drop();
-  });
+  afterAll(() => close());
 
   it('is read after the events published before it: a cursor taken meanwhile misses nothing', async () => {
     const user = randomUUID();
