@@ -118,7 +118,7 @@ const EnvSchema = z
     STREAM_MAX_RESUME_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     STREAM_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     STREAM_BUFFER_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-    STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
+    STREAMS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(10),
     STREAMS_PER_PROCESS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     STREAM_TOKEN_TTL_SECONDS: seconds.max(86400).default(900),
   })
