@@ -4,9 +4,10 @@ import { Database } from '@ln/kernel/adapters/persistence/database';
 import { APP_CONFIG, type BoundedContext } from '@ln/kernel/kernel.module';
 import { NotifyStreamWakeups } from './adapters/notify-stream-wakeups.adapter';
 import { SqlEventLog } from './adapters/sql-event-log.adapter';
-import { EVENT_LOG } from './application/ports/event-log.port';
+import { CHANGE_LOG, EVENT_LOG } from './application/ports/event-log.port';
 import { STREAM_WAKEUPS } from './application/ports/stream-wakeups.port';
 import { STREAM_SETTINGS, StreamHub, type StreamSettings } from './application/stream-hub.service';
+import { SyncFeed } from './application/sync-feed.service';
 
 /**
  * Live updates (ADR 28): each user's event stream, read from the outbox (the kernel's table, which
@@ -16,6 +17,7 @@ import { STREAM_SETTINGS, StreamHub, type StreamSettings } from './application/s
 @Module({
   providers: [
     { provide: EVENT_LOG, useFactory: (db: Database) => new SqlEventLog(db), inject: [Database] },
+    { provide: CHANGE_LOG, useExisting: EVENT_LOG },
     { provide: STREAM_WAKEUPS, useFactory: (db: Database) => new NotifyStreamWakeups(db), inject: [Database] },
     {
       provide: STREAM_SETTINGS,
@@ -32,8 +34,9 @@ import { STREAM_SETTINGS, StreamHub, type StreamSettings } from './application/s
       inject: [APP_CONFIG],
     },
     StreamHub,
+    SyncFeed,
   ],
-  exports: [StreamHub],
+  exports: [StreamHub, SyncFeed],
 })
 export class LiveModule {}
 

@@ -202,7 +202,7 @@ function liveSuite(mode: Mode) {
     three[0].close();
     await three[0].closed;
     // The server learns of the hang-up from its socket, a moment later.
-    let again: SseStream | Refused = refused(await openSse(`${base}/v1/events`, bearer(ada)));
+    let again: SseStream | Refused = await openSse(`${base}/v1/events`, bearer(ada));
     for (let i = 0; i < 100 && !(again instanceof SseStream); i++) {
       await new Promise((r) => setTimeout(r, 20));
       again = await openSse(`${base}/v1/events`, bearer(ada));
@@ -255,6 +255,45 @@ function liveSuite(mode: Mode) {
     });
   }
 
+  it('GET /v1/sync: each task changed since a token once, current state or tombstone, paged; another user\'s never', async () => {
+    const [ada, bob] = [await register(base), await register(base)];
+    const get = async (who: Session, query: string) => {
+      const res = await fetch(`${base}/v1/sync${query}`, { headers: bearer(who) });
+      return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+    };
+    const start = await get(ada, '');
+    expect(start.status).toBe(200);
+    expect(start.body).toMatchObject({ changes: [], hasMore: false, nextSince: expect.stringMatching(/^\d+$/) });
+    const kept = await createTask(base, ada, 'kept');
+    const gone = await createTask(base, ada, 'gone');
+    await createTask(base, bob, 'bob\'s');
+    // Applied (queued: by the worker) and relayed before the sync can show it.
+    const s = await stream(`${base}/v1/events?lastEventId=${start.body.nextSince}`, bearer(ada));
+    await s.until(() => titlesOf(s).length === 2);
+    const del = await fetch(`${base}/v1/tasks/${gone.id}`, { method: 'DELETE', headers: bearer(ada) });
+    expect([204, 202]).toContain(del.status);
+    await s.until(() => s.events('task.deleted.v1').length === 1);
+    s.close();
+    const first = await get(ada, `?since=${start.body.nextSince}&limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.hasMore).toBe(true);
+    expect(first.body.changes.map((c: { id: string }) => c.id)).toEqual([kept.id, gone.id]);
+    const rest = await get(ada, `?since=${first.body.nextSince}&limit=2`);
+    expect(rest.body).toMatchObject({ changes: [{ id: gone.id, deleted: true, task: null }], hasMore: false });
+    const all = await get(ada, `?since=${start.body.nextSince}`);
+    expect(all.body.changes).toEqual([
+      { id: kept.id, deleted: false, task: expect.objectContaining({ id: kept.id, title: 'kept', version: 1 }) },
+      { id: gone.id, deleted: true, task: null },
+    ]);
+    expect((await get(ada, `?since=${all.body.nextSince}`)).body).toMatchObject({ changes: [], nextSince: all.body.nextSince });
+    for (const bad of ['?since=abc', '?since=1&limit=0', '?cursor=1']) {
+      const res = await get(ada, bad);
+      expect([res.status, res.body.code, res.type]).toEqual([400, 'validation_failed', expect.stringMatching(/^application\/problem\+json/)]);
+    }
+    const future = await get(ada, '?since=999999999999999');
+    expect([future.status, future.body.code]).toEqual([410, 'sync_token_expired']);
+  });
+
   // Last: it prunes the whole log.
   it('a resume from before the window starts with reset (pruned), then live events', async () => {
     const ada = await register(base);
@@ -279,6 +318,10 @@ function liveSuite(mode: Mode) {
     await resumed.until(() => titlesOf(resumed).length >= 1 && titlesOf(resumed).includes('new'));
     expect(titlesOf(resumed).filter((title) => title === 'old')).toEqual([]);
     resumed.close();
+    // The sync feed: a token from before the window is gone.
+    const sync = await fetch(`${base}/v1/sync?since=${last}`, { headers: bearer(ada) });
+    expect(sync.status).toBe(410);
+    expect(await sync.json()).toMatchObject({ status: 410, code: 'sync_token_expired' });
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
-import type { EventLog, LogCursor, LoggedEvent, ResumePoint } from '../application/ports/event-log.port';
+import type { ChangeLog, ChangePage, EventLog, LogCursor, LoggedEvent, ResumePoint } from '../application/ports/event-log.port';
 
 /**
  * The event types a user's stream carries (LIKE patterns): the task lifecycle, queued commands'
@@ -11,7 +11,7 @@ import type { EventLog, LogCursor, LoggedEvent, ResumePoint } from '../applicati
 export const STREAMED_TYPES: readonly string[] = ['task.%', 'command.%', 'coach.plan-%'];
 
 /** The live streams' view of the outbox (ADR 28): published rows by (user_id, stream_seq). */
-export class SqlEventLog implements EventLog {
+export class SqlEventLog implements EventLog, ChangeLog {
   constructor(private readonly db: Database) {}
 
   async readAfter(cursors: readonly LogCursor[], limitPerUser: number): Promise<{ events: LoggedEvent[]; prunedThrough: number }> {
@@ -53,6 +53,33 @@ export class SqlEventLog implements EventLog {
       ),
     );
     return { prunedThrough: Number(row.pruned), latest: Number(row.latest ?? 0), head: Number(row.head), pending: Number(row.pending) };
+  }
+
+  async changesAfter(userId: string, aggregateType: string, after: number, limit: number): Promise<ChangePage> {
+    // One statement: the page, the user's latest seq and the watermark agree (a change committed
+    // between two reads could otherwise fall between the page and the next token).
+    const [row] = rowsOf<{ pruned: string; latest: string | null; head: string; rows: { seq: string | number; id: string; type: string }[] }>(
+      await this.db.run((m) =>
+        m.query(
+          `SELECT (SELECT pruned_through FROM outbox_stream_watermark) AS pruned,
+                  (SELECT max(stream_seq) FROM outbox WHERE user_id = $1 AND stream_seq IS NOT NULL) AS latest,
+                  (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM outbox_stream_seq) AS head,
+                  (SELECT coalesce(json_agg(t ORDER BY t.seq), '[]'::json) FROM (
+                     SELECT stream_seq AS seq, aggregate_id AS id, event_type AS type FROM outbox
+                      WHERE user_id = $1 AND stream_seq > $2::bigint AND aggregate_type = $3
+                      ORDER BY stream_seq LIMIT $4) AS t) AS rows`,
+          [userId, String(after), aggregateType, limit + 1],
+        ),
+      ),
+    );
+    const rows = typeof row.rows === 'string' ? (JSON.parse(row.rows) as typeof row.rows) : row.rows;
+    return {
+      changes: rows.slice(0, limit).map((r) => ({ seq: Number(r.seq), aggregateId: r.id, type: r.type })),
+      more: rows.length > limit,
+      prunedThrough: Number(row.pruned),
+      latest: Number(row.latest ?? 0),
+      head: Number(row.head),
+    };
   }
 
   private async watermark(): Promise<number> {

@@ -125,6 +125,29 @@ function eventLogContract(open: () => Promise<{ db: Database; close(): Promise<v
     expect((await log.resumePoint(fresh, null, 3)).latest).toBe(0);
   });
 
+  it('pages a user\'s changes of one aggregate type after a seq, with its latest seq, in one snapshot', async () => {
+    const user = randomUUID();
+    const planEvent = { ...userEvents(user, 1, 'coach.plan-proposed.v1')[0], aggregateType: 'plan', aggregateId: randomUUID() };
+    await write([...userEvents(user, 3), planEvent, ...userEvents(user, 2, 'task.deleted.v1', 4)]);
+    await relayAll();
+    const seqs = (await stamps(user)).map((r) => r.seq!);
+    const first = await log.changesAfter(user, 'task', seqs[0], 2);
+    expect(first.changes).toEqual([
+      { seq: seqs[1], aggregateId: user, type: 'task.edited.v1' },
+      { seq: seqs[2], aggregateId: user, type: 'task.edited.v1' },
+    ]);
+    expect(first.more).toBe(true);
+    expect(first.latest).toBe(seqs[5]);
+    // The plan's event is not a task's: skipped, and the page after it holds the deletes.
+    const rest = await log.changesAfter(user, 'task', seqs[2], 10);
+    expect(rest.changes.map((c) => [c.seq, c.type])).toEqual([
+      [seqs[4], 'task.deleted.v1'],
+      [seqs[5], 'task.deleted.v1'],
+    ]);
+    expect(rest.more).toBe(false);
+    expect((await log.changesAfter(randomUUID(), 'task', 0, 10)).changes).toEqual([]);
+  });
+
   it('announces each owner on ln_stream when the relay pass commits', async () => {
     const woken: string[] = [];
     let listening!: () => void;

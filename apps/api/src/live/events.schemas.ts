@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_EXAMPLE, TaskResponse } from '../tasks/task.schemas';
 
 /** Stream ids are decimal `stream_seq` values (below 2^53). */
 export const EVENT_ID = /^[0-9]{1,15}$/;
@@ -43,3 +44,36 @@ export const EVENT_STREAM_EXAMPLE = [
   '',
   '',
 ].join('\n');
+
+export const SyncQueryParams = z.strictObject({
+  since: z
+    .string()
+    .regex(EVENT_ID, 'must be a sync token (digits) this API gave you')
+    .optional()
+    .meta({ description: 'The `nextSince` of your last sync. Without it: no changes, and the token to start from (take it before listing your tasks)' }),
+  limit: z.coerce.number().int().min(1).max(200).default(100).meta({ description: 'Changes read per page (1-200, default 100); a task changed several times counts each time' }),
+});
+export type SyncQueryParams = z.infer<typeof SyncQueryParams>;
+
+export const SyncResponse = z
+  .object({
+    changes: z.array(
+      z.object({
+        id: z.uuid(),
+        deleted: z.boolean().meta({ description: 'A tombstone: the task was deleted (kept as long as the changes are, 24 h by default)' }),
+        task: TaskResponse.nullable().meta({ description: 'Its current state; null when deleted' }),
+      }),
+    ),
+    nextSince: z.string().meta({ description: 'Pass as `since` next time' }),
+    hasMore: z.boolean().meta({ description: 'More changes are waiting: call again at once with `nextSince`' }),
+  })
+  .meta({ id: 'SyncPage' });
+
+export const SYNC_EXAMPLE = {
+  changes: [
+    { id: TASK_EXAMPLE.id, deleted: false, task: TASK_EXAMPLE },
+    { id: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7c', deleted: true, task: null },
+  ],
+  nextSince: '1042',
+  hasMore: false,
+} satisfies z.output<typeof SyncResponse>;

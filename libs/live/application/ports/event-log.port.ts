@@ -1,6 +1,7 @@
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 
 export const EVENT_LOG = Symbol('EventLog');
+export const CHANGE_LOG = Symbol('ChangeLog');
 
 /** One event of a user's log: a published outbox row with its stream sequence (ADR 28). */
 export interface LoggedEvent {
@@ -39,4 +40,28 @@ export interface EventLog {
    */
   readAfter(cursors: readonly LogCursor[], limitPerUser: number): Promise<{ events: LoggedEvent[]; prunedThrough: number }>;
   resumePoint(userId: string, after: number | null, cap: number): Promise<ResumePoint>;
+}
+
+/** One event of a user's log, without its body: what changed and how (for the sync feed). */
+export interface LoggedChange {
+  readonly seq: number;
+  readonly aggregateId: string;
+  readonly type: string;
+}
+
+/** A page of a user's changes, with where the log stands, read in one snapshot. */
+export interface ChangePage {
+  /** Up to the limit, in seq order, of the aggregate type asked for. */
+  readonly changes: LoggedChange[];
+  /** More than the limit were there. */
+  readonly more: boolean;
+  readonly prunedThrough: number;
+  /** The user's highest seq of any type (0 when none). */
+  readonly latest: number;
+  readonly head: number;
+}
+
+export interface ChangeLog {
+  /** The user's events of one aggregate type after `after`, at most `limit`. */
+  changesAfter(userId: string, aggregateType: string, after: number, limit: number): Promise<ChangePage>;
 }
