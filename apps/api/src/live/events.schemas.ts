@@ -61,7 +61,7 @@ export const SyncResponse = z
       z.object({
         id: z.uuid(),
         deleted: z.boolean().meta({ description: 'A tombstone: the task was deleted (kept as long as the changes are, 24 h by default)' }),
-        task: TaskResponse.nullable().meta({ description: 'Its current state; null when deleted' }),
+        task: TaskResponse.optional().meta({ description: 'Its current state; absent when deleted' }),
       }),
     ),
     nextSince: z.string().meta({ description: 'Pass as `since` next time' }),
@@ -72,7 +72,7 @@ export const SyncResponse = z
 export const SYNC_EXAMPLE = {
   changes: [
     { id: TASK_EXAMPLE.id, deleted: false, task: TASK_EXAMPLE },
-    { id: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7c', deleted: true, task: null },
+    { id: '019a2b3c-4d5e-7f60-8a1b-2c3d4e5f6a7c', deleted: true },
   ],
   nextSince: '1042',
   hasMore: false,

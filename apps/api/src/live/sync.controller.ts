@@ -33,7 +33,7 @@ export class SyncController {
     const changes = [];
     for (const change of page.changes) {
       if (change.deleted) {
-        changes.push({ id: change.taskId, deleted: true, task: null });
+        changes.push({ id: change.taskId, deleted: true });
         continue;
       }
       try {
@@ -42,7 +42,7 @@ export class SyncController {
       } catch (error) {
         // Deleted after this page's changes (its delete comes in a later page): a tombstone now.
         if (!(error instanceof TaskNotFound)) throw error;
-        changes.push({ id: change.taskId, deleted: true, task: null });
+        changes.push({ id: change.taskId, deleted: true });
       }
     }
     return { changes, nextSince: String(page.next), hasMore: page.more };
