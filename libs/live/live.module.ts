@@ -1,11 +1,13 @@
 import { Logger, Module } from '@nestjs/common';
 import type { AppConfig } from '@ln/config/config';
 import { Database } from '@ln/kernel/adapters/persistence/database';
+import { Metrics } from '@ln/kernel/adapters/observability/metrics';
+import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { APP_CONFIG, type BoundedContext } from '@ln/kernel/kernel.module';
 import { NotifyStreamWakeups } from './adapters/notify-stream-wakeups.adapter';
 import { SqlEventLog } from './adapters/sql-event-log.adapter';
-import { CHANGE_LOG, EVENT_LOG } from './application/ports/event-log.port';
-import { STREAM_WAKEUPS } from './application/ports/stream-wakeups.port';
+import { CHANGE_LOG, EVENT_LOG, type EventLog } from './application/ports/event-log.port';
+import { STREAM_WAKEUPS, type StreamWakeups } from './application/ports/stream-wakeups.port';
 import { STREAM_SETTINGS, StreamHub, type StreamSettings } from './application/stream-hub.service';
 import { SyncFeed } from './application/sync-feed.service';
 
@@ -21,7 +23,7 @@ import { SyncFeed } from './application/sync-feed.service';
     { provide: STREAM_WAKEUPS, useFactory: (db: Database) => new NotifyStreamWakeups(db), inject: [Database] },
     {
       provide: STREAM_SETTINGS,
-      useFactory: (config: AppConfig): StreamSettings => {
+      useFactory: (config: AppConfig, metrics: Metrics): StreamSettings => {
         const log = new Logger('LiveStreams');
         return {
           maxResumeEvents: config.live.maxResumeEvents,
@@ -29,11 +31,21 @@ import { SyncFeed } from './application/sync-feed.service';
           streamsPerUser: config.live.streamsPerUser,
           streamsPerProcess: config.live.streamsPerProcess,
           onError: (message) => log.warn(message),
+          onDelivered: (e) => metrics.liveDeliveryLag.observe(Math.max(0, (Date.now() - Date.parse(e.event.occurredAt)) / 1000)),
+          onEnded: (reason) => metrics.liveStreamsEnded.inc({ reason }),
         };
       },
-      inject: [APP_CONFIG],
+      inject: [APP_CONFIG, Metrics],
     },
-    StreamHub,
+    {
+      provide: StreamHub,
+      useFactory: (log: EventLog, wakeups: StreamWakeups, clock: Clock, settings: StreamSettings, metrics: Metrics) => {
+        const hub = new StreamHub(log, wakeups, clock, settings);
+        metrics.liveStreamsSource = () => hub.openStreams;
+        return hub;
+      },
+      inject: [EVENT_LOG, STREAM_WAKEUPS, CLOCK, STREAM_SETTINGS, Metrics],
+    },
     SyncFeed,
   ],
   exports: [StreamHub, SyncFeed],

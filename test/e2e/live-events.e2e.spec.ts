@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EventLogPruningService } from '@app/worker';
 import { StreamHub } from '@ln/live/application/stream-hub.service';
 import { Database } from '@ln/kernel/adapters/persistence/database';
+import { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import { appendToOutbox } from '@ln/kernel/adapters/persistence/outbox.writer';
 import { type Mode, type TestApp, startTestApp } from '../support/app';
 import { describeWithService } from '../support/services';
@@ -110,6 +111,10 @@ function liveSuite(mode: Mode) {
     expect([200, 202]).toContain(edit.status);
     await phone.until(() => phone.events('task.edited.v1').length === 1);
     expect(dataOf(phone, 'task.edited.v1')[0]).toMatchObject({ aggregateId: first.id, version: 2 });
+    // Counted for operators: the streams open here, and each delivery's lag.
+    const metrics = await t.app.get(Metrics).registry.metrics();
+    expect(metrics).toMatch(/^ln_live_streams_open [3-9]$/m);
+    expect(metrics).toMatch(/^ln_live_delivery_lag_seconds_count [1-9]/m);
     // Bob saw his own task only: nothing of Ada's, not even after her edit was delivered.
     expect(titlesOf(bobs)).toEqual(['bob\'s own']);
     expect(bobs.events().every((m) => (JSON.parse(m.data) as { aggregateId: string }).aggregateId !== first.id)).toBe(true);
@@ -353,6 +358,9 @@ describe('live events: heartbeats, token expiry, slow clients [embedded]', () =>
     expect(s.comments).toContain('heartbeat');
     expect(s.events().slice(-1)).toEqual([{ event: 'end', id: undefined, data: JSON.stringify({ reason: 'token_expired' }) }]);
     expect(t.app.get(StreamHub).openStreams).toBe(0);
+    const metrics = await t.app.get(Metrics).registry.metrics();
+    expect(metrics).toMatch(/^ln_live_streams_ended_total\{reason="token_expired"\} [1-9]/m);
+    expect(metrics).toMatch(/^ln_live_streams_open 0$/m);
   });
 
   const EVENTS = 80;
@@ -374,6 +382,7 @@ describe('live events: heartbeats, token expiry, slow clients [embedded]', () =>
     const hub = t.app.get(StreamHub);
     for (let i = 0; i < 500 && hub.openStreams > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(hub.openStreams).toBe(0);
+    expect(await t.app.get(Metrics).registry.metrics()).toMatch(/^ln_live_streams_ended_total\{reason="slow_consumer"\} 1$/m);
     s.resume();
     await s.closed;
     const edits = s.events('task.edited.v1');

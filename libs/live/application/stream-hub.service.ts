@@ -18,6 +18,10 @@ export interface StreamSettings {
   /** Pause before a tick that failed (database down) is tried again. Default 1000. */
   readonly retryMs?: number;
   readonly onError?: (message: string) => void;
+  /** Told of every event written to a stream (for the delivery-lag metric). */
+  readonly onDelivered?: (event: LoggedEvent) => void;
+  /** Told of every stream the server ends, with why. */
+  readonly onEnded?: (reason: EndReason) => void;
 }
 
 /** Why a stream starts with `reset`: the client must re-read its state instead of resuming. */
@@ -256,7 +260,9 @@ export class StreamHub implements OnModuleDestroy {
           if (event.seq <= stream.cursor) continue;
           stream.cursor = event.seq;
           // What it was not sent stays in the log; it is read again once the socket drains.
-          if (!this.sendTo(stream, { kind: 'event', event })) break;
+          const sent = this.sendTo(stream, { kind: 'event', event });
+          this.settings.onDelivered?.(event);
+          if (!sent) break;
         }
       }
       // A full page: there may be more.
@@ -300,6 +306,7 @@ export class StreamHub implements OnModuleDestroy {
     if (stream.closed) return;
     this.remove(stream);
     stream.sink.end(reason);
+    this.settings.onEnded?.(reason);
   }
 
   private add(stream: Stream): void {
