@@ -12,6 +12,20 @@ describe('loadConfig', () => {
     expect(c.auth.jwtSecret).toBeUndefined();
   });
 
+  it('live updates: a day\'s window, 10,000 events per resume, 15 s heartbeats, 1 MiB per stream, 10 streams a user, 15-minute stream tokens', () => {
+    expect(loadConfig({}).live).toEqual({
+      windowSeconds: 86_400,
+      pruneIntervalSeconds: 300,
+      maxResumeEvents: 10_000,
+      heartbeatSeconds: 15,
+      bufferMaxBytes: 1_048_576,
+      streamsPerUser: 10,
+      streamsPerProcess: 20_000,
+      streamTokenTtlSeconds: 900,
+    });
+    expect(loadConfig({ STREAMS_PER_USER: '3', EVENT_LOG_WINDOW_SECONDS: '3600' }).live).toMatchObject({ streamsPerUser: 3, windowSeconds: 3600 });
+  });
+
   it('uses the services named by their URLs', () => {
     const c = loadConfig({
       DATABASE_URL: 'postgres://u@db:5432/ln',
@@ -34,6 +48,10 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ ROLE: 'worker', DATABASE_URL: 'postgres://x/y', JWT_SECRET: 'x'.repeat(32) }, 'REDIS_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ EVENT_LOG_WINDOW_SECONDS: '10' }, 'EVENT_LOG_WINDOW_SECONDS'],
+    [{ STREAM_BUFFER_MAX_BYTES: '100' }, 'STREAM_BUFFER_MAX_BYTES'],
+    [{ STREAMS_PER_USER: '0' }, 'STREAMS_PER_USER'],
+    [{ STREAM_TOKEN_TTL_SECONDS: '0' }, 'STREAM_TOKEN_TTL_SECONDS'],
   ])('rejects %j naming %s', (env, name) => {
     let error: unknown;
     try {

@@ -115,6 +115,14 @@ const EnvSchema = z
     LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
     LLM_DAILY_CALLS_PER_USER: z.coerce.number().int().min(0).max(100_000).default(20),
     LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    EVENT_LOG_WINDOW_SECONDS: z.coerce.number().int().min(60).max(90 * 86400).default(86400),
+    EVENT_LOG_PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
+    STREAM_MAX_RESUME_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    STREAM_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+    STREAM_BUFFER_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    STREAMS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(10),
+    STREAMS_PER_PROCESS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    STREAM_TOKEN_TTL_SECONDS: seconds.max(86400).default(900),
   })
   .superRefine((env, ctx) => {
     // A split deployment shares state only through the services, so each role needs all three.
@@ -229,6 +237,22 @@ export interface AppConfig {
     /** Queued writes one user may have waiting; past it 429 `too_many_pending_writes`. */
     readonly maxPendingPerUser: number;
   };
+  /** Live updates: the per-user event log (the outbox, ADR 28) and `GET /v1/events`. */
+  readonly live: {
+    /** Published outbox rows older than this are pruned; a resume from before them gets `reset`. */
+    readonly windowSeconds: number;
+    /** How often the worker role prunes. */
+    readonly pruneIntervalSeconds: number;
+    /** A resume that would replay more than this many events gets `reset` instead. */
+    readonly maxResumeEvents: number;
+    readonly heartbeatSeconds: number;
+    /** Bytes one stream may have waiting in its socket's buffer before it is closed (`slow_consumer`). */
+    readonly bufferMaxBytes: number;
+    readonly streamsPerUser: number;
+    readonly streamsPerProcess: number;
+    /** The longest a stream token (`POST /v1/events/token`) lives; never past the access token that asked for it. */
+    readonly streamTokenTtlSeconds: number;
+  };
   /** The coach (re-planning failed tasks). */
   readonly coach: {
     /** Plans one user may ask for per hour (`POST /v1/tasks/{id}/plans`); past it 429. */
@@ -306,6 +330,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       writePath: e.WRITE_PATH,
       confirmTimeoutMs: e.COMMAND_CONFIRM_TIMEOUT_MS,
       maxPendingPerUser: e.MAX_PENDING_WRITES_PER_USER,
+    },
+    live: {
+      windowSeconds: e.EVENT_LOG_WINDOW_SECONDS,
+      pruneIntervalSeconds: e.EVENT_LOG_PRUNE_INTERVAL_SECONDS,
+      maxResumeEvents: e.STREAM_MAX_RESUME_EVENTS,
+      heartbeatSeconds: e.STREAM_HEARTBEAT_SECONDS,
+      bufferMaxBytes: e.STREAM_BUFFER_MAX_BYTES,
+      streamsPerUser: e.STREAMS_PER_USER,
+      streamsPerProcess: e.STREAMS_PER_PROCESS,
+      streamTokenTtlSeconds: e.STREAM_TOKEN_TTL_SECONDS,
     },
     coach: {
       requestsPerHour: e.COACH_REQUESTS_PER_HOUR,

@@ -21,7 +21,7 @@ import { GetMeHandler } from './application/get-me/get-me.handler';
 import { IdentityFacade } from './application/identity.facade';
 import { LogInHandler } from './application/log-in/log-in.handler';
 import { LogOutHandler } from './application/log-out/log-out.handler';
-import { ACCESS_TOKENS } from './application/ports/access-tokens.port';
+import { ACCESS_TOKENS, STREAM_TOKENS } from './application/ports/access-tokens.port';
 import { ACCOUNT_READER } from './application/ports/account-reader.port';
 import { ATTEMPT_COUNTER } from './application/ports/attempt-counter.port';
 import { COMMON_PASSWORDS } from './application/ports/common-passwords.port';
@@ -63,6 +63,22 @@ import { UpdateMeHandler } from './application/update-me/update-me.handler';
       inject: [APP_CONFIG, CLOCK, ID_GENERATOR],
     },
     {
+      provide: STREAM_TOKENS,
+      useFactory: (config: AppConfig, clock: Clock, ids: IdGenerator) =>
+        new FastJwtAccessTokens(
+          {
+            secret: config.auth.jwtSecret ?? loadOrCreateJwtSecret(config.dataDir),
+            issuer: config.auth.issuer,
+            audience: `${config.auth.audience}#events`,
+            ttlSeconds: config.live.streamTokenTtlSeconds,
+            typ: 'stream+jwt',
+          },
+          clock,
+          ids,
+        ),
+      inject: [APP_CONFIG, CLOCK, ID_GENERATOR],
+    },
+    {
       provide: AUTH_SETTINGS,
       useFactory: (config: AppConfig): AuthSettings => ({
         refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
@@ -89,7 +105,7 @@ import { UpdateMeHandler } from './application/update-me/update-me.handler';
     UpdateMeHandler,
     IdentityFacade,
   ],
-  exports: [IdentityFacade, ACCESS_TOKENS],
+  exports: [IdentityFacade, ACCESS_TOKENS, STREAM_TOKENS],
 })
 export class IdentityModule {}
 

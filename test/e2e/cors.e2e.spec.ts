@@ -53,7 +53,7 @@ describe('CORS with CORS_ORIGINS (embedded)', () => {
     expect(res.headers).toMatchObject({
       'access-control-allow-origin': ALLOWED,
       'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE',
-      'access-control-allow-headers': 'authorization, content-type, idempotency-key, if-match, x-request-id',
+      'access-control-allow-headers': 'authorization, content-type, idempotency-key, if-match, last-event-id, x-request-id',
       'access-control-max-age': '600',
       vary: expect.stringMatching(/origin/i),
       'x-content-type-options': 'nosniff',

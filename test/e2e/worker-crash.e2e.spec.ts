@@ -1,7 +1,6 @@
 import { deleteEventTopology, deleteRedisKeys } from '../support/app';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import amqp from 'amqplib';
 import { v7 } from 'uuid';
 import { Client } from 'pg';
@@ -11,6 +10,7 @@ import { RabbitMqCommandQueue } from '@ln/tasks/adapters/messaging/rabbitmq/rabb
 import { createScratchDatabase } from '../support/app';
 import { SERVICES, describeWithService } from '../support/services';
 import { freePort } from '../support/free-port';
+import { servicesEnv, startServer } from '../support/server-process';
 
 /**
  * The queued write path's guarantee, on real processes: a worker killed with SIGKILL in the
@@ -18,30 +18,9 @@ import { freePort } from '../support/free-port';
  * in the order they were sent (every edit states the version it expects: one applied out of order
  * would be rejected).
  */
-const ROOT = path.resolve(__dirname, '../..');
 const USERS = 5;
 const EDITS = 30;
 
-
-function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/apps/server/src/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready:\n${out}`)), 30_000);
-    const on = (b: Buffer) => {
-      out += b.toString();
-      if (out.includes(' ready: ')) {
-        clearTimeout(timer);
-        child.stdout!.resume();
-        child.stderr!.resume();
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -86,21 +65,13 @@ describeWithService('rabbitmq', 'queued commands survive a worker killed mid-bat
   it('SIGKILL during the batches: every command applied exactly once, in per-user order', async () => {
     const port = await freePort();
     const env = {
+      ...servicesEnv(prefix, dbUrl),
       ROLE: 'all',
-      HOST: '127.0.0.1',
       PORT: String(port),
       // Every role opens its operations port too: never the default one another run may hold.
       METRICS_PORT: String(await freePort()),
-      DATABASE_URL: dbUrl,
-      REDIS_URL: SERVICES.redis,
-      REDIS_KEY_PREFIX: `test:${prefix}:`,
-      AMQP_URL: SERVICES.rabbitmq,
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      COMMAND_QUEUE_NAME: prefix,
-      EVENT_EXCHANGE_NAME: `${prefix}.events`,
       WORKER_BATCH_SIZE: '10',
       WORKER_BATCH_WAIT_MS: '5',
-      LOG_LEVEL: 'warn',
     };
     const first = await startServer(env);
     children.push(first);

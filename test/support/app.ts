@@ -9,6 +9,10 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { createApp } from '../../apps/server/src/bootstrap';
+import { CONTEXT_ENTITIES } from '../../apps/server/src/contexts';
+import type { Database } from '@ln/kernel/adapters/persistence/database';
+import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
+import { migrate } from '@ln/kernel/adapters/persistence/migrate';
 import { SERVICES } from './services';
 
 /** `queued`: the services with WRITE_PATH=queued (writes answer 202; the worker runs in the same process). */
@@ -91,6 +95,28 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * A migrated database with every context's schema for adapter suites: PGlite in memory, or a
+ * scratch PostgreSQL database (dropped by `close`).
+ */
+export async function openMigratedDatabase(kind: 'pglite' | 'postgres', poolSize = 4): Promise<{ db: Database; close(): Promise<void> }> {
+  if (kind === 'pglite') {
+    const db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'pglite' });
+    await migrate(db);
+    return { db, close: () => db.close() };
+  }
+  const scratch = await createScratchDatabase();
+  const db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'postgres', url: scratch.url, poolSize });
+  await migrate(db);
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await scratch.drop();
     },
   };
 }

@@ -21,6 +21,7 @@ const TAGS = [
   { name: 'commands', description: 'Where a queued write (a 202 with Command-Id) stands' },
   { name: 'insights', description: 'What your own outcomes say: completion by hour, weekday, size and tag, failure reasons, overcommitment, streaks' },
   { name: 'coach', description: 'Plans the coach makes for a failed or postponed task: read, ask for, accept, reject' },
+  { name: 'events', description: 'Your live events as Server-Sent Events (resumable by Last-Event-ID), the stream token browsers need for EventSource, and the incremental sync of your tasks' },
 ];
 
 const operationIdOf = (controller: string, method: string) => `${controller}_${method}`;

@@ -11,6 +11,7 @@ import type { AppConfig } from '@ln/config/config';
 import { EventDeadLetterGauges } from './event-dead-letter-gauges';
 import { COMMAND_BATCH_OPTIONS, CommandBatchProcessor, type CommandBatchSettings } from './tasks/command-batch.processor';
 import { OutboxRelayService } from './outbox-relay.service';
+import { EventLogPruningService } from './event-log-pruning.service';
 import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
 
 /**
@@ -23,6 +24,7 @@ import { TaskPredictionsConsumer } from './tasks/task-predictions.consumer';
   imports: [TasksModule, LearningModule, CoachModule],
   providers: [
     OutboxRelayService,
+    EventLogPruningService,
     LearningProjectionService,
     PlanFeedbackConsumer,
     TaskPredictionsConsumer,

@@ -11,6 +11,7 @@ export type DomainErrorKind =
   | 'precondition_failed' // a stated precondition (version) no longer holds (412)
   | 'unprocessable' // well-formed but cannot be honoured as sent (422)
   | 'rate_limited' // too many attempts (429)
+  | 'gone' // it existed and no longer does: start over (410)
   | 'unavailable'; // a dependency is down (503)
 
 export interface FieldIssue {

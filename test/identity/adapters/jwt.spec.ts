@@ -53,6 +53,30 @@ function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
 }
 
 describe('FastJwtAccessTokens', () => {
+  describe('stream tokens (another typ and audience, ADR 28)', () => {
+    const STREAM: JwtOptions = { ...OPTIONS, audience: `${OPTIONS.audience}#events`, ttlSeconds: 600, typ: 'stream+jwt' };
+
+    it('neither kind verifies as the other, with the same key', () => {
+      const access = tokens();
+      const stream = tokens(fixedClock(NOW), STREAM);
+      const streamToken = stream.issue(USER_42).token;
+      expect(decodePart(streamToken, 0)).toMatchObject({ typ: 'stream+jwt' });
+      expect(stream.verify(streamToken)).toMatchObject({ userId: USER_42 });
+      expect(access.verify(streamToken)).toBeNull();
+      expect(stream.verify(access.issue(USER_42).token)).toBeNull();
+      // The typ alone tells them apart: an access-typed token for the stream audience is refused too.
+      expect(stream.verify(handSign(HS256, claims({ aud: STREAM.audience })))).toBeNull();
+    });
+
+    it('never outlives the token that asked for it (notAfter), and otherwise lives its own ttl', () => {
+      const stream = tokens(fixedClock(NOW), STREAM);
+      const capped = stream.issue(USER_42, new Date(NOW.getTime() + 120_000));
+      expect(capped.expiresInSeconds).toBe(120);
+      expect(decodePart(capped.token, 1).exp).toBe(IAT + 120);
+      expect(stream.issue(USER_42, new Date(NOW.getTime() + 3_600_000)).expiresInSeconds).toBe(600);
+    });
+  });
+
   it('issues a token that verifies to the user id, the token id and the expiry', () => {
     const subject = tokens();
     const issued = subject.issue(USER_42);

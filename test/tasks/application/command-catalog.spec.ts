@@ -133,7 +133,7 @@ describe('ApplyCommandBatch with a failure reason outside the taxonomy', () => {
     );
     const inbox = new MemoryInbox();
     const store = new InMemoryTaskBatchStore(repo);
-    const applier = new ApplyCommandBatch(new ImmediateUnitOfWork(), inbox, clock, commands, sessions, new MemoryPendingWrites(), store, owners, cache);
+    const applier = new ApplyCommandBatch(new ImmediateUnitOfWork(), inbox, clock, commands, sessions, new MemoryPendingWrites(), store, owners, cache, new SequentialIds());
     return { repo, sessions, commands, inbox, applier };
   }
 

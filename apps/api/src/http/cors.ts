@@ -2,7 +2,8 @@ import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 
 /** What a browser page may send: the credentials are a bearer token, never a cookie. */
-export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'];
+// last-event-id: EventSource sends it when it reconnects, and it is not a CORS-safelisted header.
+export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'last-event-id', 'x-request-id'];
 /** The answer headers a page may read besides the CORS-safelisted ones. */
 export const CORS_EXPOSED_HEADERS = ['etag', 'location', 'retry-after', 'x-request-id', 'command-id', 'allow'];
 export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];

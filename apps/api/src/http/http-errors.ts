@@ -41,5 +41,6 @@ export const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
   precondition_failed: 412,
   unprocessable: 422,
   rate_limited: 429,
+  gone: 410,
   unavailable: 503,
 };

@@ -9,6 +9,11 @@ export interface JwtOptions {
   readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;
+  /**
+   * The header `typ` issued and required. Default `at+jwt` (RFC 9068, API access tokens); the live
+   * stream's tokens use `stream+jwt` with an audience of their own, so neither kind passes as the other.
+   */
+  readonly typ?: string;
 }
 
 /** RFC 9068's media type for access tokens; checking it stops another kind of JWT being replayed here. */
@@ -37,7 +42,7 @@ export class FastJwtAccessTokens implements AccessTokens {
       algorithm: 'HS256',
       iss: options.issuer,
       aud: options.audience,
-      header: { alg: 'HS256', typ: TYP },
+      header: { alg: 'HS256', typ: options.typ ?? TYP },
     });
     this.check = createVerifier({
       key: options.secret,
@@ -45,7 +50,7 @@ export class FastJwtAccessTokens implements AccessTokens {
       allowedIss: options.issuer,
       allowedAud: options.audience,
       requiredClaims: ['sub', 'exp', 'iat', 'jti', 'iss', 'aud'],
-      checkTyp: TYP,
+      checkTyp: options.typ ?? TYP,
       // No token lives longer than we issue them for, whatever its exp says (counted from iat).
       maxAge: (options.ttlSeconds + MAX_CLOCK_SKEW_SECONDS) * 1000,
       // Verified tokens are remembered until they expire; a changed byte is another key. The key is
@@ -56,11 +61,13 @@ export class FastJwtAccessTokens implements AccessTokens {
     });
   }
 
-  issue(userId: string): IssuedAccessToken {
+  issue(userId: string, notAfter?: Date): IssuedAccessToken {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
+    // A token asked for by another token never outlives it (a stream token and its access token).
+    const exp = Math.min(iat + this.options.ttlSeconds, notAfter ? Math.floor(notAfter.getTime() / 1000) : Infinity);
     // iat/exp come from the injected clock; fast-jwt keeps a given iat.
-    const token = this.sign({ sub: userId, jti: this.ids.next(), iat, exp: iat + this.options.ttlSeconds });
-    return { token, expiresInSeconds: this.options.ttlSeconds };
+    const token = this.sign({ sub: userId, jti: this.ids.next(), iat, exp });
+    return { token, expiresInSeconds: Math.max(0, exp - iat) };
   }
 
   verify(token: string): AccessTokenClaims | null {

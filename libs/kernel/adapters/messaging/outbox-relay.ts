@@ -3,7 +3,7 @@ import type { EventTransport } from '../../application/ports/event-transport.por
 import type { DomainEvent } from '../../domain/domain-event.base';
 import type { Database } from '../persistence/database';
 import { type NotificationListener, listenForNotifications } from '../persistence/notifications';
-import { OUTBOX_CHANNEL } from '../persistence/outbox.writer';
+import { OUTBOX_CHANNEL, STREAM_CHANNEL } from '../persistence/outbox.writer';
 import { rowsOf } from '../persistence/rows';
 
 export interface OutboxRelayOptions {
@@ -160,12 +160,23 @@ export class OutboxRelay {
       );
       if (rows.length === 0) return 0;
       await this.transport.publish(rows.map((r) => r.event));
+      // Marked sent and stamped with the user's event-log sequence (ADR 28) in position order:
+      // the numbers come from a materialized CTE over the rows sorted by their place in the batch,
+      // so nextval runs once per row, in that order, whatever plan the join gets. One NOTIFY per
+      // owner on the stream channel, delivered when this pass commits.
       const lags = rowsOf<{ lag: string | number }>(
         await m.query(
-          `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1
-            WHERE position = ANY($1::bigint[])
-            RETURNING extract(epoch FROM published_at - created_at) AS lag`,
-          [rows.map((r) => r.position)],
+          `WITH stamps AS MATERIALIZED (
+             SELECT position, nextval('outbox_stream_seq') AS seq
+               FROM (SELECT position FROM unnest($1::bigint[]) WITH ORDINALITY AS t(position, ord) ORDER BY ord) AS ordered),
+           stamped AS (
+             UPDATE outbox o SET published_at = clock_timestamp(), attempts = attempts + 1, stream_seq = s.seq
+               FROM stamps s WHERE o.position = s.position
+             RETURNING o.user_id, extract(epoch FROM o.published_at - o.created_at) AS lag),
+           notified AS (
+             SELECT count(pg_notify($2, u::text)) AS n FROM (SELECT DISTINCT user_id AS u FROM stamped) AS owners)
+           SELECT lag, (SELECT n FROM notified) AS notified FROM stamped`,
+          [rows.map((r) => r.position), STREAM_CHANNEL],
         ),
       );
       await m.query(`UPDATE outbox_relay_partitions SET last_relayed_at = clock_timestamp(), last_relayed_by = $2 WHERE partition = $1`, [

@@ -122,6 +122,31 @@ export class Metrics {
   });
   // ---- end of outbox relay metrics ----
 
+  // ---- live streams (ADR 28; the api role) ----
+  /** Read from the stream hub at scrape time (set by the live module). */
+  liveStreamsSource?: () => number;
+  readonly liveStreamsOpen: Gauge = new Gauge({
+    name: 'ln_live_streams_open',
+    help: 'GET /v1/events streams open on this process',
+    registers: [this.registry],
+    collect: () => {
+      const source = this.liveStreamsSource;
+      if (source) this.liveStreamsOpen.set(source());
+    },
+  });
+  readonly liveDeliveryLag = new Histogram({
+    name: 'ln_live_delivery_lag_seconds',
+    help: 'Per event written to a live stream, from the event (its occurredAt) to the write on the socket',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly liveStreamsEnded = new Counter({
+    name: 'ln_live_streams_ended_total',
+    help: 'Live streams the server ended, by reason (token_expired, slow_consumer, server_shutdown)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly projectionLag = new Histogram({
     name: 'ln_projection_lag_seconds',
     help: 'Per event a projection consumed, from the event (its commit) to the projection having applied it',

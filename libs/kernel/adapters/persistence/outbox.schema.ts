@@ -16,6 +16,8 @@ export interface OutboxRow {
   attempts: number;
   /** partitionOf(userId, 2^32): a relay with K partitions works `partitionKey % K`. */
   partitionKey: string;
+  /** Stamped when the relay marks the row published: the user's event log order (ADR 28). */
+  streamSeq: string | null;
 }
 
 export const OutboxSchema = new EntitySchema<OutboxRow>({
@@ -35,5 +37,6 @@ export const OutboxSchema = new EntitySchema<OutboxRow>({
     publishedAt: { type: 'timestamptz', name: 'published_at', nullable: true },
     attempts: { type: 'integer', default: 0 },
     partitionKey: { type: 'bigint', name: 'partition_key' },
+    streamSeq: { type: 'bigint', name: 'stream_seq', nullable: true },
   },
 });

@@ -6,6 +6,12 @@ import type { EntityManager } from 'typeorm';
 export const OUTBOX_CHANNEL = 'ln_outbox';
 
 /**
+ * The channel the relay announces published rows on, once per owner per pass (payload: the owner's
+ * user id), delivered when the pass commits: what wakes the live streams (ADR 28).
+ */
+export const STREAM_CHANNEL = 'ln_stream';
+
+/**
  * The owner's full 32-bit partition hash, stored with each row. `partitionOf(userId, K)` is this
  * value modulo K (the hash is already below 2^32), so relays configured with K partitions work
  * `partition_key % K` and share their K with the command queue's partitioning.

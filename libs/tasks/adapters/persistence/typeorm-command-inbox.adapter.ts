@@ -1,6 +1,8 @@
 import type { CommandInbox, ProcessedCommand } from '../../application/queued-writes/ports/command-inbox.port';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
+import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 
 interface Row {
   command_id: string;
@@ -57,21 +59,27 @@ export class TypeOrmCommandInbox implements CommandInbox {
     );
   }
 
-  async recordAll(commands: readonly ProcessedCommand[]): Promise<void> {
-    if (commands.length === 0) return;
+  async recordAll(commands: readonly ProcessedCommand[], outcomes: readonly DomainEvent[] = []): Promise<void> {
+    if (commands.length === 0 && outcomes.length === 0) return;
+    const params: unknown[] = [
+      commands.map((c) => c.commandId),
+      commands.map((c) => c.userId),
+      commands.map((c) => c.type),
+      commands.map((c) => c.status),
+      commands.map((c) => c.resourceId),
+      commands.map((c) => (c.problem ? JSON.stringify(c.problem) : null)),
+      commands.map((c) => c.processedAt),
+    ];
+    // The outcomes ride in the same statement (no round trip of their own): the outbox CTEs, and
+    // the relay's NOTIFY counted into the insert so that it runs.
+    const outbox = outcomes.length > 0 ? outboxStatement(outcomes, params.length + 1) : undefined;
     await this.db.run((m) =>
       m.query(
-        `INSERT INTO processed_commands (${COLUMNS})
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::jsonb[], $7::timestamptz[])`,
-        [
-          commands.map((c) => c.commandId),
-          commands.map((c) => c.userId),
-          commands.map((c) => c.type),
-          commands.map((c) => c.status),
-          commands.map((c) => c.resourceId),
-          commands.map((c) => (c.problem ? JSON.stringify(c.problem) : null)),
-          commands.map((c) => c.processedAt),
-        ],
+        `${outbox ? `WITH ${outbox.ctes} ` : ''}INSERT INTO processed_commands (${COLUMNS})
+         SELECT c.* FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::jsonb[], $7::timestamptz[])
+                      AS c(command_id, user_id, type, status, resource_id, problem, processed_at)
+         ${outbox ? 'CROSS JOIN (SELECT n FROM outbox_notified) AS notified' : ''}`,
+        [...params, ...(outbox?.params ?? [])],
       ),
     );
   }

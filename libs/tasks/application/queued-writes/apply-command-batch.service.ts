@@ -16,6 +16,9 @@ import { BatchTasks } from './batch-tasks';
 import { CreateTaskCommand } from '../create-task/create-task.command';
 import { ReplaceTaskCommand } from '../replace-task/replace-task.command';
 import { EditTaskCommand } from '../edit-task/edit-task.command';
+import { ID_GENERATOR, type IdGenerator } from '@ln/kernel/application/ports/id-generator.port';
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
+import { type CommandDecidedV1, CommandEventTypes } from '../../contracts/command-events.contract';
 
 /** The refusal as recorded: its kind (the HTTP edge maps kinds to statuses), code, detail and fields. */
 export function problemOf(error: DomainError): CommandProblem {
@@ -42,6 +45,21 @@ function idsOf(command: Command<unknown>): string[] {
 }
 
 type Counts = { applied: number; rejected: number; duplicates: number };
+
+/** A decision as the event the author's live stream shows (ADR 28). */
+export function outcomeEvent(record: ProcessedCommand, eventId: string): DomainEvent {
+  const payload: CommandDecidedV1 = { commandId: record.commandId, commandType: record.type, taskId: record.resourceId, problem: record.problem };
+  return {
+    eventId,
+    type: record.status === 'applied' ? CommandEventTypes.Applied : CommandEventTypes.Rejected,
+    aggregateType: 'command',
+    aggregateId: record.commandId,
+    userId: record.userId,
+    version: 1,
+    occurredAt: record.processedAt,
+    payload: { ...payload },
+  };
+}
 type Stored = Map<string, { taskId: string; version: number }>;
 
 /**
@@ -75,7 +93,13 @@ export class ApplyCommandBatch {
     @Inject(TASK_BATCH_STORE) private readonly store: TaskBatchStore,
     @Inject(OWNER_TIMEZONES) private readonly owners: OwnerTimezones,
     @Inject(READ_CACHE) private readonly cache: ReadCache,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
+
+  /** The inbox records, with each decision announced in the outbox by the same statement. */
+  private record(records: readonly ProcessedCommand[]): Promise<void> {
+    return this.inbox.recordAll(records, records.map((r) => outcomeEvent(r, this.ids.next())));
+  }
 
   async apply(batch: readonly CommandDelivery[]): Promise<Counts> {
     return this.settled(batch, async (stored) => {
@@ -154,7 +178,7 @@ export class ApplyCommandBatch {
         }
       }
       await this.store.write(tasks.writes());
-      await this.inbox.recordAll(records);
+      await this.record(records);
       // After the commit, so no reader caches the state from before it under the new version.
       for (const owner of tasks.owners()) await this.uow.afterCommit(() => this.cache.invalidate(owner));
       return counts;
@@ -183,7 +207,7 @@ export class ApplyCommandBatch {
         records.push(record);
         counts[record.status] += 1;
       }
-      await this.inbox.recordAll(records);
+      await this.record(records);
       return counts;
     });
   }

@@ -1,4 +1,5 @@
 import type { DomainError, FieldIssue } from '@ln/kernel/domain/domain-error.base';
+import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
 
 export const COMMAND_INBOX = Symbol('CommandInbox');
 
@@ -35,6 +36,9 @@ export interface CommandInbox {
   /** Owner-scoped, for `GET /v1/commands/{id}`. */
   findForUser(userId: string, commandId: string): Promise<ProcessedCommand | null>;
   record(command: ProcessedCommand): Promise<void>;
-  /** Records several at once (one statement), in the caller's transaction. */
-  recordAll(commands: readonly ProcessedCommand[]): Promise<void>;
+  /**
+   * Records several at once, in the caller's transaction, and appends `outcomes` (the decisions as
+   * events: `command.applied.v1` / `command.rejected.v1`) to the outbox in the same statement.
+   */
+  recordAll(commands: readonly ProcessedCommand[], outcomes?: readonly DomainEvent[]): Promise<void>;
 }

@@ -1,0 +1,54 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { AppConfig } from '@ln/config/config';
+import { OutboxPruner } from '@ln/kernel/adapters/persistence/outbox-pruner';
+import { Database } from '@ln/kernel/adapters/persistence/database';
+import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
+import { APP_CONFIG } from '@ln/kernel/kernel.module';
+
+/**
+ * Keeps the event log (the outbox) to its window (EVENT_LOG_WINDOW_SECONDS): every
+ * EVENT_LOG_PRUNE_INTERVAL_SECONDS the worker deletes published rows older than it and raises the
+ * watermark a resume is checked against (ADR 28). Several workers may prune at once: deletes by
+ * the same rule and a `greatest` watermark make that harmless.
+ */
+@Injectable()
+export class EventLogPruningService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('EventLogPruning');
+  readonly pruner: OutboxPruner;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    db: Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.pruner = new OutboxPruner(db);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.pruneOnce(), this.config.live.pruneIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async pruneOnce(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      try {
+        const olderThan = new Date(this.clock.now().getTime() - this.config.live.windowSeconds * 1000);
+        const { deleted, prunedThrough } = await this.pruner.prune(olderThan);
+        if (deleted > 0) this.logger.log(`pruned ${deleted} events; the log now starts after ${prunedThrough}`);
+      } catch (error) {
+        this.logger.warn(`pruning the event log failed: ${(error as Error).message}`);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
