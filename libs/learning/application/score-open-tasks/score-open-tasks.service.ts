@@ -52,12 +52,12 @@ export class ScoreOpenTasks {
     }
     const only = options.tasks?.filter((t) => t.status === 'open');
     // The user's all-time totals and the population's: a bounded read, however long the history.
-    const [totals, population, tasks, before] = await Promise.all([
-      this.history.totals(userId),
-      this.history.population(),
-      only ? Promise.resolve(only) : this.history.openTasks(userId),
-      this.history.scoresOf(userId, only ? [...only.map((t) => t.taskId), ...closed] : undefined),
-    ]);
+    // One after the other: this runs in the caller's transaction, whose one connection would queue
+    // them anyway (and pg deprecates queries sent concurrently on one client).
+    const totals = await this.history.totals(userId);
+    const population = await this.history.population();
+    const tasks = only ?? (await this.history.openTasks(userId));
+    const before = await this.history.scoresOf(userId, only ? [...only.map((t) => t.taskId), ...closed] : undefined);
     const open = tasks.filter((t) => t.status === 'open');
     // The loads of the days the scored tasks are on.
     const plan = await this.history.plan(userId, [...new Set(open.flatMap((t) => (t.scheduledDate ? [t.scheduledDate] : [])))]);
