@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CONTEXTS = ['tasks', 'identity', 'kernel', 'learning', 'coach'];
+const CONTEXTS = ['tasks', 'identity', 'kernel', 'learning', 'coach', 'live'];
 const BARS = { domain: 92, application: 85 };
 
 const args = process.argv.slice(2);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const CONTEXTS = ['tasks', 'identity', 'kernel', 'learning', 'coach'];
+export const CONTEXTS = ['tasks', 'identity', 'kernel', 'learning', 'coach', 'live'];
 
 const context = process.env.MUTATION_CONTEXT;
 if (!CONTEXTS.includes(context)) {
