@@ -8,7 +8,7 @@ import { NotifyStreamWakeups } from './adapters/notify-stream-wakeups.adapter';
 import { SqlEventLog } from './adapters/sql-event-log.adapter';
 import { CHANGE_LOG, EVENT_LOG, type EventLog } from './application/ports/event-log.port';
 import { STREAM_WAKEUPS, type StreamWakeups } from './application/ports/stream-wakeups.port';
-import { STREAM_SETTINGS, StreamHub, type StreamSettings } from './application/stream-hub.service';
+import { END_REASONS, STREAM_SETTINGS, StreamHub, type StreamSettings } from './application/stream-hub.service';
 import { SyncFeed } from './application/sync-feed.service';
 
 /**
@@ -25,6 +25,8 @@ import { SyncFeed } from './application/sync-feed.service';
       provide: STREAM_SETTINGS,
       useFactory: (config: AppConfig, metrics: Metrics): StreamSettings => {
         const log = new Logger('LiveStreams');
+        // Every reason's series from 0, so a first end is a visible increase.
+        for (const reason of END_REASONS) metrics.liveStreamsEnded.inc({ reason }, 0);
         return {
           maxResumeEvents: config.live.maxResumeEvents,
           heartbeatMs: config.live.heartbeatSeconds * 1000,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { openSse } from '../support/sse-client';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -189,6 +190,9 @@ describeWithServicesAndPrometheus('monitoring against a real Prometheus scraping
     expect((await call('POST', '/v1/auth/register', { email, password: 'long enough' })).status).toBe(201);
     const token = (await call('POST', '/v1/auth/login', { email, password: 'long enough' })).body.accessToken as string;
     const applied = async (commandId: string | null) => (await call('GET', `/v1/commands/${commandId}`, undefined, token)).body.status === 'applied';
+    // A live stream open through the rounds: each round's events reach it (the delivery lag).
+    const stream = await openSse(`${apiUrl}/v1/events`, { authorization: `Bearer ${token}` });
+    if (!('messages' in stream)) throw new Error(`the event stream was refused: ${stream.status}`);
     // Rounds over several scrapes: a series born within one scrape interval shows no increase (Prometheus
     // never saw it at 0), so rates and quantiles need the same series to grow between scrapes.
     const reasons = ['too_big', 'no_time', 'too_big', 'low_energy', 'too_big'];
@@ -208,8 +212,10 @@ describeWithServicesAndPrometheus('monitoring against a real Prometheus scraping
       expect(failed.status).toBe(202);
       await eventually('the failure to be applied', () => applied(failed.headers.get('command-id')), 30_000);
       expect((await call('GET', '/v1/insights', undefined, token)).status).toBe(200);
+      await stream.until((s) => s.events('task.failed.v1').some((m) => m.data.includes(taskId)));
       await new Promise((r) => setTimeout(r, 1200));
     }
+    stream.close();
 
     // ---- Prometheus has scraped both roles, and the failure reached the worker's counter
     await eventually('both targets up', async () => {

@@ -28,7 +28,8 @@ export interface StreamSettings {
 export type ResetReason = 'pruned' | 'too_many_missed' | 'unknown_event_id';
 
 /** Why the server ended a stream (the last thing sent, as `event: end`). */
-export type EndReason = 'token_expired' | 'slow_consumer' | 'server_shutdown';
+export const END_REASONS = ['token_expired', 'slow_consumer', 'server_shutdown'] as const;
+export type EndReason = (typeof END_REASONS)[number];
 
 export type StreamMessage =
   | { readonly kind: 'event'; readonly event: LoggedEvent }
