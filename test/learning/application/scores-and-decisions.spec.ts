@@ -5,7 +5,9 @@ import { GetInsightsQuery } from '@ln/learning/application/get-insights/get-insi
 import type { LearningHistory, PlanDecision, TaskScore, TrackedVersion } from '@ln/learning/application/ports/learning-history.port';
 import { RecordPlanDecision } from '@ln/learning/application/record-plan-decision/record-plan-decision.service';
 import { ScoreOpenTasks, publishedScore } from '@ln/learning/application/score-open-tasks/score-open-tasks.service';
-import type { Cell, TrackedTask } from '@ln/learning/domain/tracked-task.value-object';
+import { type Cell, type TrackedTask, ZERO } from '@ln/learning/domain/tracked-task.value-object';
+import { SuccessModel } from '@ln/learning/domain/success-model';
+import { GOLDEN_CASES } from '@ln/learning/domain/success-model.fixtures';
 import { FixedClock, SequentialIds } from '../../support/fakes';
 
 /** The learning history in memory: only what these use cases read and write. */
@@ -155,6 +157,37 @@ describe('ScoreOpenTasks', () => {
     // Nothing closed and nothing open: nothing read, nothing published.
     await expect(score.rescore('alice', { tasks: [task('t9', { status: 'done' })] })).resolves.toBe(0);
     expect(history.saved.at(-1)!.events).toEqual([]);
+  });
+
+  it("scores each task as the model does with its user's totals, the population's and its day's load (factors kept as the model gave them)", async () => {
+    const busy = GOLDEN_CASES.find((g) => g.name.startsWith('postponed tasks and busy days'))!;
+    const totals = busy.user();
+    const population = busy.population();
+    const history = new (class extends MemoryHistory {
+      override async totals() {
+        return totals;
+      }
+      override async population() {
+        return population;
+      }
+      override async plan(_: string, days: readonly string[]) {
+        this.planAsked.push(days);
+        const loads: Record<string, number> = { '2026-03-09': 9, '2026-03-10': 2 };
+        return new Map(days.filter((d) => loads[d]).map((d) => [d, { ...ZERO, day: d, dimension: 'plan' as const, key: '', n: loads[d]! }]));
+      }
+    })();
+    const { score } = scoring(history);
+    const tasks = [task('busy', { scheduledDate: '2026-03-09', deferrals: 4 }), task('light', { scheduledDate: '2026-03-10' }), task('unplanned', { scheduledDate: '2026-03-11' }), task('none')];
+    await score.rescore('alice', { tasks: [...tasks, task('done', { status: 'done', closedDay: '2026-03-01' })] });
+    const model = SuccessModel.build(totals, population);
+    const expected = tasks.map((t, i) => {
+      const p = model.predict(t, [9, 2, null, null][i]!);
+      return { taskId: t.taskId, probability: p.probability, factors: p.factors.map((f) => ({ text: f.text, effect: f.effect })) };
+    });
+    expect(history.saved.at(-1)!.scores).toEqual(expected);
+    expect(expected[0]!.factors.length).toBeGreaterThan(0);
+    expect(expected[0]!.probability).toBeLessThan(expected[1]!.probability);
+    expect(history.planAsked.at(-1)).toEqual(['2026-03-09', '2026-03-10', '2026-03-11']);
   });
 
   it('publishes at most 250 scores an event, the removals with the last one', async () => {
