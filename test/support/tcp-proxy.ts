@@ -23,6 +23,16 @@ export class TcpProxy {
     return proxy;
   }
 
+  /** A proxy in front of a service's URL, and that URL rewritten to go through it. */
+  static async inFrontOf(url: string, defaultPort: number): Promise<{ proxy: TcpProxy; url: string }> {
+    const target = new URL(url);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || defaultPort) });
+    const via = new URL(url);
+    via.hostname = '127.0.0.1';
+    via.port = String(proxy.port);
+    return { proxy, url: via.toString() };
+  }
+
   /** Accepts and forwards connections again. */
   async restore(): Promise<void> {
     if (this.server) return;

@@ -373,14 +373,10 @@ describeWithService('rabbitmq', 'RabbitMqEventTransport', () => {
 
     it('a connection dropped while subscribe() sets up: it waits for the reconnect instead of failing, then delivers', async () => {
       names.push('flaky');
-      const target = new URL(SERVICES.rabbitmq);
-      const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5672) });
-      const viaProxy = new URL(SERVICES.rabbitmq);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
+      const { proxy, url: viaProxy } = await TcpProxy.inFrontOf(SERVICES.rabbitmq, 5672);
       const errors: string[] = [];
       const flaky = new RabbitMqEventTransport({
-        url: viaProxy.toString(),
+        url: viaProxy,
         exchange,
         maxDeliveries: MAX_DELIVERIES,
         reconnectTimeInSeconds: 0.1,

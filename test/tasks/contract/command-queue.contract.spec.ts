@@ -819,14 +819,10 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
     });
 
     it('a connection dropped while consume() sets up: it waits for the reconnect instead of failing, then consumes', async () => {
-      const target = new URL(SERVICES.rabbitmq);
-      const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5672) });
-      const viaProxy = new URL(SERVICES.rabbitmq);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
+      const { proxy, url: viaProxy } = await TcpProxy.inFrontOf(SERVICES.rabbitmq, 5672);
       const errors: string[] = [];
       const flaky = new RabbitMqCommandQueue({
-        url: viaProxy.toString(),
+        url: viaProxy,
         prefix,
         partitions: PARTITIONS,
         maxDeliveries: MAX_DELIVERIES,
@@ -874,14 +870,10 @@ describeWithService('rabbitmq', 'RabbitMqCommandQueue', () => {
     });
 
     it('survives a cut connection: sends meanwhile reject in time, consumption resumes, unacked is redelivered', async () => {
-      const target = new URL(SERVICES.rabbitmq);
-      const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5672) });
-      const viaProxy = new URL(SERVICES.rabbitmq);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
+      const { proxy, url: viaProxy } = await TcpProxy.inFrontOf(SERVICES.rabbitmq, 5672);
       const errors: string[] = [];
       const flaky = new RabbitMqCommandQueue({
-        url: viaProxy.toString(),
+        url: viaProxy,
         prefix,
         partitions: PARTITIONS,
         maxDeliveries: MAX_DELIVERIES,
