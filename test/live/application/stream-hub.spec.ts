@@ -23,8 +23,27 @@ class MemoryEventLog implements EventLog {
     return added;
   }
 
+  /** Every read's cursors and page size, in order. */
+  readArgs: { cursors: LogCursor[]; limit: number }[] = [];
+  /** The `after` of every resumePoint call. */
+  resumeArgs: (number | null)[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** While set, reads (or resume points) wait for it. */
+  readGate: Promise<void> | undefined;
+  resumeGate: Promise<void> | undefined;
+  failResume = false;
+
   async readAfter(cursors: readonly LogCursor[], limitPerUser: number) {
     this.reads += 1;
+    this.readArgs.push({ cursors: [...cursors], limit: limitPerUser });
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await this.readGate;
+    } finally {
+      this.inFlight -= 1;
+    }
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error('database down');
@@ -34,6 +53,9 @@ class MemoryEventLog implements EventLog {
   }
 
   async resumePoint(userId: string, after: number | null, cap: number): Promise<ResumePoint> {
+    this.resumeArgs.push(after);
+    await this.resumeGate;
+    if (this.failResume) throw new Error('database down');
     const mine = this.events.filter((e) => e.userId === userId && e.seq > this.prunedThrough);
     return {
       prunedThrough: this.prunedThrough,
@@ -47,10 +69,12 @@ class MemoryEventLog implements EventLog {
 class ManualWakeups implements StreamWakeups {
   onWake: (userId: string) => void = () => undefined;
   onListening: () => void = () => undefined;
+  onError: (message: string) => void = () => undefined;
   closed = false;
-  async listen(onWake: (userId: string) => void, onListening: () => void) {
+  async listen(onWake: (userId: string) => void, onListening: () => void, onError: (message: string) => void) {
     this.onWake = onWake;
     this.onListening = onListening;
+    this.onError = onError;
     return { close: async () => void (this.closed = true) };
   }
 }
@@ -85,6 +109,13 @@ class RecordingSink implements StreamSink {
   get resets() {
     return this.messages.filter((m) => m.kind === 'reset');
   }
+}
+
+/** A promise and the function that settles it. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
 }
 
 /** Lets every scheduled tick (setImmediate) and its awaited reads run. */
@@ -185,17 +216,17 @@ describe('StreamHub', () => {
     log.prunedThrough = 2;
     wakeups.onWake(ada);
     await settle();
-    expect(sink.messages.map((m) => (m.kind === 'event' ? m.event.seq : m.kind))).toEqual(['reset', 3]);
+    expect(sink.messages.map((m) => (m.kind === 'event' ? m.event.seq : m))).toEqual([{ kind: 'reset', id: 2, reason: 'pruned' }, 3]);
   });
 
   it('refuses past the caps per user and per process (429 codes), and a closed stream frees its place', async () => {
     const [ada, bob, cy] = [randomUUID(), randomUUID(), randomUUID()];
     const first = await open(ada, new RecordingSink());
     await open(ada, new RecordingSink());
-    await expect(open(ada, new RecordingSink())).rejects.toMatchObject({ code: 'too_many_streams', kind: 'rate_limited' });
+    await expect(open(ada, new RecordingSink())).rejects.toMatchObject({ code: 'too_many_streams', kind: 'rate_limited', message: 'at most 2 open event streams per user' });
     await open(bob, new RecordingSink());
     await expect(open(cy, new RecordingSink())).rejects.toBeInstanceOf(TooManyStreams);
-    await expect(open(cy, new RecordingSink())).rejects.toMatchObject({ code: 'server_streams_full' });
+    await expect(open(cy, new RecordingSink())).rejects.toMatchObject({ code: 'server_streams_full', message: 'this server has as many event streams open as it may; retry later' });
     first.close();
     expect(hub.openStreams).toBe(2);
     await open(cy, new RecordingSink());
@@ -284,11 +315,15 @@ describe('StreamHub', () => {
     const b = new RecordingSink();
     await open(ada, a);
     await open(bob, b);
+    // The opens' own first reads are done: only the restart can make the hub look again.
+    await settle();
+    const reads = log.reads;
     log.append(ada, 1);
     log.append(bob, 1);
     wakeups.onListening();
     await settle();
     expect([a.seqs, b.seqs]).toEqual([[1], [2]]);
+    expect(log.reads).toBe(reads + 1);
   });
 
   it('ignores wake-ups for users with no stream here, and ends every stream on shutdown', async () => {
@@ -302,6 +337,214 @@ describe('StreamHub', () => {
     await hub.onModuleDestroy();
     expect(sink.ended).toBe('server_shutdown');
     expect(wakeups.closed).toBe(true);
-    await expect(open(ada, new RecordingSink())).rejects.toBeInstanceOf(TooManyStreams);
+    await expect(open(ada, new RecordingSink())).rejects.toMatchObject({ code: 'server_streams_full', message: 'this server is shutting down; reconnect' });
+  });
+
+  it('reads in pages of 500 when no page size is set', async () => {
+    const plain = new StreamHub(log, wakeups, clock, { maxResumeEvents: 5, heartbeatMs: 3_600_000, streamsPerUser: 2, streamsPerProcess: 3 });
+    try {
+      await plain.open({ userId: randomUUID(), lastEventId: null, expiresAt: later() }, new RecordingSink());
+      await settle();
+      expect(log.readArgs.map((r) => r.limit)).toEqual([500]);
+    } finally {
+      await plain.onModuleDestroy();
+    }
+  });
+
+  it('asks the log for a resume point with the client\'s number only (an id not ours is a fresh start plus reset)', async () => {
+    const ada = randomUUID();
+    log.append(ada, 3);
+    await open(ada, new RecordingSink(), 'invalid');
+    await open(ada, new RecordingSink(), 2);
+    expect(log.resumeArgs).toEqual([null, 2]);
+  });
+
+  it('a fresh stream after a prune starts at the newest event without reset (it has nothing to resume)', async () => {
+    const ada = randomUUID();
+    log.append(ada, 4);
+    log.prunedThrough = 2;
+    const sink = new RecordingSink();
+    await open(ada, sink);
+    await settle();
+    expect(sink.messages).toEqual([]);
+  });
+
+  it('a resume at the very newest id is no reset: nothing was missed', async () => {
+    const ada = randomUUID();
+    log.append(ada, 3);
+    const sink = new RecordingSink();
+    await open(ada, sink, 3);
+    await settle();
+    expect(sink.messages).toEqual([]);
+    log.append(ada, 1);
+    wakeups.onWake(ada);
+    await settle();
+    expect(sink.seqs).toEqual([4]);
+  });
+
+  it('a stream whose starting point is not known yet gets neither events nor heartbeats', async () => {
+    const beating = new StreamHub(log, wakeups, clock, { ...settings, heartbeatMs: 5 });
+    try {
+      const ada = randomUUID();
+      const first = new RecordingSink();
+      await beating.open({ userId: ada, lastEventId: null, expiresAt: later() }, first);
+      const slow = gate();
+      log.resumeGate = slow.promise;
+      const second = new RecordingSink();
+      const opening = beating.open({ userId: ada, lastEventId: null, expiresAt: later() }, second);
+      log.append(ada, 2);
+      wakeups.onWake(ada);
+      for (let i = 0; i < 100 && first.seqs.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(first.seqs).toEqual([1, 2]);
+      expect(second.messages).toEqual([]);
+      log.resumeGate = undefined;
+      slow.open();
+      await opening;
+      log.append(ada, 1);
+      wakeups.onWake(ada);
+      for (let i = 0; i < 100 && second.seqs.length < 1; i++) await new Promise((r) => setTimeout(r, 2));
+      expect(second.seqs).toEqual([3]);
+    } finally {
+      await beating.onModuleDestroy();
+    }
+  });
+
+  it('a failed resume point frees the stream\'s place and the error reaches the caller', async () => {
+    log.failResume = true;
+    await expect(open(randomUUID(), new RecordingSink())).rejects.toThrow('database down');
+    expect(hub.openStreams).toBe(0);
+  });
+
+  it('a shutdown while a stream is opening ends it once, and nothing is sent after the end', async () => {
+    const ada = randomUUID();
+    log.append(ada, 3);
+    const slow = gate();
+    log.resumeGate = slow.promise;
+    const sink = new RecordingSink();
+    const opening = open(ada, sink, 'invalid');
+    await settle();
+    await hub.onModuleDestroy();
+    slow.open();
+    const stream = await opening;
+    await settle();
+    expect(() => stream.close()).not.toThrow();
+    expect(sink.ended).toBe('server_shutdown');
+    expect(sink.messages).toEqual([]);
+  });
+
+  it('closing one of a user\'s streams leaves the other one fed', async () => {
+    const ada = randomUUID();
+    const gone = await open(ada, new RecordingSink());
+    const stays = new RecordingSink();
+    await open(ada, stays);
+    await settle();
+    gone.close();
+    log.append(ada, 2);
+    wakeups.onWake(ada);
+    await settle();
+    expect(stays.seqs).toEqual([1, 2]);
+  });
+
+  it('a backed-up stream gets nothing while its user\'s other stream is fed', async () => {
+    const ada = randomUUID();
+    const backed = new RecordingSink({ from: 1, result: 'wait' });
+    const reading = new RecordingSink();
+    await open(ada, backed);
+    await open(ada, reading);
+    await settle();
+    log.append(ada, 1);
+    wakeups.onWake(ada);
+    await settle();
+    log.append(ada, 2);
+    wakeups.onWake(ada);
+    await settle();
+    expect(backed.seqs).toEqual([1]);
+    expect(reading.seqs).toEqual([1, 2, 3]);
+  });
+
+  it('reads only for the woken users that have a stream ready to take events, one query at a time', async () => {
+    const [ada, bob] = [randomUUID(), randomUUID()];
+    const backed = new RecordingSink({ from: 1, result: 'wait' });
+    await open(ada, backed);
+    await open(bob, new RecordingSink());
+    await settle();
+    log.append(ada, 1);
+    wakeups.onWake(ada);
+    await settle();
+    // ada's only stream is backed up: a wake for her alone reads nothing.
+    const reads = log.reads;
+    log.append(ada, 1);
+    wakeups.onWake(ada);
+    await settle();
+    expect(log.reads).toBe(reads);
+    // A read in progress: wake-ups meanwhile wait for it, then go in one query.
+    const slow = gate();
+    log.readGate = slow.promise;
+    log.append(bob, 1);
+    wakeups.onWake(bob);
+    await settle();
+    wakeups.onWake(bob);
+    wakeups.onWake(ada);
+    await settle();
+    expect(log.inFlight).toBe(1);
+    log.readGate = undefined;
+    slow.open();
+    await settle();
+    expect(log.maxInFlight).toBe(1);
+    expect(log.readArgs.slice(reads).map((r) => r.cursors)).toEqual([[{ userId: bob, after: 0 }], [{ userId: bob, after: 3 }]]);
+  });
+
+  it('a failed read is tried again after the pause, not at the next wake-up; the failure is reported', async () => {
+    const errors: string[] = [];
+    const pausing = new StreamHub(log, wakeups, clock, { ...settings, retryMs: 60, onError: (m) => errors.push(m) });
+    try {
+      const ada = randomUUID();
+      const sink = new RecordingSink();
+      await pausing.open({ userId: ada, lastEventId: null, expiresAt: later() }, sink);
+      await settle();
+      const reads = log.reads;
+      log.append(ada, 1);
+      log.failNext = 1;
+      wakeups.onWake(ada);
+      await settle();
+      wakeups.onWake(ada);
+      await settle();
+      expect(log.reads).toBe(reads + 1);
+      expect(errors).toEqual(['live streams: reading the event log failed (database down); retrying']);
+      for (let i = 0; i < 100 && sink.seqs.length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(sink.seqs).toEqual([1]);
+      wakeups.onError('connection lost');
+      expect(errors[1]).toBe('live streams: connection lost');
+    } finally {
+      await pausing.onModuleDestroy();
+    }
+  });
+
+  it('a wake-up source\'s error without an onError setting is dropped, not thrown', async () => {
+    await open(randomUUID(), new RecordingSink());
+    expect(() => wakeups.onError('connection lost')).not.toThrow();
+  });
+
+  it('ends a backed-up stream at its second heartbeat, not its first', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    const beating = new StreamHub(log, wakeups, clock, { ...settings, heartbeatMs: 1000 });
+    try {
+      const ada = randomUUID();
+      const stalled = new RecordingSink({ from: 1, result: 'wait' });
+      await beating.open({ userId: ada, lastEventId: null, expiresAt: later() }, stalled);
+      await settle();
+      log.append(ada, 1);
+      wakeups.onWake(ada);
+      await settle();
+      expect(stalled.seqs).toEqual([1]);
+      jest.advanceTimersByTime(1000);
+      expect(stalled.ended).toBeUndefined();
+      jest.advanceTimersByTime(1000);
+      expect(stalled.ended).toBe('slow_consumer');
+    } finally {
+      await beating.onModuleDestroy();
+      jest.useRealTimers();
+    }
   });
 });
