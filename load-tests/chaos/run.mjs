@@ -15,6 +15,9 @@
 //   CHAOS_APIS         api processes                     (default 1; more than 1 puts a private nginx,
 //                      Debian's package, on loopback in front of them: the clients talk to nginx)
 //   CHAOS_PARTITIONS   command queue partitions          (default 4)
+//   CHAOS_STREAMS      live event streams held open per user in EVERY scenario (default: the
+//                      scenario's own, 2 in api-sigkill-streams, else none); each is checked
+//                      against the database after the drain (streams.mjs)
 //   CHAOS_OUT          write the figures as JSON to this file
 //   CHAOS_KEEP=1       keep the temp dir (logs of every process) and print where it is
 import { randomBytes } from 'node:crypto';
@@ -29,6 +32,7 @@ import { AppProcess, PrivatePostgres, PrivateRabbit, PrivateRedis, Workspace, fr
 import { findNginx, startNginx } from '../nginx/nginx.mjs';
 import { UserClient } from './workload.mjs';
 import { allAckedVisible, verify } from './verify.mjs';
+import { StreamClient, newestStreamed, settleStreams, verifyStreams } from './streams.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WRITE_PATH = process.env.CHAOS_WRITE_PATH ?? 'queued';
@@ -40,6 +44,8 @@ const PARTITIONS = Number(process.env.CHAOS_PARTITIONS ?? 4);
 const FINISH_TIMEOUT_MS = Number(process.env.CHAOS_FINISH_TIMEOUT_MS ?? 120_000);
 const DRAIN_TIMEOUT_MS = Number(process.env.CHAOS_DRAIN_TIMEOUT_MS ?? 120_000);
 const TAIL_MS = Number(process.env.CHAOS_TAIL_MS ?? 6000);
+const STREAMS = process.env.CHAOS_STREAMS === undefined ? undefined : Number(process.env.CHAOS_STREAMS);
+const STREAM_SETTLE_MS = Number(process.env.CHAOS_STREAM_SETTLE_MS ?? 30_000);
 const s = (seconds) => Math.round(seconds * 1000 * SCALE);
 
 const log = (...a) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}]`, ...a);
@@ -118,6 +124,25 @@ const SCENARIOS = {
       }
     },
   },
+  'api-sigkill-streams': {
+    about: 'each user holds 2 event streams open; SIGKILL the api holding them 3 times (with several apis, each in turn), restart at once; the streams resume by Last-Event-ID',
+    seconds: 24,
+    streams: 2,
+    async inject(ctx) {
+      // A stream that broke before its first event could only start afresh (no id to resume from).
+      await ctx.streamsFlowing(s(10));
+      for (let i = 0; i < 3; i++) {
+        await ctx.sleep(s(5));
+        const victim = ctx.apis[i % ctx.apis.length];
+        const open = await openStreamsOn(victim);
+        const f = ctx.fault(`SIGKILL ${victim.name} (${open ?? '?'} streams open on it, ${ctx.inFlight()} requests in flight)`);
+        await victim.crash();
+        f.end = Date.now();
+        await victim.whenReady();
+        f.ready = Date.now();
+      }
+    },
+  },
   'postgres-stop': {
     about: 'PostgreSQL stopped (immediate shutdown: a crash) for 6 s, then started',
     seconds: 24,
@@ -164,6 +189,17 @@ const SCENARIOS = {
     },
   },
 };
+
+/** ln_live_streams_open of an api (its operations port), or null. */
+async function openStreamsOn(app) {
+  try {
+    const res = await fetch(`http://127.0.0.1:${app.env.METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const m = /^ln_live_streams_open (\d+)/m.exec(await res.text());
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
 
 // ------------------------------------------------------------------ main
 
@@ -284,6 +320,12 @@ async function runScenario(name, sc, env) {
   await Promise.all(clients.map((c) => c.setup()));
   // Whatever was dead before this scenario is not this scenario's.
   await rabbit.drainQueue(`${prefix}.dead`).catch(() => []);
+  // The streams open before the first write: each must then get every streamed row of its user.
+  const perUser = STREAMS ?? sc.streams ?? 0;
+  const streams = clients.flatMap((user) => Array.from({ length: perUser }, (_, n) => new StreamClient({ base, user, n })));
+  await Promise.all(streams.map((st) => st.start()));
+  for (const st of streams) st.startSeq = await newestStreamed(dbq, st.user.userId);
+  if (streams.length) log(`  ${streams.length} event streams open (${perUser} per user)`);
 
   let inFlight = 0;
   const faults = [];
@@ -303,6 +345,14 @@ async function runScenario(name, sc, env) {
     elapsed: () => Date.now() - t0,
     sleep: (ms) => sleep(ms),
     inFlight: () => clients.filter((c) => c.ops.length && !c.ops[c.ops.length - 1].outcome).length,
+    streams,
+    /** Until every stream has received an event (or `ms` passed). */
+    streamsFlowing: async (ms) => {
+      const end = Date.now() + ms;
+      while (streams.some((st) => st.received.length === 0) && Date.now() < end) await sleep(100);
+      const idle = streams.filter((st) => st.received.length === 0).length;
+      if (idle) log(`  ${idle} stream(s) had no event after ${ms} ms; faults start anyway`);
+    },
     fault: (what) => {
       const f = { what, start: Date.now() };
       faults.push(f);
@@ -361,6 +411,15 @@ async function runScenario(name, sc, env) {
   const missingPoison = [...poisonIds].filter((id) => !deadIds.includes(id));
 
   const { figures, problems } = await verify(dbq, clients, { queued: WRITE_PATH === 'queued' });
+  let live = null;
+  if (streams.length) {
+    const settled = await settleStreams(dbq, streams, STREAM_SETTLE_MS);
+    if (settled.unstamped) problems.push(`streams: ${settled.unstamped} outbox row(s) of these users still without stream_seq after ${STREAM_SETTLE_MS} ms`);
+    if (settled.behind) problems.push(`streams: ${settled.behind} stream(s) had not received their user's newest event ${STREAM_SETTLE_MS} ms after the drain`);
+    const checked = await verifyStreams(dbq, streams);
+    live = { ...checked.figures, settleMs: settled.settleMs };
+    problems.push(...checked.problems);
+  }
   if (!drained) problems.push(`drain: not every acknowledged op was committed within ${DRAIN_TIMEOUT_MS} ms`);
   if (unexpectedDead.length) problems.push(`dead-lettered commands that were not poison: ${unexpectedDead.join(', ')}`);
   if (missingPoison.length) problems.push(`poison commands NOT dead-lettered: ${missingPoison.join(', ')}`);
@@ -397,6 +456,7 @@ async function runScenario(name, sc, env) {
     poisonInjected: poisonIds.size,
     unexpectedDeadLetters: unexpectedDead.length,
     unrelayedEvents: unrelayed,
+    streams: live,
     recoveryMaxMs: recoveries.length ? Math.max(...recoveries) : null,
     longestAckGapMs: gap,
     loadSeconds: Math.round((loadEnd - t0) / 100) / 10,
@@ -408,6 +468,11 @@ async function runScenario(name, sc, env) {
   log(
     `  ${name}: accepted ${figures.accepted} (+${figures.resolvedInDoubt} in doubt, resolved) lost ${figures.lost} dup ${figures.duplicated} order ${figures.orderViolations} dead ${dead.length} lag p99 ${fmt(figures.lagP99Ms)} max ${fmt(figures.lagMaxMs)} recovery ${fmt(result.recoveryMaxMs)} ${pass ? 'OK' : 'FAIL'}`,
   );
+  if (live) {
+    log(
+      `  ${name} streams: ${live.streams} streams, ${live.events} events received of ${live.expected} in the log; lost ${live.lost} doubled ${live.doubled} out-of-order ${live.outOfOrder} unknown ${live.unknown} event-id mismatches ${live.eventIdMismatch} resets ${live.resets}; event -> stream p50 ${fmt(live.lagP50Ms)} p99 ${fmt(live.lagP99Ms)}; ${live.reconnects} resumes (${live.freshResumes} of them without Last-Event-ID), failed attempts ${JSON.stringify(live.failedAttempts)}, ends ${JSON.stringify(live.ends)}, caught up ${fmt(live.settleMs)} after the drain`,
+    );
+  }
   for (const f of faults) log(`    ${f.what}: first ack +${fmt(f.firstAckMs)}, first commit +${fmt(f.firstCommitMs)} after it was lifted`);
   for (const o of figures.retriedOps.slice(0, 12)) log(`    retried: user ${o.user} op ${o.k} ${o.kind} -> ${o.outcome} ${o.ackStatus ?? ''} after ${fmt(o.tookMs)}, ${o.effects} effect(s); attempts: ${o.attempts}`);
   for (const a of sink.anomalies.slice(0, 10)) log(`    client: user ${a.user} op ${a.k} ${a.kind}: ${a.what}`);
@@ -446,6 +511,21 @@ function printTable(results) {
   console.log('in doubt = answer lost (api killed, reset, 5xx) and the retry refused as a repeat; resolved by reading the effect.');
   console.log('longest op = longest time one client waited, first attempt -> acknowledged, retries included.');
   console.log('recovery = max over the scenario\'s faults of (fault lifted -> first acknowledged write and first commit).');
+  const live = results.filter((r) => r.streams);
+  if (live.length === 0) return;
+  const sHead = ['scenario', 'streams', 'events received', 'in the log', 'lost', 'doubled', 'out of order', 'unknown/wrong id', 'resets', 'resumes', 'failed attempts', 'result'];
+  const sRows = live.map((r) => {
+    const x = r.streams;
+    return [r.scenario, String(x.streams), String(x.events), String(x.expected), String(x.lost), String(x.doubled), String(x.outOfOrder), String(x.unknown + x.eventIdMismatch), String(x.resets), String(x.reconnects), Object.entries(x.failedAttempts).map(([k, v]) => `${k}:${v}`).join(' ') || '0', r.pass ? 'pass' : 'FAIL'];
+  });
+  const sWidth = sHead.map((h, i) => Math.max(h.length, ...sRows.map((r) => r[i].length)));
+  const sLine = (cells) => `| ${cells.map((c, i) => c.padEnd(sWidth[i])).join(' | ')} |`;
+  console.log('');
+  console.log(sLine(sHead));
+  console.log(`|${sWidth.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of sRows) console.log(sLine(r));
+  console.log('streams: GET /v1/events held open from before the first write; events received = ids, summed over the streams; in the log = the');
+  console.log('users\' streamed outbox rows each stream had to get; resumes = reconnects with Last-Event-ID after a break.');
 }
 
 main().catch((error) => {

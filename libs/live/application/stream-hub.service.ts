@@ -248,10 +248,16 @@ export class StreamHub implements OnModuleDestroy {
       if (list) list.push(e);
       else byUser.set(e.userId, [e]);
     }
-    for (const { userId } of cursors) {
+    for (const { userId, after } of cursors) {
       const mine = byUser.get(userId) ?? [];
       for (const stream of [...(this.byUser.get(userId) ?? [])]) {
         if (!stream.ready || stream.closed || stream.congested) continue;
+        // Became ready (a resume) or drained while the page was read: the page starts above its
+        // cursor, and sending it would skip what lies between. Read again, from its own cursor.
+        if (stream.cursor < after) {
+          this.woken.add(userId);
+          continue;
+        }
         // Fell behind the window while connected (the read cannot prove it missed nothing).
         if (stream.cursor < prunedThrough) {
           stream.cursor = prunedThrough;

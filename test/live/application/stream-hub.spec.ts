@@ -11,7 +11,6 @@ class MemoryEventLog implements EventLog {
   head = 0;
   failNext = 0;
   reads = 0;
-
   append(userId: string, n = 1): LoggedEvent[] {
     const added: LoggedEvent[] = [];
     for (let i = 0; i < n; i++) {
@@ -196,6 +195,52 @@ describe('StreamHub', () => {
     wakeups.onWake(ada);
     await settle();
     expect(sink.seqs).toEqual([13]);
+  });
+
+  // Found by the chaos run (api-sigkill-streams, two apis): a stream resuming on the api where
+  // its twin was ahead skipped the events between the two cursors.
+  it('a stream that resumes while a read for its user is in flight gets what lies below that read', async () => {
+    const ada = randomUUID();
+    const all = log.append(ada, 6);
+    const current = new RecordingSink();
+    await open(ada, current);
+    const next = log.append(ada, 2);
+    let release!: () => void;
+    log.readGate = new Promise((r) => (release = r));
+    wakeups.onWake(ada);
+    await settle();
+    // The read after the current stream's cursor (6) is in flight; a resume from 4 becomes ready.
+    const behind = new RecordingSink();
+    await open(ada, behind, all[3].seq);
+    log.readGate = undefined;
+    release();
+    await settle();
+    expect(current.seqs).toEqual(next.map((e) => e.seq));
+    expect(behind.seqs).toEqual([...all.slice(4), ...next].map((e) => e.seq));
+  });
+
+  it('a backed-up stream that drains while a read for its user is in flight gets what lies below that read', async () => {
+    const ada = randomUUID();
+    const slow = new RecordingSink({ from: 2, result: 'wait' });
+    const fine = new RecordingSink();
+    await open(ada, slow);
+    await open(ada, fine);
+    log.append(ada, 3);
+    wakeups.onWake(ada);
+    await settle();
+    expect([slow.seqs, fine.seqs]).toEqual([[1, 2], [1, 2, 3]]);
+    log.append(ada, 2);
+    let release!: () => void;
+    log.readGate = new Promise((r) => (release = r));
+    wakeups.onWake(ada);
+    await settle();
+    // The read after the fine stream's cursor (3) is in flight when the slow one drains at 2.
+    slow.drain();
+    log.readGate = undefined;
+    release();
+    await settle();
+    expect(fine.seqs).toEqual([1, 2, 3, 4, 5]);
+    expect(slow.seqs).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('resumes without reset when the missed events are exactly the cap', async () => {
