@@ -44,6 +44,11 @@
 //                 saying so, when nginx is missing (load-tests/bench/scale.mjs)
 //   workers       a backlog drained by 1 vs 2 worker processes, each one's share, where the CPU went
 //                 (load-tests/bench/scale.mjs)
+//   live-latency  (not in the default set) 1,000 open event streams on one api and creates at a fixed
+//                 rate from their users, sync path then queued path: the 201/202 (and the commit) to the
+//                 event on every stream of the user, p50/p95/p99 (load-tests/bench/live.mjs)
+//   live-idle     (not in the default set) 10,000 idle event streams on one api: its RSS and the
+//                 heartbeats' CPU (load-tests/bench/live.mjs)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +64,7 @@ import pg from 'pg';
 import { v7 } from 'uuid';
 import { openLoad, stats } from './open-load.mjs';
 import { startPausableProxy } from './pausable-proxy.mjs';
+import { liveIdleCase, liveLatencyCase } from './live.mjs';
 import { scaleOutCase, workersCase } from './scale.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,7 +82,7 @@ const HOLD_FRACTIONS = (process.env.BENCH_HOLD_FRACTIONS ?? '0.8,0.6,0.4').split
 const BROWNOUT_RATE = process.env.BENCH_BROWNOUT_RATE ? Number(process.env.BENCH_BROWNOUT_RATE) : undefined;
 const BROWNOUT_PAUSE_S = Number(process.env.BENCH_BROWNOUT_PAUSE_SECONDS ?? 10);
 const PARTITIONS = 4;
-const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e', 'write-cost', 'overlay-read', 'scale-out', 'workers'];
+const KNOWN = ['read', 'sync-write', 'queued-write', 'worker-rate', 'brownout', 'ceiling', 'insights', 'coach', 'queued-e2e', 'write-cost', 'overlay-read', 'scale-out', 'workers', 'live-latency', 'live-idle'];
 for (const c of CASES) if (!KNOWN.includes(c)) throw new Error(`unknown BENCH_CASES entry ${c}; known: ${KNOWN.join(', ')}`);
 
 const children = new Set();
@@ -1065,6 +1071,8 @@ async function main() {
     }
     if (CASES.includes('scale-out')) result.scaleOut = await scaleOutCase(scaleHelpers());
     if (CASES.includes('workers')) result.workers = await workersCase(scaleHelpers());
+    if (CASES.includes('live-latency')) result.liveLatency = await liveLatencyCase(scaleHelpers());
+    if (CASES.includes('live-idle')) result.liveIdle = await liveIdleCase(scaleHelpers());
   } finally {
     for (const c of children) await stop(c);
     await cleanup();

@@ -34,7 +34,7 @@ async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
 
 /**
  * The outbox as each user's event log (ADR 28), on both engines: the relay stamps stream_seq in
- * position order at publish, announces each owner on ln_stream at commit; the log reader reads
+ * position order before it publishes, announces each owner on ln_stream when the stamps commit; the log reader reads
  * after per-user cursors in one statement; pruning keeps a window and an exact watermark.
  */
 function eventLogContract(open: () => Promise<{ db: Database; close(): Promise<void> }>) {
@@ -66,7 +66,7 @@ function eventLogContract(open: () => Promise<{ db: Database; close(): Promise<v
       }[]
     ).map((r) => ({ position: Number(r.position), seq: r.stream_seq === null ? null : Number(r.stream_seq) }));
 
-  it('stamps stream_seq at publish, in position order, across batches and within one (60 rows, batches of 7)', async () => {
+  it('stamps stream_seq in position order, across batches and within one (60 rows, batches of 7)', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     // Interleaved writes of two users, one 40-row transaction among them.
     await write(userEvents(a, 5));
@@ -194,6 +194,33 @@ function eventLogContract(open: () => Promise<{ db: Database; close(): Promise<v
     expect((await pruner.prune(new Date(Date.now() - 86_400_000))).prunedThrough).toBe(oldSeqs[3]);
     await relayAll();
   });
+
+  it('never prunes up to a row that is stamped but not yet published (the broker was down)', async () => {
+    const [stuck, old] = [randomUUID(), randomUUID()];
+    await write(userEvents(stuck, 1));
+    // What a pass leaves when its publish fails: the stamp committed, published_at still NULL.
+    await db.run((m) => m.query(`UPDATE outbox SET stream_seq = nextval('outbox_stream_seq') WHERE user_id = $1`, [stuck]));
+    // Later rows, stamped after it and published (two days ago), as a relay would have done.
+    await write(userEvents(old, 3));
+    await db.run((m) =>
+      m.query(`UPDATE outbox SET stream_seq = nextval('outbox_stream_seq'), published_at = now() - interval '2 days' WHERE user_id = $1`, [old]),
+    );
+    const [stuckRow] = await stamps(stuck);
+    const before = await new OutboxPruner(db).watermark();
+    const result = await new OutboxPruner(db).prune(new Date(Date.now() - 86_400_000));
+    // The old rows' seqs lie above the stuck row's: they wait with it.
+    expect(result.prunedThrough).toBe(before);
+    expect(result.prunedThrough).toBeLessThan(stuckRow.seq!);
+    expect((await stamps(stuck)).length).toBe(1);
+    expect((await stamps(old)).length).toBe(3);
+    // Published at last, the stuck row goes the normal way.
+    await relayAll();
+    await db.run((m) => m.query(`UPDATE outbox SET published_at = now() - interval '2 days' WHERE user_id = ANY($1::uuid[])`, [[stuck, old]]));
+    const later = await new OutboxPruner(db).prune(new Date(Date.now() - 86_400_000));
+    expect(later.prunedThrough).toBeGreaterThanOrEqual(stuckRow.seq!);
+    expect(await stamps(stuck)).toEqual([]);
+    expect(await stamps(old)).toEqual([]);
+  });
 }
 
 describe('event log [pglite]', () => eventLogContract(() => openMigratedDatabase('pglite')));
@@ -249,5 +276,62 @@ describeWithService('postgres', 'event log: a late commit', () => {
     const after = await log.readAfter([{ userId: user, after: cursor }], 100);
     expect(after.events.map((e) => e.event.eventId)).toEqual([lateEvent.eventId]);
     await transport.close();
+  });
+});
+
+/**
+ * A live stream waits for the stamp's short transaction, not for the broker: the relay stamps a
+ * partition's new rows and announces their owners before it publishes them. PostgreSQL only: the
+ * test reads while the publishing transaction is open, and PGlite runs transactions one at a time.
+ */
+describeWithService('postgres', 'event log: stamped before the broker confirms', () => {
+  let db: Database;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, close } = await openMigratedDatabase('postgres'));
+  });
+  afterAll(() => close());
+
+  it('stamps and announces a row while its publish still waits for the broker, and publishes only stamped rows', async () => {
+    const user = randomUUID();
+    let confirm!: () => void;
+    const confirmed = new Promise<void>((r) => (confirm = r));
+    let publishing!: () => void;
+    const publishStarted = new Promise<void>((r) => (publishing = r));
+    const published: string[] = [];
+    const inner = new InProcessEventTransport();
+    const slow = Object.assign(Object.create(inner) as InProcessEventTransport, {
+      async publish(events: DomainEvent[]): Promise<void> {
+        publishing();
+        await confirmed;
+        published.push(...events.map((e) => e.eventId));
+      },
+    });
+    const relay = new OutboxRelay(db, slow, { partitions: 1, listen: false });
+    const log = new SqlEventLog(db);
+    const woken: string[] = [];
+    let listening!: () => void;
+    const ready = new Promise<void>((r) => (listening = r));
+    const sub = await new NotifyStreamWakeups(db).listen((u) => woken.push(u), () => listening(), () => undefined);
+    try {
+      await ready;
+      const events = userEvents(user, 3);
+      await db.transaction((m) => appendToOutbox(m, events));
+      const pass = relay.relayOnce();
+      await publishStarted;
+      // The broker has not confirmed: the rows are on the user's log and the stream was woken.
+      const seen = await log.readAfter([{ userId: user, after: 0 }], 100);
+      expect(seen.events.map((e) => e.event.eventId)).toEqual(events.map((e) => e.eventId));
+      await waitFor(() => woken.includes(user));
+      expect(published).toEqual([]);
+      confirm();
+      expect(await pass).toBe(3);
+      expect(published).toEqual(events.map((e) => e.eventId));
+      const rows = (await db.run((m) => m.query(`SELECT count(*)::int AS n FROM outbox WHERE user_id = $1 AND published_at IS NOT NULL`, [user]))) as { n: number }[];
+      expect(rows[0].n).toBe(3);
+    } finally {
+      await sub.close();
+      await inner.close();
+    }
   });
 });

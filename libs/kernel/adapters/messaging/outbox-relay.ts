@@ -55,6 +55,10 @@ interface Lane {
  * - Inside the claim the oldest unsent rows of p are read in `position` order and published in
  *   that order. The selection is `published_at IS NULL`, never a position watermark, so a row
  *   whose transaction commits after later positions were published is still found.
+ * - A pass first stamps p's new rows with their event-log seq (ADR 28) in a short transaction of
+ *   its own, under the same claim, and announces their owners on `ln_stream` when it commits;
+ *   then it publishes the stamped rows. So a live stream waits for one short transaction, not for
+ *   the broker's confirm, and only stamped rows are published.
  * - Each partition is woken by the NOTIFY its writers' transactions send at commit, with polling
  *   every `idleMs` as the fallback.
  */
@@ -134,15 +138,53 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     await this.ensurePartitionRows();
     let sent = 0;
-    for (const lane of this.lanes) sent += await this.relayPartition(lane.partition);
+    for (const lane of this.lanes) sent += (await this.relayPartition(lane.partition)).sent;
     return sent;
   }
 
   /**
-   * Publishes up to one batch of partition `partition`; 0 when it has nothing to send or another
-   * relay is publishing it right now.
+   * Stamps, then publishes, up to one batch of partition `partition`: how many rows it stamped
+   * and how many it published (0 and 0 when another relay holds the partition right now).
    */
-  async relayPartition(partition: number): Promise<number> {
+  async relayPartition(partition: number): Promise<{ stamped: number; sent: number }> {
+    const stamped = await this.stampPartition(partition);
+    return { stamped, sent: await this.publishPartition(partition) };
+  }
+
+  /**
+   * Gives up to one batch of the partition's new rows their event-log seq (ADR 28), in position
+   * order, and wakes their owners' live streams (`ln_stream`) when it commits. Under the partition
+   * claim, so one relay at a time stamps a partition and a user's seqs become visible in order.
+   */
+  private async stampPartition(partition: number): Promise<number> {
+    return this.db.transaction(async (m) => {
+      const claimed = rowsOf<{ partition: number }>(
+        await m.query(`SELECT partition FROM outbox_relay_partitions WHERE partition = $1 FOR UPDATE SKIP LOCKED`, [partition]),
+      );
+      if (claimed.length === 0) return 0;
+      // The numbers come from a materialized CTE over the rows sorted by position, so nextval runs
+      // once per row, in that order, whatever plan the update gets. One NOTIFY per owner.
+      const [row] = rowsOf<{ stamped: string | number }>(
+        await m.query(
+          `WITH todo AS MATERIALIZED (
+             SELECT position FROM outbox
+              WHERE published_at IS NULL AND stream_seq IS NULL AND partition_key % $2 = $3
+              ORDER BY position LIMIT $1 FOR UPDATE),
+           stamps AS MATERIALIZED (
+             SELECT position, nextval('outbox_stream_seq') AS seq FROM (SELECT position FROM todo ORDER BY position) AS ordered),
+           stamped AS (
+             UPDATE outbox o SET stream_seq = s.seq FROM stamps s WHERE o.position = s.position RETURNING o.user_id)
+           SELECT (SELECT count(*) FROM stamped) AS stamped,
+                  (SELECT count(pg_notify($4, u::text)) FROM (SELECT DISTINCT user_id AS u FROM stamped) AS owners) AS notified`,
+          [this.batchSize, this.partitions, partition, STREAM_CHANNEL],
+        ),
+      );
+      return Number(row.stamped);
+    });
+  }
+
+  /** Publishes up to one batch of the partition's stamped, unsent rows, in position order. */
+  private async publishPartition(partition: number): Promise<number> {
     return this.db.transaction(async (m) => {
       const claimed = rowsOf<{ partition: number }>(
         await m.query(`SELECT partition FROM outbox_relay_partitions WHERE partition = $1 FOR UPDATE SKIP LOCKED`, [partition]),
@@ -153,30 +195,19 @@ export class OutboxRelay {
       const rows = rowsOf<{ position: string; event: DomainEvent }>(
         await m.query(
           `SELECT position, event FROM outbox
-            WHERE published_at IS NULL AND partition_key % $2 = $3
+            WHERE published_at IS NULL AND stream_seq IS NOT NULL AND partition_key % $2 = $3
             ORDER BY position LIMIT $1 FOR UPDATE`,
           [this.batchSize, this.partitions, partition],
         ),
       );
       if (rows.length === 0) return 0;
       await this.transport.publish(rows.map((r) => r.event));
-      // Marked sent and stamped with the user's event-log sequence (ADR 28) in position order:
-      // the numbers come from a materialized CTE over the rows sorted by their place in the batch,
-      // so nextval runs once per row, in that order, whatever plan the join gets. One NOTIFY per
-      // owner on the stream channel, delivered when this pass commits.
       const lags = rowsOf<{ lag: string | number }>(
         await m.query(
-          `WITH stamps AS MATERIALIZED (
-             SELECT position, nextval('outbox_stream_seq') AS seq
-               FROM (SELECT position FROM unnest($1::bigint[]) WITH ORDINALITY AS t(position, ord) ORDER BY ord) AS ordered),
-           stamped AS (
-             UPDATE outbox o SET published_at = clock_timestamp(), attempts = attempts + 1, stream_seq = s.seq
-               FROM stamps s WHERE o.position = s.position
-             RETURNING o.user_id, extract(epoch FROM o.published_at - o.created_at) AS lag),
-           notified AS (
-             SELECT count(pg_notify($2, u::text)) AS n FROM (SELECT DISTINCT user_id AS u FROM stamped) AS owners)
-           SELECT lag, (SELECT n FROM notified) AS notified FROM stamped`,
-          [rows.map((r) => r.position), STREAM_CHANNEL],
+          `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1
+            WHERE position = ANY($1::bigint[])
+            RETURNING extract(epoch FROM published_at - created_at) AS lag`,
+          [rows.map((r) => r.position)],
         ),
       );
       await m.query(`UPDATE outbox_relay_partitions SET last_relayed_at = clock_timestamp(), last_relayed_by = $2 WHERE partition = $1`, [
@@ -248,9 +279,9 @@ export class OutboxRelay {
       // after this pass's snapshot is looked for at once instead of at the next poll.
       lane.dirty = false;
       try {
-        const sent = await this.relayPartition(lane.partition);
+        const { stamped, sent } = await this.relayPartition(lane.partition);
         if (sent > 0) this.options.onRelayed?.(sent);
-        if (sent === this.batchSize) lane.dirty = true;
+        if (sent === this.batchSize || stamped === this.batchSize) lane.dirty = true;
       } catch (error) {
         this.options.onError?.(`outbox relay, partition ${lane.partition}: ${(error as Error).message}`);
         pause = this.backoffMs;

@@ -25,7 +25,14 @@ export class OutboxPruner {
     const chunk = this.options.chunk ?? 5000;
     const [{ through }] = rowsOf<{ through: string | null }>(
       await this.db.run((m) =>
-        m.query(`SELECT max(stream_seq) AS through FROM outbox WHERE stream_seq IS NOT NULL AND published_at < $1`, [olderThan.toISOString()]),
+        // Never up to a row the relay has stamped but not yet published (ADR 28: rows are stamped
+        // before they are published): deleting by seq must not take it.
+        m.query(
+          `SELECT max(stream_seq) AS through FROM outbox
+            WHERE stream_seq IS NOT NULL AND published_at < $1
+              AND stream_seq < coalesce((SELECT min(stream_seq) FROM outbox WHERE published_at IS NULL AND stream_seq IS NOT NULL), 9223372036854775807)`,
+          [olderThan.toISOString()],
+        ),
       ),
     );
     let deleted = 0;
