@@ -129,7 +129,8 @@ const SCENARIOS = {
     seconds: 24,
     streams: 2,
     async inject(ctx) {
-      // A stream that broke before its first event could only start afresh (no id to resume from).
+      // Kills land mid-stream: after every stream has had events. (A stream broken before its first
+      // event resumes from the id it started with, ADR 28; the e2e suite covers that case.)
       await ctx.streamsFlowing(s(10));
       for (let i = 0; i < 3; i++) {
         await ctx.sleep(s(5));

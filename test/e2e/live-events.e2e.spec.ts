@@ -146,6 +146,28 @@ function liveSuite(mode: Mode) {
     byQuery.close();
   });
 
+  it('a client that loses its stream before any event resumes from the id the stream started with: nothing missed', async () => {
+    const ada = await register(base);
+    // On the log before the stream opens (queued: once the worker has applied it).
+    const earlier = await stream(`${base}/v1/events`, bearer(ada));
+    await createTask(base, ada, 'before the stream');
+    await earlier.until(() => titlesOf(earlier).length === 1);
+    earlier.close();
+    const s = await stream(`${base}/v1/events`, bearer(ada));
+    // A fresh stream's first block is its starting id alone: no event is dispatched for it.
+    await s.until(() => s.lastEventId !== undefined);
+    expect(s.events()).toEqual([]);
+    const start = s.lastEventId!;
+    s.close();
+    await s.closed;
+    await createTask(base, ada, 'missed');
+    const resumed = await stream(`${base}/v1/events`, { ...bearer(ada), 'last-event-id': start });
+    await resumed.until(() => titlesOf(resumed).length === 1);
+    expect(titlesOf(resumed)).toEqual(['missed']);
+    expect(resumed.events('reset')).toEqual([]);
+    resumed.close();
+  });
+
   it('an id it never sent starts the stream with reset (then live events); a malformed query is 400 problem+json', async () => {
     const ada = await register(base);
     for (const id of ['not-a-number', '999999999999999']) {

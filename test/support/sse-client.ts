@@ -14,6 +14,8 @@ export interface SseMessage {
 export class SseStream {
   readonly messages: SseMessage[] = [];
   readonly comments: string[] = [];
+  /** The last `id:` received, with or without data: what EventSource sends as Last-Event-ID. */
+  lastEventId: string | undefined;
   /** Resolves when the server closes the stream (or it breaks). */
   readonly closed: Promise<void>;
   private buffer = '';
@@ -90,7 +92,9 @@ export class SseStream {
         else continue;
         fields += 1;
       }
-      if (fields > 0) this.messages.push({ event, id, data: data.join('\n') });
+      if (id !== undefined) this.lastEventId = id;
+      // As EventSource: a block without data (an id alone, `retry`) dispatches no message.
+      if (fields > 0 && data.length > 0) this.messages.push({ event, id, data: data.join('\n') });
     }
     for (const wake of this.waiters.splice(0)) wake();
   }

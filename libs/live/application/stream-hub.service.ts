@@ -31,8 +31,13 @@ export type ResetReason = 'pruned' | 'too_many_missed' | 'unknown_event_id';
 export const END_REASONS = ['token_expired', 'slow_consumer', 'server_shutdown'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
+/**
+ * `start`: where a fresh stream begins (an id with no event), so a client that loses the stream
+ * before its first event still resumes from there instead of starting afresh past what it missed.
+ */
 export type StreamMessage =
   | { readonly kind: 'event'; readonly event: LoggedEvent }
+  | { readonly kind: 'start'; readonly id: number }
   | { readonly kind: 'reset'; readonly id: number; readonly reason: ResetReason }
   | { readonly kind: 'heartbeat' };
 
@@ -152,6 +157,7 @@ export class StreamHub implements OnModuleDestroy {
       if (stream.closed) return { close: () => undefined };
       stream.cursor = asked === null || reset ? fresh : asked;
       if (reset) sink.send({ kind: 'reset', id: stream.cursor, reason: reset });
+      else if (asked === null) sink.send({ kind: 'start', id: stream.cursor });
     } catch (error) {
       this.remove(stream);
       throw error;

@@ -82,7 +82,10 @@ class RecordingSink implements StreamSink {
   messages: StreamMessage[] = [];
   ended: EndReason | undefined;
   private drained: (() => void) | undefined;
-  /** From message number `from` on, `send` answers `result` (a backed-up socket, or one past the cap). */
+  /**
+   * From message number `from` on, `send` answers `result` (a backed-up socket, or one past the
+   * cap). A fresh stream's first message is its `start`.
+   */
   constructor(private readonly limit: { from: number; result: SendResult } = { from: Infinity, result: 'sent' }) {}
   send(message: StreamMessage): SendResult {
     this.messages.push(message);
@@ -146,7 +149,7 @@ describe('StreamHub', () => {
     const sink = new RecordingSink();
     await open(ada, sink);
     await settle();
-    expect(sink.messages).toEqual([]);
+    expect(sink.messages).toEqual([{ kind: 'start', id: 2 }]);
     const fresh = log.append(ada, 3);
     log.append(bob, 2);
     wakeups.onWake(ada);
@@ -221,7 +224,7 @@ describe('StreamHub', () => {
 
   it('a backed-up stream that drains while a read for its user is in flight gets what lies below that read', async () => {
     const ada = randomUUID();
-    const slow = new RecordingSink({ from: 2, result: 'wait' });
+    const slow = new RecordingSink({ from: 3, result: 'wait' });
     const fine = new RecordingSink();
     await open(ada, slow);
     await open(ada, fine);
@@ -261,7 +264,7 @@ describe('StreamHub', () => {
     log.prunedThrough = 2;
     wakeups.onWake(ada);
     await settle();
-    expect(sink.messages.map((m) => (m.kind === 'event' ? m.event.seq : m))).toEqual([{ kind: 'reset', id: 2, reason: 'pruned' }, 3]);
+    expect(sink.messages.map((m) => (m.kind === 'event' ? m.event.seq : m))).toEqual([{ kind: 'start', id: 0 }, { kind: 'reset', id: 2, reason: 'pruned' }, 3]);
   });
 
   it('refuses past the caps per user and per process (429 codes), and a closed stream frees its place', async () => {
@@ -280,7 +283,7 @@ describe('StreamHub', () => {
 
   it('ends a stream whose waiting bytes pass the cap (slow_consumer) and frees its place; the others go on', async () => {
     const ada = randomUUID();
-    const slow = new RecordingSink({ from: 3, result: 'over' });
+    const slow = new RecordingSink({ from: 4, result: 'over' });
     const fine = new RecordingSink();
     await open(ada, slow);
     await open(ada, fine);
@@ -295,7 +298,7 @@ describe('StreamHub', () => {
 
   it('sends nothing to a backed-up stream until it drains, then the rest from the log: no gap, no double', async () => {
     const ada = randomUUID();
-    const sink = new RecordingSink({ from: 2, result: 'wait' });
+    const sink = new RecordingSink({ from: 3, result: 'wait' });
     await open(ada, sink);
     log.append(ada, 3);
     wakeups.onWake(ada);
@@ -411,7 +414,7 @@ describe('StreamHub', () => {
     const sink = new RecordingSink();
     await open(ada, sink);
     await settle();
-    expect(sink.messages).toEqual([]);
+    expect(sink.messages).toEqual([{ kind: 'start', id: 4 }]);
   });
 
   it('a resume at the very newest id is no reset: nothing was missed', async () => {

@@ -36,6 +36,7 @@ export class EventsController {
       'A `text/event-stream` of your own events, whichever api or worker process committed them: `event: <type>` (task.created.v1, task.completed.v1, ..., coach.plan-proposed.v1), ' +
       '`id: <sequence>`, `data: <JSON>` with the aggregate\'s new `version`. Reconnect with `Last-Event-ID` (EventSource does) to get exactly what you missed, ' +
       'from the last 24 h and at most 10,000 events; otherwise the stream starts with `event: reset` (re-read your tasks, then follow). ' +
+        'A fresh stream (no Last-Event-ID) starts with its starting `id:` alone (no data, so EventSource dispatches nothing): a client that loses the stream before its first event resumes from there. ' +
       'A comment line every 15 s keeps proxies from closing it. It ends with `event: end` and a reason: `token_expired` (at your token\'s expiry; reconnect with a fresh one), ' +
       '`slow_consumer` (you did not read fast enough; resume by Last-Event-ID), `server_shutdown`. ' +
       'Authenticate with the Authorization header, or (browsers) with `access_token=` carrying a stream token from `POST /v1/events/token`.',

@@ -33,6 +33,8 @@ export const STREAM_TOKEN_EXAMPLE = {
 export const EVENT_STREAM_EXAMPLE = [
   'retry: 2000',
   '',
+  'id: 1041',
+  '',
   'event: task.created.v1',
   'id: 1042',
   'data: {"eventId":"0193a3f0-0000-7000-8000-0000000000aa","type":"task.created.v1","aggregateType":"task","aggregateId":"0193a3f0-0000-7000-8000-0000000000bb","version":1,"occurredAt":"2026-12-05T21:00:00.000Z","payload":{"title":"Write the report"}}',

@@ -14,6 +14,9 @@ export function sseFrame(message: StreamMessage): string {
       const data = { eventId: e.eventId, type: e.type, aggregateType: e.aggregateType, aggregateId: e.aggregateId, version: e.version, occurredAt: e.occurredAt, payload: e.payload };
       return `event: ${e.type}\nid: ${message.event.seq}\ndata: ${JSON.stringify(data)}\n\n`;
     }
+    case 'start':
+      // An id and no data: EventSource takes the id as its Last-Event-ID and dispatches nothing.
+      return `id: ${message.id}\n\n`;
     case 'reset':
       return `event: reset\nid: ${message.id}\ndata: ${JSON.stringify({ reason: message.reason, detail: RESET_DETAIL[message.reason] })}\n\n`;
     case 'heartbeat':
