@@ -168,6 +168,26 @@ function liveSuite(mode: Mode) {
     resumed.close();
   });
 
+  it('a failure changes the user\'s model: the stream tells which open tasks\' chances changed (learning.task-scores.v1)', async () => {
+    const ada = await register(base);
+    const s = await stream(`${base}/v1/events`, bearer(ada));
+    const open = await createTask(base, ada, 'still open');
+    const failing = await createTask(base, ada, 'will fail');
+    await s.until(() => titlesOf(s).length === 2);
+    const res = await fetch(`${base}/v1/tasks/${failing.id}/fail`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(ada) },
+      body: JSON.stringify({ reason: 'too_big' }),
+    });
+    expect([200, 202]).toContain(res.status);
+    await s.until(() => dataOf(s, 'learning.task-scores.v1').some((d) => (d.payload as { removed: string[] }).removed.includes(failing.id)));
+    const scored = dataOf(s, 'learning.task-scores.v1').flatMap((d) => (d.payload as { scores: { taskId: string; successProbability: number }[] }).scores);
+    // The open task's chance, as its reads show it; nothing of another user's.
+    const latest = scored.filter((x) => x.taskId === open.id).at(-1);
+    expect(latest?.successProbability).toEqual(expect.any(Number));
+    expect(scored.every((x) => x.taskId === open.id || x.taskId === failing.id)).toBe(true);
+  });
+
   it('an id it never sent starts the stream with reset (then live events); a malformed query is 400 problem+json', async () => {
     const ada = await register(base);
     for (const id of ['not-a-number', '999999999999999']) {

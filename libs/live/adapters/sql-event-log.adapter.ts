@@ -5,10 +5,12 @@ import type { ChangeLog, ChangePage, EventLog, LogCursor, LoggedEvent, ResumePoi
 
 /**
  * The event types a user's stream carries (LIKE patterns): the task lifecycle, queued commands'
- * outcomes and the coach's plans. Other events in the log (accounts, learning's internal scores)
- * keep their seq but are not sent.
+ * outcomes, the coach's plans, and what learning publishes of its predictions as the user sees
+ * them (`learning.task-scores.v1`: the open tasks whose chance of success or its reasons changed,
+ * after an outcome changed the user's model). Other events in the log (accounts) keep their seq
+ * but are not sent.
  */
-export const STREAMED_TYPES: readonly string[] = ['task.%', 'command.%', 'coach.plan-%'];
+export const STREAMED_TYPES: readonly string[] = ['task.%', 'command.%', 'coach.plan-%', 'learning.task-scores.%'];
 
 /** The live streams' view of the outbox (ADR 28): published rows by (user_id, stream_seq). */
 export class SqlEventLog implements EventLog, ChangeLog {

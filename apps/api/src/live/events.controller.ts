@@ -33,7 +33,7 @@ export class EventsController {
   @ApiOperation({
     summary: 'Your live events (Server-Sent Events)',
     description:
-      'A `text/event-stream` of your own events, whichever api or worker process committed them: `event: <type>` (task.created.v1, task.completed.v1, ..., coach.plan-proposed.v1), ' +
+      'A `text/event-stream` of your own events, whichever api or worker process committed them: `event: <type>` (task.created.v1, task.completed.v1, ..., coach.plan-proposed.v1, learning.task-scores.v1: open tasks whose chance of success changed), ' +
       '`id: <sequence>`, `data: <JSON>` with the aggregate\'s new `version`. Reconnect with `Last-Event-ID` (EventSource does) to get exactly what you missed, ' +
       'from the last 24 h and at most 10,000 events; otherwise the stream starts with `event: reset` (re-read your tasks, then follow). ' +
         'A fresh stream (no Last-Event-ID) starts with its starting `id:` alone (no data, so EventSource dispatches nothing): a client that loses the stream before its first event resumes from there. ' +
