@@ -24,7 +24,67 @@ describe('taskKindOf', () => {
   });
 });
 
+// The vocabularies are behaviour: they pick a task's kind, so the wording of its plan. Listed here
+// as the coach reads them (a word in two lists goes to the first kind in this order).
+describe('taskKindOf, every word it knows', () => {
+  const VERBS: [string, string][] = [
+    ['writing', 'write draft edit rewrite proofread compose outline summarize summarise blog document translate'],
+    ['reading', 'read study learn research watch practice practise revise review memorize memorise'],
+    ['cleaning', 'clean tidy organize organise sort declutter wash vacuum mop dust pack unpack iron file arrange empty'],
+    ['calling', 'call phone ring email e-mail mail text message reply contact ask invite follow'],
+    ['building', 'build code implement fix refactor deploy debug develop program install configure setup set repair assemble migrate test'],
+  ];
+  const NOUNS: [string, string][] = [
+    ['writing', 'essay article report blog post letter chapter thesis paper proposal newsletter draft cv resume speech'],
+    ['reading', 'book course lesson lecture exam homework tutorial podcast documentation docs'],
+    ['cleaning', 'kitchen garage closet wardrobe laundry dishes desk room bathroom inbox attic basement fridge'],
+    ['calling', 'call email e-mail emails phone reply dentist doctor appointment meeting landlord bank'],
+    ['building', 'app website site bug feature api script server prototype release pipeline furniture shelf bike'],
+  ];
+  it.each(VERBS.flatMap(([kind, words]) => words.split(' ').map((w) => [w, kind])))('a title starting with "%s" is %s work', (verb, kind) => {
+    expect(taskKindOf(`${verb} the thing for Monday`)).toBe(kind);
+  });
+  it.each(NOUNS.flatMap(([kind, words]) => words.split(' ').map((w) => [w, kind])))('a title naming "%s" is %s work', (noun, kind) => {
+    expect(taskKindOf(`The ${noun} for Monday`)).toBe(kind);
+  });
+  it('a first word that is no verb of any kind leaves the kind to the other words', () => {
+    expect(taskKindOf('Thing about the garage')).toBe('cleaning');
+  });
+});
+
+describe('builtInTitles, the wording of each kind', () => {
+  it.each([
+    ['writing', 'Part 1 of 3: do the first concrete slice of "Thing" (a rough outline)', 'Part 2 of 3: write the next section of "Thing"', 'Part 3 of 3: finish and proofread "Thing"'],
+    ['reading', 'Part 1 of 3: do the first concrete slice of "Thing" (the first section only)', 'Part 2 of 3: work through the next part of "Thing"', 'Part 3 of 3: finish and note what you learned from "Thing"'],
+    ['cleaning', 'Part 1 of 3: do the first concrete slice of "Thing" (one area only)', 'Part 2 of 3: do the next area of "Thing"', 'Part 3 of 3: finish and put away the rest of "Thing"'],
+    ['calling', 'Part 1 of 3: do the first concrete slice of "Thing" (note what to ask, then the first call or message)', 'Part 2 of 3: make the next call or write the next message for "Thing"', 'Part 3 of 3: wrap up and note the outcome of "Thing"'],
+    ['building', 'Part 1 of 3: do the first concrete slice of "Thing" (the smallest piece that works)', 'Part 2 of 3: build the next piece of "Thing"', 'Part 3 of 3: finish, test and wrap up "Thing"'],
+    ['generic', 'Part 1 of 3: do the first concrete slice of "Thing"', 'Part 2 of 3: do the next slice of "Thing"', 'Part 3 of 3: finish "Thing"'],
+  ])('%s', (kind, ...titles) => {
+    expect(builtInTitles(kind, 3, taskOf({ title: 'Thing' }), cause('too_big'))).toEqual(titles);
+  });
+
+  it('no steps asked, none given (not even the step before the work)', () => {
+    expect(builtInTitles('writing', 0, taskOf({ title: 'Thing' }), cause('blocked'))).toEqual([]);
+    expect(builtInTitles('writing', 1, taskOf({ title: 'Thing' }), cause('blocked'))).toEqual(['Find out what unblocks "Thing": who or what it waits for, and ask']);
+  });
+});
+
 describe('quoteTitle', () => {
+  it('quotes a title of exactly 60 characters whole, and cuts a longer one at its last word within 59', () => {
+    const sixty = `Write ${'x'.repeat(54)}`;
+    expect(quoteTitle(sixty)).toBe(`"${sixty}"`);
+    const cut = quoteTitle(`Write the report about ${'y'.repeat(30)} and the rest`);
+    expect(cut).toBe(`"Write the report about ${'y'.repeat(30)} and…"`);
+  });
+
+  it('cuts a title without a space in its second half at 59 characters, keeping leading words', () => {
+    expect(quoteTitle(`Do ${'z'.repeat(70)}`)).toBe(`"Do ${'z'.repeat(56)}…"`);
+    // The last space is exactly at half (30): cut there.
+    const half = `${'a'.repeat(30)} ${'b'.repeat(40)}`;
+    expect(quoteTitle(half)).toBe(`"${'a'.repeat(30)}…"`);
+  });
+
   it('quotes the title as one line without double quotes', () => {
     expect(quoteTitle('Call "Mom"\nabout\tthe trip')).toBe(`"Call 'Mom' about the trip"`);
     expect(quoteTitle('   ')).toBe('this task');
