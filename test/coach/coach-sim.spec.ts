@@ -25,5 +25,7 @@ describe('coach simulator (short run through the real application)', () => {
     expect(habit.ratio).toBeGreaterThanOrEqual(1.5);
     expect(habit.plan).toBeGreaterThan(habit.naive + 0.1);
     expect(habit.badSlots).toBe(0);
-  }, 240_000);
+    // 42 s alone; 162 s inside a clean-clone `.ci/run` (2026-12-06), beside the other suites on 2
+    // cores. The limit is the learning sim's, so a loaded CI host does not fail it for slowness.
+  }, 600_000);
 });
