@@ -16,11 +16,11 @@
 //                 stream, and the api's CPU for those heartbeats. Target: <= 300 MB RSS.
 //
 // The helpers of run.mjs are passed in (`h`); everything started here is stopped here, by pid.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import pg from 'pg';
 import { v7 } from 'uuid';
+import { cpuSeconds, rssMb } from './proc.mjs';
 
 const STREAMS = Number(process.env.BENCH_LIVE_STREAMS ?? 1000);
 const STREAMS_PER_USER = Number(process.env.BENCH_LIVE_STREAMS_PER_USER ?? 5);
@@ -33,16 +33,6 @@ const HEARTBEAT_SECONDS = 15;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const loadavg = () => os.loadavg().map((l) => +l.toFixed(2));
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 function pct(xs, p) {
   if (xs.length === 0) return null;

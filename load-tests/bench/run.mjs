@@ -63,6 +63,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 } from 'uuid';
 import { openLoad, stats } from './open-load.mjs';
+import { cpuSeconds } from './proc.mjs';
 import { startPausableProxy } from './pausable-proxy.mjs';
 import { liveIdleCase, liveLatencyCase } from './live.mjs';
 import { scaleOutCase, workersCase } from './scale.mjs';
@@ -251,16 +252,6 @@ async function userToken(base, email) {
 
 const WRITE_BODY = { title: 'Bench task', estimateMinutes: 30, tags: ['bench'] };
 
-/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 /** autocannon run plus the target process's CPU time per request (less sensitive to a busy host than req/s). */
 async function measured(pid, url, options, okStatus) {

@@ -17,6 +17,7 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { findNginx, startNginx } from '../nginx/nginx.mjs';
+import { cpuSeconds } from './proc.mjs';
 
 const SCALE_USERS = Number(process.env.BENCH_SCALE_USERS ?? 200);
 const SCALE_TASKS_PER_USER = Number(process.env.BENCH_SCALE_TASKS ?? 5);
@@ -47,15 +48,6 @@ const range = (xs) => {
   return s.length ? [Math.min(...s), Math.max(...s)] : null;
 };
 
-/** CPU seconds (user + system) of a process so far (Linux /proc; 0 when gone). */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 const cpuOf = (pids) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
 
 /** VmRSS and VmHWM (peak) of a process in MB. */

@@ -227,12 +227,15 @@ describe('event log [pglite]', () => eventLogContract(() => openMigratedDatabase
 describeWithService('postgres', 'event log', () => eventLogContract(() => openMigratedDatabase('postgres')));
 
 /**
- * The ordering argument of ADR 28 on the case it exists for: a row inserted first (lower position)
- * whose transaction commits after a later row was published. Stamped at insert it would sit below
- * a seq a client has already seen, and a resume from that seq would miss it. Stamped at publish it
- * comes after. PostgreSQL only: PGlite runs transactions one at a time.
+ * Transactions side by side, PostgreSQL only (PGlite runs transactions one at a time).
+ * - The ordering argument of ADR 28 on the case it exists for: a row inserted first (lower
+ *   position) whose transaction commits after a later row was published. Stamped at insert it
+ *   would sit below a seq a client has already seen, and a resume from that seq would miss it.
+ *   Stamped by the relay it comes after.
+ * - A live stream waits for the stamp's short transaction, not for the broker: the relay stamps a
+ *   partition's new rows and announces their owners before it publishes them.
  */
-describeWithService('postgres', 'event log: a late commit', () => {
+describeWithService('postgres', 'event log: concurrent transactions', () => {
   let db: Database;
   let close: () => Promise<void>;
   beforeAll(async () => {
@@ -277,20 +280,6 @@ describeWithService('postgres', 'event log: a late commit', () => {
     expect(after.events.map((e) => e.event.eventId)).toEqual([lateEvent.eventId]);
     await transport.close();
   });
-});
-
-/**
- * A live stream waits for the stamp's short transaction, not for the broker: the relay stamps a
- * partition's new rows and announces their owners before it publishes them. PostgreSQL only: the
- * test reads while the publishing transaction is open, and PGlite runs transactions one at a time.
- */
-describeWithService('postgres', 'event log: stamped before the broker confirms', () => {
-  let db: Database;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, close } = await openMigratedDatabase('postgres'));
-  });
-  afterAll(() => close());
 
   it('stamps and announces a row while its publish still waits for the broker, and publishes only stamped rows', async () => {
     const user = randomUUID();
