@@ -32,4 +32,21 @@ describe('local calendar', () => {
     expect(isLocalDay('2026-12-05T10:00')).toBe(false);
     expect(() => addDays('not a day', 1)).toThrow(RangeError);
   });
+
+  it('accepts nothing around a day', () => {
+    expect(isLocalDay('x2026-12-05')).toBe(false);
+    expect(isLocalDay('12026-12-05')).toBe(false);
+    expect(isLocalDay('2026-12-05 ')).toBe(false);
+  });
+
+  it('accepts no year before 100 (the calendar arithmetic would read 0050 as 1950)', () => {
+    expect(isLocalDay('0050-01-01')).toBe(false);
+    expect(isLocalDay('0100-01-01')).toBe(true);
+  });
+
+  it('refuses arithmetic on a day that is written right but does not exist, and names it', () => {
+    expect(() => addDays('2026-02-30', 1)).toThrow(new RangeError('not a local day (YYYY-MM-DD): 2026-02-30'));
+    expect(() => daysBetween('2026-02-28', '2026-02-30')).toThrow(RangeError);
+    expect(() => weekdayOf('2026-04-31')).toThrow(RangeError);
+  });
 });
