@@ -2,7 +2,7 @@ import type { Cause, CauseKind, CoachEvidence, PlanDraft, TaskToCoach } from './
 import { NOBODY, evidenceOf, history, outcomes, taskOf } from './coaching.fixtures';
 import { diagnose } from './diagnosis';
 import { addDays, daysBetween, weekdayOf } from './local-calendar';
-import { type PlanOptions, draftPlan, reliableMinutes, stepSizes } from './plan';
+import { type PlanOptions, draftPlan, reliableMinutes, stepSizes, workMinutesOf } from './plan';
 
 /** Monday 2026-12-07, 08:xx local. */
 const NOW: PlanOptions = { today: '2026-12-07', nowHour: 8 };
@@ -283,5 +283,201 @@ describe('draftPlan: determinism and inputs', () => {
   it('refuses a malformed now', () => {
     expect(() => draftPlan(taskOf(), [], evidenceOf(user), { today: '2026-12-32', nowHour: 8 })).toThrow(RangeError);
     expect(() => draftPlan(taskOf(), [], evidenceOf(user), { today: '2026-12-07', nowHour: 24 })).toThrow(RangeError);
+  });
+});
+
+/** `days` days from `from` at `load` tasks each, except the `free` ones (no load). */
+const loaded = (from: string, days: number, load: number, free: readonly string[] = []): Record<string, number> =>
+  Object.fromEntries(
+    Array.from({ length: days }, (_, i) => addDays(from, i))
+      .filter((d) => !free.includes(d))
+      .map((d) => [d, load]),
+  );
+const slots = (plan: PlanDraft) => plan.steps.map((s) => [s.scheduledDate, s.localHour]);
+const TODAY = NOW.today;
+
+describe('reliableMinutes: which buckets count', () => {
+  it('never answers with the bucket over 120 min (it has no upper edge)', () => {
+    expect(reliableMinutes(evidenceOf(history(outcomes(14, 0, { minutes: 200 }))))).toBe(30);
+    expect(reliableMinutes(evidenceOf(history([...outcomes(14, 0, { minutes: 50 }), ...outcomes(14, 0, { minutes: 200 })])))).toBe(60);
+  });
+
+  it('counts a bucket of the population from exactly 30 outcomes', () => {
+    expect(reliableMinutes(evidenceOf(NOBODY, { population: history(outcomes(30, 0, { minutes: 110 })) }))).toBe(120);
+    expect(reliableMinutes(evidenceOf(NOBODY, { population: history(outcomes(29, 0, { minutes: 110 })) }))).toBe(30);
+  });
+
+  it('takes a bucket at exactly 70% as reliable', () => {
+    // 7 of 10 toward the default prior 0.7: (7 + 5 * 0.7) / 15 = 0.7.
+    expect(reliableMinutes(evidenceOf(history(outcomes(7, 3, { minutes: 110 }))))).toBe(120);
+    // 6 of 10: (6 + 3.5) / 15 = 0.63.
+    expect(reliableMinutes(evidenceOf(history(outcomes(6, 4, { minutes: 110 }))))).toBe(15);
+  });
+});
+
+describe('workMinutesOf', () => {
+  it('is the estimate, rounded, at least a minute; an hour without a positive estimate', () => {
+    expect(workMinutesOf(taskOf({ estimateMinutes: 45 }))).toBe(45);
+    expect(workMinutesOf(taskOf({ estimateMinutes: 44.6 }))).toBe(45);
+    expect(workMinutesOf(taskOf({ estimateMinutes: 0.4 }))).toBe(1);
+    expect(workMinutesOf(taskOf({ estimateMinutes: null }))).toBe(60);
+    expect(workMinutesOf(taskOf({ estimateMinutes: 0 }))).toBe(60);
+    expect(workMinutesOf(taskOf({ estimateMinutes: -20 }))).toBe(60);
+  });
+});
+
+describe('stepSizes: boundaries', () => {
+  it('keeps a remainder of exactly 5 min as a step of its own; below 5, two halves', () => {
+    expect(stepSizes(20, 30, true, 8)).toEqual({ minutes: [15, 5], covered: 20 });
+    expect(stepSizes(19, 30, true, 8)).toEqual({ minutes: [10, 9], covered: 19 });
+  });
+
+  it('cuts equal slices when the work needs exactly the steps left', () => {
+    expect(stepSizes(100, 30, false, 5)).toEqual({ minutes: [15, 25, 25, 25, 25], covered: 100 });
+    expect(stepSizes(100, 30, false, 4)).toEqual({ minutes: [15, 30, 30, 30], covered: 90 });
+  });
+
+  it('makes only the opening step when one step is allowed', () => {
+    expect(stepSizes(100, 30, true, 1)).toEqual({ minutes: [15], covered: 15 });
+    expect(stepSizes(100, 30, false, 1)).toEqual({ minutes: [15], covered: 0 });
+  });
+});
+
+describe('draftPlan: checked inputs', () => {
+  it('refuses a malformed today, saying so', () => {
+    expect(() => draftPlan(taskOf(), [], evidenceOf(user), { today: '2026-12-32', nowHour: 8 })).toThrow(new RangeError('today must be a local day (YYYY-MM-DD): 2026-12-32'));
+  });
+
+  it.each([-1, 24, 8.5, Number.NaN])('refuses the hour %p, saying so', (nowHour) => {
+    expect(() => draftPlan(taskOf(), [], evidenceOf(user), { today: TODAY, nowHour })).toThrow(new RangeError(`nowHour must be an hour (0-23): ${nowHour}`));
+  });
+
+  it('takes the hours 0 and 23', () => {
+    expect(slots(draftPlan(taskOf(), [], evidenceOf(user), { today: TODAY, nowHour: 0 }))).toEqual([
+      ['2026-12-07', 9],
+      ['2026-12-08', 9],
+    ]);
+    expect(slots(draftPlan(taskOf(), [], evidenceOf(user), { today: TODAY, nowHour: 23 }))).toEqual([
+      ['2026-12-08', 9],
+      ['2026-12-10', 9],
+    ]);
+  });
+
+  it('plans without a deadline when the due date is not a day', () => {
+    const none = draftPlan(taskOf({ estimateMinutes: 100 }), [], evidenceOf(user), NOW);
+    expect(draftPlan(taskOf({ estimateMinutes: 100, dueDate: '2026-02-30' }), [], evidenceOf(user), NOW)).toEqual(none);
+    expect(draftPlan(taskOf({ estimateMinutes: 100, dueDate: 'friday' }), [], evidenceOf(user), NOW)).toEqual(none);
+  });
+
+  it('uses the built-in titles when the source returns no list', () => {
+    const task = taskOf({ estimateMinutes: 100 });
+    const builtIn = draftPlan(task, [cause('too_big')], evidenceOf(user), NOW);
+    for (const given of ['Outline it', null, { 0: 'Outline it', length: 1 }]) {
+      expect(draftPlan(task, [cause('too_big')], evidenceOf(user), { ...NOW, titles: () => given as unknown as string[] })).toEqual(builtIn);
+    }
+  });
+});
+
+describe('draftPlan: what the steps cover', () => {
+  it('does not count a step before the work as work', () => {
+    const plan = draftPlan(taskOf({ estimateMinutes: 600 }), [cause('blocked')], evidenceOf(user), NOW);
+    expect(plan.steps.map((s) => s.estimateMinutes)).toEqual([15, 30, 30, 30, 30, 30, 30, 30]);
+    expect(plan.advice).toBe('The work (600 min) is more than 8 steps of the 30 min you reliably finish: the plan covers 210 min. Drop scope, or split the rest into a task of its own.');
+  });
+
+  it('joins the scope advice and the deadline advice in one text', () => {
+    const plan = draftPlan(taskOf({ estimateMinutes: 600, dueDate: '2026-12-08' }), [], evidenceOf(user), NOW);
+    expect(plan.fits).toBe(false);
+    expect(plan.advice).toBe(
+      'The work (600 min) is more than 8 steps of the 30 min you reliably finish: the plan covers 225 min. Drop scope, or split the rest into a task of its own. ' +
+        'These steps do not fit on good slots by the deadline (2026-12-08): move the deadline to 2026-12-10, or drop scope to the first 4 steps (105 min), which fit by then.',
+    );
+  });
+
+  it('says so when no step can be placed at all', () => {
+    for (const task of [taskOf({ estimateMinutes: 100 }), taskOf({ estimateMinutes: 100, dueDate: '2026-12-20' })]) {
+      const plan = draftPlan(task, [], evidenceOf(user, { capacity: 0 }), NOW);
+      expect(plan.steps).toEqual([]);
+      expect(plan.advice).toMatch(/^No step could be placed: your days ahead are full\. Drop scope or clear some days\./);
+    }
+    expect(draftPlan(taskOf({ estimateMinutes: 100, dueDate: '2026-12-20' }), [], evidenceOf(user, { capacity: 0 }), NOW).advice).toBe(
+      'No step could be placed: your days ahead are full. Drop scope or clear some days. These steps do not fit on good slots by the deadline (2026-12-20): move the deadline, or drop it.',
+    );
+  });
+});
+
+describe('draftPlan: the schedule at the edges of its windows', () => {
+  /** Does well at 09:00 and 14:00, badly at 20:00; no weekday is worse than another. */
+  const twoGoodHours = history([...outcomes(20, 4, { hour: 9 }), ...outcomes(18, 4, { hour: 14 }), ...outcomes(1, 9, { hour: 20 })]);
+
+  it('places the steps on the due day itself when they fit there', () => {
+    const plan = draftPlan(taskOf({ estimateMinutes: 10, dueDate: TODAY }), [], evidenceOf(user), NOW);
+    expect(slots(plan)).toEqual([['2026-12-07', 9]]);
+    expect(plan).toMatchObject({ fits: true, advice: null });
+  });
+
+  it('past the deadline, takes the placement that ends first, the stricter rung on a tie', () => {
+    // Due today, 16:xx: only 20:00 (a bad hour) is left today. Two a day on good hours ends
+    // tomorrow; so does any hour (today 20:00, then tomorrow): the stricter one is kept.
+    const plan = draftPlan(taskOf({ estimateMinutes: 30, dueDate: TODAY }), [], evidenceOf(twoGoodHours), { today: TODAY, nowHour: 16 });
+    expect(slots(plan)).toEqual([
+      ['2026-12-08', 9],
+      ['2026-12-08', 14],
+    ]);
+    expect(plan.fits).toBe(false);
+    expect(plan.advice).toBe('These steps do not fit on good slots by the deadline (2026-12-07): move the deadline to 2026-12-08, or drop scope to the first 1 step (15 min), which fit by then.');
+  });
+
+  it('past the deadline, ignores the placements that cannot place every step', () => {
+    // Only Wednesdays and Fridays (the user's bad weekdays) are free: the good-weekday rungs place
+    // nothing; any weekday, one a day, ends on the 18th; any hour, two a day, on the 11th.
+    const dayLoads = loaded(TODAY, 420, 2, Array.from({ length: 60 }, (_, i) => addDays(TODAY, i)).filter((d) => [2, 4].includes(weekdayOf(d))));
+    const plan = draftPlan(taskOf({ estimateMinutes: 100, dueDate: '2026-12-08' }), [], evidenceOf(user, { capacity: 2, dayLoads }), NOW);
+    expect(slots(plan)).toEqual([
+      ['2026-12-09', 9],
+      ['2026-12-09', 15],
+      ['2026-12-11', 9],
+      ['2026-12-11', 15],
+    ]);
+    expect(plan.advice).toBe('These steps do not fit on good slots by the deadline (2026-12-08): move the deadline to 2026-12-11, or drop it.');
+  });
+
+  it('past the deadline, proposes no date when not every step can be placed even then', () => {
+    const dayLoads = loaded(TODAY, 420, 1, ['2026-12-09']);
+    const plan = draftPlan(taskOf({ estimateMinutes: 100, dueDate: '2026-12-08' }), [], evidenceOf(user, { capacity: 1, dayLoads }), NOW);
+    expect(slots(plan)).toEqual([['2026-12-09', 9]]);
+    expect(plan.fits).toBe(false);
+    expect(plan.advice).toMatch(/ These steps do not fit on good slots by the deadline \(2026-12-08\): move the deadline, or drop it\.$/);
+  });
+
+  it('looks up to 366 days past a coming deadline for the first day the steps fit', () => {
+    const due = '2026-12-09';
+    const last = addDays(due, 366);
+    const plan = draftPlan(taskOf({ estimateMinutes: 10, dueDate: due }), [], evidenceOf(user, { capacity: 1, dayLoads: loaded(TODAY, 420, 1, [last]) }), NOW);
+    expect(slots(plan)).toEqual([[last, 9]]);
+    expect(plan.advice).toBe(`These steps do not fit on good slots by the deadline (2026-12-09): move the deadline to ${last}, or drop it.`);
+    const beyond = draftPlan(taskOf({ estimateMinutes: 10, dueDate: due }), [], evidenceOf(user, { capacity: 1, dayLoads: loaded(TODAY, 420, 1, [addDays(last, 1)]) }), NOW);
+    expect(beyond.steps).toEqual([]);
+  });
+
+  it('looks up to 366 days past today for an overdue task', () => {
+    const last = addDays(TODAY, 366);
+    const plan = draftPlan(taskOf({ estimateMinutes: 10, dueDate: '2026-12-01' }), [], evidenceOf(user, { capacity: 1, dayLoads: loaded(TODAY, 420, 1, [addDays(last, -4)]) }), NOW);
+    expect(slots(plan)).toEqual([[addDays(last, -4), 9]]);
+    expect(plan.advice).toBe(`These steps do not fit on good slots by the deadline (2026-12-01): move the deadline to ${addDays(last, -4)}, or drop it.`);
+  });
+
+  it('without a deadline, looks 366 days past the horizon, and keeps the steps it could place when not all fit', () => {
+    const lastDay = addDays(TODAY, 13 + 366);
+    const dayLoads = loaded(TODAY, 420, 1, ['2026-12-09', addDays(lastDay, 1)]);
+    const plan = draftPlan(taskOf({ estimateMinutes: 30 }), [], evidenceOf(NOBODY, { capacity: 1, dayLoads }), NOW);
+    expect(plan.steps).toEqual([{ title: 'Start "Write the introduction of the quarterly report" with a short first slice (a rough outline)', estimateMinutes: 15, scheduledDate: '2026-12-09', localHour: 9 }]);
+    expect(plan.advice).toMatch(/ Your next 14 days are too full for these steps: they run to 2026-12-09\.$/);
+    const inside = draftPlan(taskOf({ estimateMinutes: 30 }), [], evidenceOf(NOBODY, { capacity: 1, dayLoads: loaded(TODAY, 420, 1, ['2026-12-09', lastDay]) }), NOW);
+    expect(slots(inside)).toEqual([
+      ['2026-12-09', 9],
+      [lastDay, 9],
+    ]);
+    expect(inside.advice).toBe(`Your next 14 days are too full for these steps: they run to ${lastDay}.`);
   });
 });

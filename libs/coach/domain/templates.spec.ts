@@ -47,6 +47,11 @@ describe('taskKindOf, every word it knows', () => {
   it.each(NOUNS.flatMap(([kind, words]) => words.split(' ').map((w) => [w, kind])))('a title naming "%s" is %s work', (noun, kind) => {
     expect(taskKindOf(`The ${noun} for Monday`)).toBe(kind);
   });
+  // The leading verb decides before any other word: "Call about the essay" is a call, not writing
+  // (writing, the first kind, would win the scan of the other words).
+  it.each(VERBS.filter(([kind]) => kind !== 'writing').flatMap(([kind, words]) => words.split(' ').map((w) => [w, kind])))('a title starting with "%s" is %s work whatever else it names', (verb, kind) => {
+    expect(taskKindOf(`${verb} about the essay`)).toBe(kind);
+  });
   it('a first word that is no verb of any kind leaves the kind to the other words', () => {
     expect(taskKindOf('Thing about the garage')).toBe('cleaning');
   });
@@ -164,6 +169,10 @@ describe('safeStepTitle', () => {
     const capped = safeStepTitle('x'.repeat(500), 'fallback');
     expect(capped).toHaveLength(MAX_TITLE_LENGTH);
     expect(capped.endsWith('…')).toBe(true);
+  });
+
+  it('drops the space before the ellipsis when the cut ends at a word', () => {
+    expect(safeStepTitle(`${'a'.repeat(198)} ${'b'.repeat(50)}`, 'fallback')).toBe(`${'a'.repeat(198)}…`);
   });
 
   it('uses the fallback for an empty or non-string title', () => {

@@ -25,6 +25,8 @@ describe('wording', () => {
     // Three words but under 12 characters, once the padding is trimmed.
     expect(vaguenessOf('Do a tax', 30).tooShort).toBe(true);
     expect(vaguenessOf('   Go to gym   ', 30).tooShort).toBe(true);
+    // Under three words, however long they are.
+    expect(vaguenessOf('Refactoring authentication', 30).tooShort).toBe(true);
   });
 
   it('reads at most 200 words of a title, and none of one without letters or digits', () => {
