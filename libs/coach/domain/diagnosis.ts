@@ -137,10 +137,14 @@ function raisedBy(base: number, other: number): number {
   return roundConfidence(base + (1 - base) * other * CONFIDENCE.agreement);
 }
 
-/** Two findings of the same kind (the user said it and the data show it): one cause, more confident. */
+/**
+ * Two findings of the same kind (the user said it and the data show it): one cause, more confident.
+ * Only kinds without time windows meet here (too big, vague, postponed, low priority): the kinds
+ * that carry `avoid` (wrong time, wrong weekday, overloaded day) come from the history alone, once
+ * each, so a merge has no windows to join.
+ */
 function mergeCauses(a: Cause, b: Cause): Cause {
   const [first, second] = a.confidence >= b.confidence ? [a, b] : [b, a];
-  const avoid = unionAvoid(a.avoid, b.avoid);
   const stated = a.stated ? a : b.stated ? b : null;
   const explanation = stated ? [stated, stated === a ? b : a] : [first, second];
   return {
@@ -149,17 +153,6 @@ function mergeCauses(a: Cause, b: Cause): Cause {
     stated: a.stated || b.stated,
     explanation: explanation.map((c) => c.explanation).join('. '),
     evidence: a.evidence ?? b.evidence,
-    ...(avoid ? { avoid } : {}),
-  };
-}
-
-function unionAvoid(a: AvoidedSlots | undefined, b: AvoidedSlots | undefined): AvoidedSlots | undefined {
-  if (!a || !b) return a ?? b;
-  const loads = [a.loadFrom, b.loadFrom].filter((l): l is number => l !== null);
-  return {
-    hours: [...new Set([...a.hours, ...b.hours])].sort((x, y) => x - y),
-    weekdays: [...new Set([...a.weekdays, ...b.weekdays])].sort((x, y) => x - y),
-    loadFrom: loads.length ? Math.min(...loads) : null,
   };
 }
 

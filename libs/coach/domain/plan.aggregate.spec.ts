@@ -96,12 +96,11 @@ describe('Plan: states, errors and versions', () => {
     const before = plan.state;
     const error = thrown(() => plan.propose({ ...before }));
     expect(error).toBeInstanceOf(PlanNotOpen);
-    expect(error).toMatchObject({ kind: 'conflict', code: 'plan_not_open', message: 'a proposed plan cannot be proposed again', name: 'PlanNotOpen' });
+    expect(error).toMatchObject({ kind: 'conflict', code: 'plan_not_open', message: 'the plan is proposed: it cannot be proposed again', name: 'PlanNotOpen' });
     expect(plan.state).toBe(before);
     const accepted = proposed();
     accepted.accept(LATER);
-    // The message takes the status as it is, article included ("a accepted"): pinned as sent.
-    expect(thrown(() => accepted.propose({ ...before }))).toMatchObject({ code: 'plan_not_open', message: 'a accepted plan cannot be proposed again' });
+    expect(thrown(() => accepted.propose({ ...before }))).toMatchObject({ code: 'plan_not_open', message: 'the plan is accepted: it cannot be proposed again' });
   });
 
   it('accept and reject of a pending plan: not ready, with its code; nothing changes', () => {
@@ -130,16 +129,16 @@ describe('Plan: states, errors and versions', () => {
     rejected.reject(LATER, null);
     const accept = thrown(() => rejected.accept(LATER));
     expect(accept).toBeInstanceOf(PlanNotOpen);
-    expect(accept).toMatchObject({ kind: 'conflict', code: 'plan_not_open', message: 'a rejected plan cannot be accepted' });
+    expect(accept).toMatchObject({ kind: 'conflict', code: 'plan_not_open', message: 'the plan is rejected: it cannot be accepted' });
     const accepted = proposed();
     accepted.accept(LATER);
     const reject = thrown(() => accepted.reject(LATER, null));
     expect(reject).toBeInstanceOf(PlanNotOpen);
-    expect(reject).toMatchObject({ kind: 'conflict', code: 'plan_not_open', message: 'a accepted plan cannot be rejected' });
+    expect(reject).toMatchObject({ kind: 'conflict', code: 'plan_not_open', message: 'the plan is accepted: it cannot be rejected' });
     const superseded = proposed();
     superseded.supersede(LATER);
-    expect(thrown(() => superseded.accept(LATER))).toMatchObject({ code: 'plan_not_open', message: 'a superseded plan cannot be accepted' });
-    expect(thrown(() => superseded.reject(LATER, null))).toMatchObject({ code: 'plan_not_open', message: 'a superseded plan cannot be rejected' });
+    expect(thrown(() => superseded.accept(LATER))).toMatchObject({ code: 'plan_not_open', message: 'the plan is superseded: it cannot be accepted' });
+    expect(thrown(() => superseded.reject(LATER, null))).toMatchObject({ code: 'plan_not_open', message: 'the plan is superseded: it cannot be rejected' });
   });
 
   it('supersede closes an open plan (pending or proposed), one version more; a closed plan stays as it is', () => {

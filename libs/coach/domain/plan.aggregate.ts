@@ -42,7 +42,7 @@ export class PlanNotOpen extends DomainError {
   readonly kind = 'conflict' as const;
   readonly code = 'plan_not_open';
   constructor(status: PlanStatus, action: string) {
-    super(`a ${status} plan cannot be ${action}`);
+    super(`the plan is ${status}: it cannot be ${action}`);
   }
 }
 

@@ -447,7 +447,9 @@ describe('draftPlan: the schedule at the edges of its windows', () => {
     const plan = draftPlan(taskOf({ estimateMinutes: 100, dueDate: '2026-12-08' }), [], evidenceOf(user, { capacity: 1, dayLoads }), NOW);
     expect(slots(plan)).toEqual([['2026-12-09', 9]]);
     expect(plan.fits).toBe(false);
-    expect(plan.advice).toMatch(/ These steps do not fit on good slots by the deadline \(2026-12-08\): move the deadline, or drop it\.$/);
+    expect(plan.advice).toBe(
+      'Only 1 of the 4 steps could be placed: your days ahead are full, and the plan covers 15 of the 100 min. Drop scope or clear some days. These steps do not fit on good slots by the deadline (2026-12-08): move the deadline, or drop it.',
+    );
   });
 
   it('looks up to 366 days past a coming deadline for the first day the steps fit', () => {
@@ -472,7 +474,9 @@ describe('draftPlan: the schedule at the edges of its windows', () => {
     const dayLoads = loaded(TODAY, 420, 1, ['2026-12-09', addDays(lastDay, 1)]);
     const plan = draftPlan(taskOf({ estimateMinutes: 30 }), [], evidenceOf(NOBODY, { capacity: 1, dayLoads }), NOW);
     expect(plan.steps).toEqual([{ title: 'Start "Write the introduction of the quarterly report" with a short first slice (a rough outline)', estimateMinutes: 15, scheduledDate: '2026-12-09', localHour: 9 }]);
-    expect(plan.advice).toMatch(/ Your next 14 days are too full for these steps: they run to 2026-12-09\.$/);
+    expect(plan.advice).toBe(
+      'Only 1 of the 2 steps could be placed: your days ahead are full, and the plan covers 15 of the 30 min. Drop scope or clear some days. Your next 14 days are too full for these steps: they run to 2026-12-09.',
+    );
     const inside = draftPlan(taskOf({ estimateMinutes: 30 }), [], evidenceOf(NOBODY, { capacity: 1, dayLoads: loaded(TODAY, 420, 1, ['2026-12-09', lastDay]) }), NOW);
     expect(slots(inside)).toEqual([
       ['2026-12-09', 9],

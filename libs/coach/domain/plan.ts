@@ -131,7 +131,7 @@ export function draftPlan(task: TaskToCoach, causes: readonly Cause[], evidence:
   const titles = stepTitles(task, causes[0], minutes.length, options.titles);
   const steps: StepDraft[] = schedule.placed.map((slot, i) => ({ title: titles[i]!, estimateMinutes: minutes[i]!, scheduledDate: slot.date, localHour: slot.hour }));
   const covered = sum(minutes.slice(opensWithWork ? 0 : 1));
-  const advice = [scopeAdvice(work, covered, maxSteps, reliable, schedule.placed.length), schedule.advice].filter((a): a is string => a !== null);
+  const advice = [scopeAdvice(work, covered, maxSteps, reliable, schedule.placed.length, sizes.minutes.length), schedule.advice].filter((a): a is string => a !== null);
   return { steps, fits: schedule.fits, advice: advice.length ? advice.join(' ') : null, reliableMinutes: reliable };
 }
 
@@ -191,10 +191,11 @@ function scheduleByDeadline(minutes: readonly number[], prefs: SlotPreferences, 
   return { placed, fits: false, advice: `These steps do not fit on good slots by the deadline (${dueDate}): ${move}, or ${scope}.` };
 }
 
-/** Says so when the steps cover less than the work. */
-function scopeAdvice(work: number, covered: number, maxSteps: number, reliable: number, placed: number): string | null {
+/** Says so when the steps cover less than the work: too much work for the steps, or days too full to place them all. */
+function scopeAdvice(work: number, covered: number, maxSteps: number, reliable: number, placed: number, drafted: number): string | null {
   if (covered >= work) return null;
   if (placed === 0) return 'No step could be placed: your days ahead are full. Drop scope or clear some days.';
+  if (placed < drafted) return `Only ${placed} of the ${drafted} steps could be placed: your days ahead are full, and the plan covers ${covered} of the ${work} min. Drop scope or clear some days.`;
   return `The work (${work} min) is more than ${maxSteps} steps of the ${reliable} min you reliably finish: the plan covers ${covered} min. Drop scope, or split the rest into a task of its own.`;
 }
 
