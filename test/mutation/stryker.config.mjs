@@ -28,7 +28,9 @@ const suites = [...specsUnder(`libs/${context}`), ...specsUnder(`test/${context}
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  testRunner: 'jest',
+  // jest-by-file (./jest-by-file.runner.mjs): Stryker's jest runner, loading only the test files
+  // that cover a mutant; MUTATION_RUNNER=jest gives Stryker's own (every related suite per mutant).
+  testRunner: process.env.MUTATION_RUNNER ?? 'jest-by-file',
   testRunner_comment: 'jest without globalSetup (no build, no service probe); only the suites listed above',
   jest: {
     projectType: 'custom',
@@ -36,7 +38,7 @@ export default {
     config: { testMatch: suites.map((f) => `<rootDir>/${f}`) },
     enableFindRelatedTests: true,
   },
-  plugins: ['@stryker-mutator/jest-runner', './test/mutation/message-strings.ignorer.mjs'],
+  plugins: ['@stryker-mutator/jest-runner', './test/mutation/jest-by-file.runner.mjs', './test/mutation/message-strings.ignorer.mjs'],
   ignorers: ['message-strings'],
   // As `npm run jest` runs it (some suites import ES modules dynamically).
   testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning'],
