@@ -32,6 +32,7 @@ module.exports = {
   },
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Generous for the suites that boot the app: a fresh PGlite (initdb) takes 3-5 s on a quiet host, 20-30 s on a busy one.
   testTimeout: 60000,
   maxWorkers: 2,

@@ -5,7 +5,7 @@
 const path = require('node:path');
 const base = require('../../jest.config.js');
 
-const { globalSetup: _unused, ...rest } = base;
+const { globalSetup: _setup, globalTeardown: _teardown, ...rest } = base;
 
 /** @type {import('jest').Config} */
 module.exports = { ...rest, rootDir: path.resolve(__dirname, '../..'), maxWorkers: 1 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { EVENT_CONSUMERS } from '@app/worker';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { CONTEXT_ENTITIES } from '../../apps/server/src/contexts';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { migrate } from '@ln/kernel/adapters/persistence/migrate';
-import { SERVICES } from './services';
+import { PGLITE_TEMPLATE_ENV, SERVICES } from './services';
 
 /** `queued`: the services with WRITE_PATH=queued (writes answer 202; the worker runs in the same process). */
 export type Mode = 'embedded' | 'services' | 'queued';
@@ -128,6 +128,9 @@ export async function openMigratedDatabase(kind: 'pglite' | 'postgres', poolSize
  */
 export async function startTestApp(mode: Mode, extraEnv: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ln-test-'));
+  const template = process.env[PGLITE_TEMPLATE_ENV];
+  // The run's migrated embedded database, copied: the boot finds it up to date (no initdb).
+  if (mode === 'embedded' && template && extraEnv.DATA_DIR === undefined) cpSync(template, path.join(dataDir, 'pglite'), { recursive: true });
   let dropDatabase: (() => Promise<void>) | undefined;
   // Suites register many users from one address (inject's 127.0.0.1): the registration limit is
   // tested where it is set low (test/e2e/auth.e2e.spec.ts), not in every suite.

@@ -14,6 +14,14 @@ export type ServiceName = keyof typeof SERVICES;
 
 export const SERVICES_UP_ENV = 'LN_TEST_SERVICES_UP';
 
+/**
+ * A migrated embedded database (PGlite's data folder) made once per run by global-setup.ts:
+ * `startTestApp('embedded')` copies it instead of running initdb and the migrations again (about
+ * 3 s of CPU a boot saved, docs/testing.md). Unset (mutation runs, a lone jest file without the
+ * global setup), every boot makes its own.
+ */
+export const PGLITE_TEMPLATE_ENV = 'LN_TEST_PGLITE_TEMPLATE';
+
 export function isUp(name: ServiceName): boolean {
   return (process.env[SERVICES_UP_ENV] ?? '').split(',').includes(name);
 }
