@@ -1,4 +1,4 @@
-import { type PageQuery, PendingOverlay, overlayPage, sortKeyOf } from '@ln/tasks/application/queued-writes/pending-overlay';
+import { type PageQuery, PendingOverlay, matchesFilter, overlayPage, sortKeyOf } from '@ln/tasks/application/queued-writes/pending-overlay';
 import { type PendingWrite } from '@ln/tasks/application/queued-writes/ports/pending-writes.port';
 import { type TaskCursor, type TaskListFilter, type TaskView } from '@ln/tasks/application/ports/task-read-model.port';
 import { stateToView } from '@ln/tasks/application/shared/task-view.mapper';
@@ -220,5 +220,268 @@ describe('overlayPage', () => {
       after = p.next;
     }
     expect(seen).toEqual([6, 2, 3, 4, 5, 1].map(idOf));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What the overlay holds
+// ---------------------------------------------------------------------------------------------
+
+describe('PendingOverlay contents', () => {
+  it('is not empty once a write has a state; lists the task and hands back its latest write', () => {
+    const w = pw(state(1, { version: 2 }));
+    const overlay = new PendingOverlay([w]);
+    expect(overlay.isEmpty).toBe(false);
+    expect(overlay.taskIds()).toEqual([idOf(1)]);
+    expect(overlay.write(idOf(1))).toEqual(w);
+    expect(overlay.write(idOf(2))).toBeUndefined();
+  });
+
+  it('a lower version accepted later does not replace a higher one', () => {
+    const v3 = state(1, { version: 3, title: 'third' });
+    const v2 = state(1, { version: 2, title: 'second' });
+    const overlay = new PendingOverlay([pw(v3, { acceptedAt: '2026-03-01T10:00:00.000Z' }), pw(v2, { acceptedAt: '2026-03-01T11:00:00.000Z' })]);
+    expect(overlay.effect(idOf(1), 1)).toEqual(v3);
+    expect(overlay.write(idOf(1))?.state).toEqual(v3);
+  });
+
+  it('a higher version accepted earlier replaces a lower one listed before it', () => {
+    const v2 = state(1, { version: 2, title: 'second' });
+    const v3 = state(1, { version: 3, title: 'third' });
+    const overlay = new PendingOverlay([pw(v2, { acceptedAt: '2026-03-01T11:00:00.000Z' }), pw(v3, { acceptedAt: '2026-03-01T10:00:00.000Z' })]);
+    expect(overlay.effect(idOf(1), 1)).toEqual(v3);
+  });
+
+  it('a state-less entry listed first does not hide a later write of the task', () => {
+    const edit = state(1, { version: 2, title: 'edited' });
+    const overlay = new PendingOverlay([pw(null, { taskId: idOf(1) }), pw(edit)]);
+    expect(overlay.taskIds()).toEqual([idOf(1)]);
+    expect(overlay.effect(idOf(1), 1)).toEqual(edit);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// sortKeyOf
+// ---------------------------------------------------------------------------------------------
+
+describe('sortKeyOf', () => {
+  it('keys createdAt to the microsecond, in both directions, for states and views', () => {
+    const s = state(1, { createdAt: '2026-03-01T09:15:30.123Z' });
+    for (const sort of ['createdAt', '-createdAt'] as const) {
+      expect(sortKeyOf(s, sort)).toBe('2026-03-01T09:15:30.123000Z');
+      expect(sortKeyOf(stateToView(s), sort)).toBe('2026-03-01T09:15:30.123000Z');
+    }
+  });
+
+  it('pads a createdAt without fraction or with a short one, and keeps six digits as they are', () => {
+    expect(sortKeyOf(state(1, { createdAt: '2026-03-01T09:15:30Z' }), 'createdAt')).toBe('2026-03-01T09:15:30.000000Z');
+    expect(sortKeyOf(state(1, { createdAt: '2026-03-01T09:15:30.5Z' }), 'createdAt')).toBe('2026-03-01T09:15:30.500000Z');
+    expect(sortKeyOf(state(1, { createdAt: '2026-03-01T09:15:30.123456Z' }), 'createdAt')).toBe('2026-03-01T09:15:30.123456Z');
+  });
+
+  it('leaves a createdAt that is not a UTC instant of at most six fractional digits as it is', () => {
+    for (const odd of ['2026-03-01T09:15:30.123+09:00', '2026-03-01T09:15:30.1234567Z', '2026-03-01 09:15:30Z', 'not a date']) {
+      expect(sortKeyOf(state(1, { createdAt: odd }), 'createdAt')).toBe(odd);
+    }
+  });
+
+  it('keys scheduledFor by date and moment, "~" (after every date) when unscheduled, in both directions', () => {
+    const day = state(1, { scheduledDate: '2026-03-10', scheduledAt: null });
+    const moment = state(2, { scheduledDate: '2026-03-10', scheduledAt: '2026-03-10T09:00:00.000Z' });
+    const none = state(3);
+    for (const sort of ['scheduledFor', '-scheduledFor'] as const) {
+      expect(sortKeyOf(day, sort)).toBe('2026-03-10|');
+      expect(sortKeyOf(moment, sort)).toBe('2026-03-10|2026-03-10T09:00:00.000Z');
+      expect(sortKeyOf(none, sort)).toBe('~');
+    }
+  });
+
+  it('a view has no schedule key', () => {
+    const view = stateToView(state(1, { scheduledDate: '2026-03-10' }));
+    expect(() => sortKeyOf(view, 'scheduledFor')).toThrow('a view has no schedule key');
+    expect(() => sortKeyOf(view, '-scheduledFor')).toThrow('a view has no schedule key');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// matchesFilter
+// ---------------------------------------------------------------------------------------------
+
+describe('matchesFilter', () => {
+  const matches = (s: TaskState, f: TaskListFilter, now = NOW) => matchesFilter(s, f, now);
+
+  it('no filter lets every task through', () => {
+    expect(matches(state(1), {})).toBe(true);
+    expect(matches(state(1, { status: 'done', dueAt: '2026-02-01T00:00:00.000Z', tags: ['x'], parentId: idOf(9) }), {})).toBe(true);
+  });
+
+  it('status: one of the listed ones; an empty list is no filter', () => {
+    const done = state(1, { status: 'done' });
+    expect(matches(done, { status: ['done'] })).toBe(true);
+    expect(matches(done, { status: ['open', 'done'] })).toBe(true);
+    expect(matches(done, { status: ['open'] })).toBe(false);
+    expect(matches(done, { status: [] })).toBe(true);
+  });
+
+  it('scheduledFrom: scheduled on that day or later; an unscheduled task is out', () => {
+    const f = { scheduledFrom: '2026-03-10' };
+    expect(matches(state(1, { scheduledDate: '2026-03-09' }), f)).toBe(false);
+    expect(matches(state(1, { scheduledDate: '2026-03-10' }), f)).toBe(true);
+    expect(matches(state(1, { scheduledDate: '2026-03-11' }), f)).toBe(true);
+    expect(matches(state(1), f)).toBe(false);
+  });
+
+  it('scheduledTo: scheduled on that day or earlier; an unscheduled task is out', () => {
+    const f = { scheduledTo: '2026-03-10' };
+    expect(matches(state(1, { scheduledDate: '2026-03-09' }), f)).toBe(true);
+    expect(matches(state(1, { scheduledDate: '2026-03-10' }), f)).toBe(true);
+    expect(matches(state(1, { scheduledDate: '2026-03-11' }), f)).toBe(false);
+    expect(matches(state(1), f)).toBe(false);
+  });
+
+  it('dueFrom: due at that instant or later (compared as instants); a task without due is out', () => {
+    const f = { dueFrom: '2026-03-05T09:00:00+09:00' }; // 2026-03-05T00:00:00Z
+    expect(matches(state(1, { dueAt: '2026-03-04T23:59:59.999Z' }), f)).toBe(false);
+    expect(matches(state(1, { dueAt: '2026-03-05T00:00:00.000Z' }), f)).toBe(true);
+    expect(matches(state(1, { dueAt: '2026-03-05T00:00:00.001Z' }), f)).toBe(true);
+    expect(matches(state(1), f)).toBe(false);
+    // Even from the epoch on (a bound at or before 0 ms): no due, no match.
+    expect(matches(state(1), { dueFrom: '1970-01-01T00:00:00.000Z' })).toBe(false);
+    expect(matches(state(1), { dueFrom: '1969-12-31T00:00:00.000Z' })).toBe(false);
+  });
+
+  it('dueTo: due at that instant or earlier (compared as instants); a task without due is out', () => {
+    const f = { dueTo: '2026-03-05T09:00:00+09:00' };
+    expect(matches(state(1, { dueAt: '2026-03-04T23:59:59.999Z' }), f)).toBe(true);
+    expect(matches(state(1, { dueAt: '2026-03-05T00:00:00.000Z' }), f)).toBe(true);
+    expect(matches(state(1, { dueAt: '2026-03-05T00:00:00.001Z' }), f)).toBe(false);
+    expect(matches(state(1), f)).toBe(false);
+  });
+
+  it('overdue: open and due strictly before now', () => {
+    const past = '2026-03-01T09:15:30.122Z';
+    const future = '2026-03-01T09:15:30.124Z';
+    const cases: [TaskState, boolean][] = [
+      [state(1, { dueAt: past }), true],
+      [state(2, { dueAt: NOW }), false],
+      [state(3, { dueAt: future }), false],
+      [state(4), false],
+      [state(5, { dueAt: past, status: 'done' }), false],
+      [state(6, { dueAt: past, status: 'failed' }), false],
+    ];
+    for (const [s, overdue] of cases) {
+      expect({ task: s.id, overdue: matches(s, { overdue: true }) }).toEqual({ task: s.id, overdue });
+      expect({ task: s.id, notOverdue: matches(s, { overdue: false }) }).toEqual({ task: s.id, notOverdue: !overdue });
+      // Without the filter, both kinds are listed.
+      expect(matches(s, {})).toBe(true);
+    }
+    // The same task is overdue later on.
+    expect(matches(state(3, { dueAt: future }), { overdue: true }, '2026-03-02T00:00:00.000Z')).toBe(true);
+  });
+
+  it('tag: any of the task’s tags, ignoring letter case', () => {
+    const s = state(1, { tags: ['work', 'Home'] });
+    expect(matches(s, { tag: 'home' })).toBe(true);
+    expect(matches(s, { tag: 'HOME' })).toBe(true);
+    expect(matches(s, { tag: 'Work' })).toBe(true);
+    expect(matches(s, { tag: 'errand' })).toBe(false);
+    expect(matches(state(2), { tag: 'home' })).toBe(false);
+  });
+
+  it('parentId: null for top-level tasks only, an id for that parent’s steps only, undefined for any', () => {
+    const top = state(1);
+    const stepOf7 = state(2, { parentId: idOf(7), depth: 1 });
+    const stepOf8 = state(3, { parentId: idOf(8), depth: 1 });
+    expect([top, stepOf7, stepOf8].map((s) => matches(s, { parentId: null }))).toEqual([true, false, false]);
+    expect([top, stepOf7, stepOf8].map((s) => matches(s, { parentId: idOf(7) }))).toEqual([false, true, false]);
+    expect([top, stepOf7, stepOf8].map((s) => matches(s, {}))).toEqual([true, true, true]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// overlayPage: ordering, the window's edges, the cursor
+// ---------------------------------------------------------------------------------------------
+
+describe('overlayPage edges', () => {
+  /** Runs overlayPage over a stored page given as it is (items in storage's order, keys from `keyOf`). */
+  async function overlay(
+    writes: readonly PendingWrite[],
+    q: Partial<PageQuery> & Pick<PageQuery, 'sort' | 'limit'>,
+    stored: { items: TaskState[]; next: TaskCursor | null; keyOf?: (v: TaskView) => string },
+    versions: Record<string, number> = {},
+  ) {
+    const byId = new Map(stored.items.map((s) => [s.id, s]));
+    const result = await overlayPage(
+      new PendingOverlay(writes),
+      { filter: {}, now: NOW, ...q },
+      { items: stored.items.map(stateToView), next: stored.next, keyOf: stored.keyOf ?? ((v) => sortKeyOf(byId.get(v.id)!, q.sort)) },
+      async (id) => versions[id] ?? null,
+    );
+    return { ids: result.items.map((v) => v.id), titles: result.items.map((v) => v.title), next: result.next };
+  }
+
+  it('tasks with the same key are ordered by id, in the listing’s direction', async () => {
+    // Unscheduled tasks all have the key '~'.
+    const asc = await overlay([pw(state(4))], { sort: 'scheduledFor', limit: 10 }, { items: [state(1), state(3), state(5)], next: null });
+    expect(asc.ids).toEqual([1, 3, 4, 5].map(idOf));
+    const desc = await overlay([pw(state(4))], { sort: '-scheduledFor', limit: 10 }, { items: [state(5), state(3), state(1)], next: null });
+    expect(desc.ids).toEqual([5, 4, 3, 1].map(idOf));
+    const first = await overlay([pw(state(0))], { sort: 'scheduledFor', limit: 10 }, { items: [state(1), state(3)], next: null });
+    expect(first.ids).toEqual([0, 1, 3].map(idOf));
+    const last = await overlay([pw(state(9))], { sort: 'scheduledFor', limit: 10 }, { items: [state(1), state(3)], next: null });
+    expect(last.ids).toEqual([1, 3, 9].map(idOf));
+  });
+
+  it('the key orders before the id', async () => {
+    // Created in the reverse order of their ids: task 5 first.
+    const at = (n: number) => state(n, { createdAt: new Date(T0.getTime() - n * 1_000).toISOString() });
+    const asc = await overlay([pw(at(4))], { sort: 'createdAt', limit: 10 }, { items: [at(5), at(3), at(1)], next: null });
+    expect(asc.ids).toEqual([5, 4, 3, 1].map(idOf));
+    const desc = await overlay([pw(at(4))], { sort: '-createdAt', limit: 10 }, { items: [at(1), at(3), at(5)], next: null });
+    expect(desc.ids).toEqual([1, 3, 4, 5].map(idOf));
+  });
+
+  it('a pending edit of the page’s last item that keeps its position keeps it there, with its new state', async () => {
+    const items = [state(1), state(2), state(3)];
+    const next = { sort: 'createdAt' as const, key: sortKeyOf(state(3), 'createdAt'), id: idOf(3) };
+    const result = await overlay([pw(state(3, { version: 2, title: 'renamed' }))], { sort: 'createdAt', limit: 3 }, { items, next });
+    expect(result.ids).toEqual([1, 2, 3].map(idOf));
+    expect(result.titles).toEqual(['task 1', 'task 2', 'renamed']);
+    expect(result.next).toEqual(next);
+  });
+
+  it('on the last page, a page filled up to exactly the limit has no next page', async () => {
+    const created = state(99, { createdAt: new Date(T0.getTime() + 1_500).toISOString() });
+    const result = await overlay([pw(created)], { sort: 'createdAt', limit: 3 }, { items: [state(1), state(2)], next: null });
+    expect(result).toEqual({ ids: [1, 99, 2].map(idOf), titles: ['task 1', 'task 99', 'task 2'], next: null });
+  });
+
+  it('one over the limit is cut, and the cursor moves to the new last item', async () => {
+    const created = state(99, { createdAt: new Date(T0.getTime() + 1_500).toISOString() });
+    const result = await overlay([pw(created)], { sort: 'createdAt', limit: 2 }, { items: [state(1), state(2)], next: null });
+    expect(result.ids).toEqual([1, 99].map(idOf));
+    expect(result.next).toEqual({ sort: 'createdAt', key: sortKeyOf(created, 'createdAt'), id: idOf(99) });
+  });
+
+  it('a stored page no pending write changes comes back as storage ordered it, even if its keys would order it otherwise', async () => {
+    // Storage's order may differ from the recomputed keys (a moment planned in a zone the user has left).
+    const items = [state(2), state(1)];
+    const keyOf = (v: TaskView) => sortKeyOf(state(Number.parseInt(v.id.slice(-12), 16)), 'createdAt');
+    // A pending edit of a task not on this page, past the page's window: it changes nothing here.
+    const elsewhere = pw(state(5, { version: 2, title: 'later page' }));
+    const next = { sort: 'createdAt' as const, key: sortKeyOf(state(2), 'createdAt'), id: idOf(1) };
+    const result = await overlay([elsewhere], { sort: 'createdAt', limit: 2 }, { items, next, keyOf }, { [idOf(5)]: 1 });
+    expect(result.ids).toEqual([2, 1].map(idOf));
+    expect(result.next).toEqual(next);
+    // Nor does a pending edit of a task elsewhere that leaves the listing.
+    const leaving = pw(state(6, { version: 2, status: 'done' }));
+    const filtered = await overlay([leaving], { sort: 'createdAt', limit: 2, filter: { status: ['open'] } }, { items, next, keyOf }, { [idOf(6)]: 1 });
+    expect(filtered.ids).toEqual([2, 1].map(idOf));
+  });
+
+  it('a pending write storage already holds changes nothing on the page', async () => {
+    const items = [state(1, { version: 3 }), state(2)];
+    const result = await overlay([pw(state(1, { version: 2, title: 'older' }))], { sort: 'createdAt', limit: 5 }, { items, next: null });
+    expect(result).toEqual({ ids: [1, 2].map(idOf), titles: ['task 1', 'task 2'], next: null });
   });
 });
