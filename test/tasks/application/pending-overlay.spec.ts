@@ -280,7 +280,7 @@ describe('sortKeyOf', () => {
   });
 
   it('leaves a createdAt that is not a UTC instant of at most six fractional digits as it is', () => {
-    for (const odd of ['2026-03-01T09:15:30.123+09:00', '2026-03-01T09:15:30.1234567Z', '2026-03-01 09:15:30Z', 'not a date']) {
+    for (const odd of ['2026-03-01T09:15:30.123+09:00', '2026-03-01T09:15:30.123Z[UTC]', '2026-03-01T09:15:30.1234567Z', '2026-03-01 09:15:30Z', 'not a date']) {
       expect(sortKeyOf(state(1, { createdAt: odd }), 'createdAt')).toBe(odd);
     }
   });
@@ -448,6 +448,25 @@ describe('overlayPage edges', () => {
     expect(result.ids).toEqual([1, 2, 3].map(idOf));
     expect(result.titles).toEqual(['task 1', 'task 2', 'renamed']);
     expect(result.next).toEqual(next);
+  });
+
+  it('newest first too: a pending edit of the page’s last item that keeps its position keeps it there', async () => {
+    const items = [state(3), state(2), state(1)];
+    const next = { sort: '-createdAt' as const, key: sortKeyOf(state(1), '-createdAt'), id: idOf(1) };
+    const result = await overlay([pw(state(1, { version: 2, title: 'renamed' }))], { sort: '-createdAt', limit: 3 }, { items, next });
+    expect(result.ids).toEqual([3, 2, 1].map(idOf));
+    expect(result.titles).toEqual(['task 3', 'task 2', 'renamed']);
+    expect(result.next).toEqual(next);
+  });
+
+  it('a pending edit of the task the request’s cursor names, keeping its position, stays on the page before', async () => {
+    // Page 2 of a newest-first listing that ended with task 3; task 3 gets a new title, same createdAt.
+    const after = { sort: '-createdAt' as const, key: sortKeyOf(state(3), '-createdAt'), id: idOf(3) };
+    for (const sort of ['-createdAt', 'createdAt'] as const) {
+      const items = sort === '-createdAt' ? [state(2), state(1)] : [state(4), state(5)];
+      const result = await overlay([pw(state(3, { version: 2, title: 'renamed' }))], { sort, limit: 3, after: { ...after, sort } }, { items, next: null }, { [idOf(3)]: 1 });
+      expect(result.ids).toEqual(items.map((s) => s.id));
+    }
   });
 
   it('on the last page, a page filled up to exactly the limit has no next page', async () => {
