@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TaskHistoryQuery, TaskReadModel } from '@ln/tasks/application/ports/task-read-model.port';
+import { storedVersionOf } from '@ln/tasks/application/get-task/get-task.handler';
 import { decodeCursor } from '@ln/tasks/application/list-tasks/task-cursor';
 import { fingerprint } from '@ln/tasks/application/shared/fingerprint';
 import { TaskHistory } from '@ln/tasks/application/task-history.facade';
@@ -55,5 +56,12 @@ describe('TaskHistory.page boundaries', () => {
     expect(Object.keys(queries[0])).toEqual(['limit']);
     await history.page({ ownerId: 'user-alice', after: ID, limit: 5 });
     expect(queries[1]).toEqual({ ownerId: 'user-alice', after: ID, limit: 5 });
+  });
+});
+
+describe('storedVersionOf: the version of a cached task read', () => {
+  it('is null for a cached miss and the etag number otherwise', () => {
+    expect(storedVersionOf('')).toBeNull();
+    expect(storedVersionOf('"12"\n{"id":"x"}')).toBe(12);
   });
 });
