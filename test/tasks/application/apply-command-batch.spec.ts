@@ -324,7 +324,7 @@ describe.each(modes)('ApplyCommandBatch.%s', (mode) => {
   });
 
   it('a result without a version settles the command without `applied`', async () => {
-    const w = worker({ run: async () => undefined });
+    const w = worker({ run: (async () => undefined) as unknown as TaskCommands["run"] });
     const d = delivery(TaskCommandTypes.Complete, { id: tid(31) });
     await expect(run(w, [d])).resolves.toEqual({ applied: 1, rejected: 0, duplicates: 0 });
     expect(w.inbox.recordAlls[0].commands).toEqual([applied(d, tid(31))]);
