@@ -126,10 +126,15 @@ describe('BatchTasks reads', () => {
     await s.tasks.prefetch([p]);
     await s.tasks.save(await edited(s.tasks, ALICE, tid(2)));
     s.tasks.commit();
-    await s.tasks.save(newTask(tid(4), ALICE, { id: p, depth: 0 }));
-    expect(await s.tasks.countSteps(ALICE, p)).toEqual({ total: 3, open: 2 });
+    const gone = (await s.tasks.get(ALICE, tid(3)))!;
+    gone.delete(ctx, 0);
+    await s.tasks.save(gone);
     s.tasks.commit();
-    expect(await s.tasks.countSteps(ALICE, p)).toEqual({ total: 3, open: 2 });
+    expect(await s.tasks.countSteps(ALICE, p)).toEqual({ total: 1, open: 0 });
+    await s.tasks.save(newTask(tid(4), ALICE, { id: p, depth: 0 }));
+    expect(await s.tasks.countSteps(ALICE, p)).toEqual({ total: 2, open: 1 });
+    s.tasks.commit();
+    expect(await s.tasks.countSteps(ALICE, p)).toEqual({ total: 2, open: 1 });
     expect(s.loads).toEqual([[p], [tid(4)]]);
   });
 });
