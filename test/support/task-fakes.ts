@@ -1,3 +1,13 @@
+import { CompleteTaskHandler } from '@ln/tasks/application/complete-task/complete-task.handler';
+import { CreateTaskHandler } from '@ln/tasks/application/create-task/create-task.handler';
+import { DeleteTaskHandler } from '@ln/tasks/application/delete-task/delete-task.handler';
+import { DropTaskHandler } from '@ln/tasks/application/drop-task/drop-task.handler';
+import { EditTaskHandler } from '@ln/tasks/application/edit-task/edit-task.handler';
+import { FailTaskHandler } from '@ln/tasks/application/fail-task/fail-task.handler';
+import { PostponeTaskHandler } from '@ln/tasks/application/postpone-task/postpone-task.handler';
+import { ReopenTaskHandler } from '@ln/tasks/application/reopen-task/reopen-task.handler';
+import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
+import { TaskCommands } from '@ln/tasks/application/task-commands.service';
 import type { OwnerTimezones } from '@ln/tasks/application/ports/owner-timezones.port';
 import type { ReadCache } from '@ln/kernel/application/ports/read-cache.port';
 import type { StepCounts, TaskIdClaim, TaskRepository } from '@ln/tasks/application/ports/task.repository.port';
@@ -291,4 +301,20 @@ export class FakeOwnerTimezones implements OwnerTimezones {
     this.lookups += 1;
     return new Map(userIds.filter((id) => this.zones.has(id)).map((id) => [id, this.zones.get(id)!]));
   }
+}
+
+/** Every task command's real handler, as the tasks module wires them (create shared with replace). */
+export function everyTaskCommand(): TaskCommands {
+  const create = new CreateTaskHandler();
+  return new TaskCommands(
+    create,
+    new ReplaceTaskHandler(create),
+    new EditTaskHandler(),
+    new CompleteTaskHandler(),
+    new FailTaskHandler(),
+    new PostponeTaskHandler(),
+    new ReopenTaskHandler(),
+    new DropTaskHandler(),
+    new DeleteTaskHandler(),
+  );
 }

@@ -1,27 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { DependencyUnavailable } from '@ln/kernel/application/application.errors';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
-import { CompleteTaskHandler } from '@ln/tasks/application/complete-task/complete-task.handler';
-import { CreateTaskHandler } from '@ln/tasks/application/create-task/create-task.handler';
 import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
-import { DeleteTaskHandler } from '@ln/tasks/application/delete-task/delete-task.handler';
-import { DropTaskHandler } from '@ln/tasks/application/drop-task/drop-task.handler';
 import { EditTaskCommand } from '@ln/tasks/application/edit-task/edit-task.command';
-import { EditTaskHandler } from '@ln/tasks/application/edit-task/edit-task.handler';
-import { FailTaskHandler } from '@ln/tasks/application/fail-task/fail-task.handler';
-import { PostponeTaskHandler } from '@ln/tasks/application/postpone-task/postpone-task.handler';
 import { ApplyCommandBatch, outcomeEvent, problemOf } from '@ln/tasks/application/queued-writes/apply-command-batch.service';
 import { TaskCommandTypes } from '@ln/tasks/application/queued-writes/command-catalog';
 import type { CommandInbox, ProcessedCommand } from '@ln/tasks/application/queued-writes/ports/command-inbox.port';
 import type { CommandDelivery, CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
 import type { PendingWrites, SettledCommand } from '@ln/tasks/application/queued-writes/ports/pending-writes.port';
 import { BatchWriteConflict, type TaskBatchStore, type TaskBatchWrite } from '@ln/tasks/application/ports/task-batch-store.port';
-import { ReopenTaskHandler } from '@ln/tasks/application/reopen-task/reopen-task.handler';
-import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
 import { TaskSessions } from '@ln/tasks/application/shared/task-sessions.service';
 import { TaskCommands } from '@ln/tasks/application/task-commands.service';
 import { FixedClock, ImmediateUnitOfWork, SequentialIds } from '../../support/fakes';
-import { FakeOwnerTimezones, InMemoryTaskBatchStore, InMemoryTaskRepository, RecordingReadCache } from '../../support/task-fakes';
+import { FakeOwnerTimezones, InMemoryTaskBatchStore, InMemoryTaskRepository, RecordingReadCache, everyTaskCommand } from '../../support/task-fakes';
 
 /**
  * The worker's batch applier with in-memory ports: the set path (one load, the domain in memory,
@@ -94,18 +85,7 @@ function worker(commandsOverride?: Partial<TaskCommands>) {
   const repo = new InMemoryTaskRepository([], (id) => owners.has(id));
   const cache = new RecordingReadCache();
   const sessions = new TaskSessions(repo, owners, cache, clock, new SequentialIds(), new ImmediateUnitOfWork());
-  const create = new CreateTaskHandler();
-  const real = new TaskCommands(
-    create,
-    new ReplaceTaskHandler(create),
-    new EditTaskHandler(),
-    new CompleteTaskHandler(),
-    new FailTaskHandler(),
-    new PostponeTaskHandler(),
-    new ReopenTaskHandler(),
-    new DropTaskHandler(),
-    new DeleteTaskHandler(),
-  );
+  const real = everyTaskCommand();
   const commands = (commandsOverride ? { ...commandsOverride } : real) as TaskCommands;
   const inbox = new MemoryInbox();
   const inner = new InMemoryTaskBatchStore(repo);

@@ -22,6 +22,7 @@ import { ReplaceTaskCommand } from '@ln/tasks/application/replace-task/replace-t
 import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
 import { TASK_COMMAND_HANDLERS, TaskCommands } from '@ln/tasks/application/task-commands.service';
 import type { TaskSession } from '@ln/tasks/application/shared/task-session.port';
+import { everyTaskCommand } from '../../support/task-fakes';
 
 /**
  * The queued wire contract at its boundaries: every command type round-trips, an optional field
@@ -182,18 +183,7 @@ describe('resourceOf: the task a command is about', () => {
 describe('TaskCommands', () => {
   it('refuses a command it has no handler for, naming it', () => {
     class NotATaskCommand extends Command<void> {}
-    const create = new CreateTaskHandler();
-    const commands = new TaskCommands(
-      create,
-      new ReplaceTaskHandler(create),
-      new EditTaskHandler(),
-      new CompleteTaskHandler(),
-      new FailTaskHandler(),
-      new PostponeTaskHandler(),
-      new ReopenTaskHandler(),
-      new DropTaskHandler(),
-      new DeleteTaskHandler(),
-    );
+    const commands = everyTaskCommand();
     expect(() => commands.run(new NotATaskCommand(), {} as TaskSession)).toThrow(new Error('NotATaskCommand is not a task command'));
   });
 

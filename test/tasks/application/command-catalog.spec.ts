@@ -1,26 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { MemoryPendingWrites } from '@ln/tasks/adapters/cache/memory-pending-writes.adapter';
 import { CompleteTaskCommand } from '@ln/tasks/application/complete-task/complete-task.command';
-import { CompleteTaskHandler } from '@ln/tasks/application/complete-task/complete-task.handler';
 import { CreateTaskCommand } from '@ln/tasks/application/create-task/create-task.command';
-import { CreateTaskHandler } from '@ln/tasks/application/create-task/create-task.handler';
-import { DeleteTaskHandler } from '@ln/tasks/application/delete-task/delete-task.handler';
-import { DropTaskHandler } from '@ln/tasks/application/drop-task/drop-task.handler';
-import { EditTaskHandler } from '@ln/tasks/application/edit-task/edit-task.handler';
 import { FailTaskCommand } from '@ln/tasks/application/fail-task/fail-task.command';
-import { FailTaskHandler } from '@ln/tasks/application/fail-task/fail-task.handler';
-import { PostponeTaskHandler } from '@ln/tasks/application/postpone-task/postpone-task.handler';
 import { ApplyCommandBatch } from '@ln/tasks/application/queued-writes/apply-command-batch.service';
 import { InvalidCommand, TaskCommandTypes, commandOf, wireOf } from '@ln/tasks/application/queued-writes/command-catalog';
 import type { CommandInbox, ProcessedCommand } from '@ln/tasks/application/queued-writes/ports/command-inbox.port';
 import type { CommandDelivery, CommandEnvelope } from '@ln/tasks/application/queued-writes/ports/command-queue.port';
-import { ReopenTaskHandler } from '@ln/tasks/application/reopen-task/reopen-task.handler';
-import { ReplaceTaskHandler } from '@ln/tasks/application/replace-task/replace-task.handler';
 import { TaskSessions } from '@ln/tasks/application/shared/task-sessions.service';
-import { TaskCommands } from '@ln/tasks/application/task-commands.service';
 import { FAILURE_REASONS } from '@ln/tasks/domain/failure-reason.value-object';
 import { FixedClock, ImmediateUnitOfWork, SequentialIds } from '../../support/fakes';
-import { FakeOwnerTimezones, InMemoryTaskBatchStore, InMemoryTaskRepository, RecordingReadCache } from '../../support/task-fakes';
+import { FakeOwnerTimezones, InMemoryTaskBatchStore, InMemoryTaskRepository, RecordingReadCache, everyTaskCommand } from '../../support/task-fakes';
 
 /**
  * The queued path's wire decoder: a payload that does not fit its command is refused as
@@ -119,18 +109,7 @@ describe('ApplyCommandBatch with a failure reason outside the taxonomy', () => {
     const owners = new FakeOwnerTimezones({ [ALICE]: 'UTC' });
     const cache = new RecordingReadCache();
     const sessions = new TaskSessions(repo, owners, cache, clock, new SequentialIds(), new ImmediateUnitOfWork());
-    const create = new CreateTaskHandler();
-    const commands = new TaskCommands(
-      create,
-      new ReplaceTaskHandler(create),
-      new EditTaskHandler(),
-      new CompleteTaskHandler(),
-      new FailTaskHandler(),
-      new PostponeTaskHandler(),
-      new ReopenTaskHandler(),
-      new DropTaskHandler(),
-      new DeleteTaskHandler(),
-    );
+    const commands = everyTaskCommand();
     const inbox = new MemoryInbox();
     const store = new InMemoryTaskBatchStore(repo);
     const applier = new ApplyCommandBatch(new ImmediateUnitOfWork(), inbox, clock, commands, sessions, new MemoryPendingWrites(), store, owners, cache, new SequentialIds());
