@@ -278,6 +278,29 @@ function pendingWritesContract(name: string, make: (options?: Options) => Promis
       await expect(pending.list(alice)).resolves.toEqual([next]);
     });
 
+    it('adds made together (one event-loop turn, many users, one of them decided already) each land or are refused on their own, each with its user\'s count', async () => {
+      const { pending } = await open();
+      const users = Array.from({ length: 6 }, user);
+      // Each user already has as many pending writes as their index.
+      const earlier = users.map((u, i) => Array.from({ length: i }, () => write()));
+      for (const [i, u] of users.entries()) for (const w of earlier[i]) await pending.add(u, w);
+      const decided = write();
+      await pending.settle([{ userId: users[2], commandId: decided.commandId }]);
+      const parentId = randomUUID();
+      const together = users.map((_, i) => (i === 2 ? decided : write({ state: i === 3 ? taskState({ parentId, depth: 1 }) : null })));
+      // Two writes of user 4 in the same turn: both land, the second sees the first.
+      const extra = write();
+      const counts = await Promise.all([...users.map((u, i) => pending.add(u, together[i])), pending.add(users[4], extra)]);
+      expect(counts).toEqual([1, 2, 2, 4, 5, 6, 6]);
+      for (const [i, u] of users.entries()) {
+        const expected = [...earlier[i], ...(i === 2 ? [] : [together[i]]), ...(i === 4 ? [extra] : [])];
+        expect(byCommand(await pending.list(u))).toEqual(byCommand(expected));
+      }
+      // Indexed as one by one: by task, and a step by its parent.
+      await expect(pending.ofTask(users[5], together[5].taskId)).resolves.toEqual([together[5]]);
+      await expect(pending.ofSteps(users[3], parentId)).resolves.toEqual([together[3]]);
+    });
+
     it('settle of many users at once removes each, refuses each late add and leaves the rest', async () => {
       const { pending } = await open();
       const users = Array.from({ length: 5 }, user);
@@ -438,6 +461,33 @@ describeWithService('redis', 'RedisPendingWrites', () => {
       await Promise.all([closeRedisClient(client), closeRedisClient(admin)]);
     });
 
+    it('the adds of one event-loop turn are one script call, a turn of more than 100 several', async () => {
+      const pending = new RedisPendingWrites(client, { ttlMs: 60_000 });
+      // Loads the script, so the calls below are each one EVALSHA.
+      await pending.add(user(), write());
+      const monitor = await admin.monitor();
+      const seen: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (/^(evalsha|eval)$/i.test(args[0] ?? '') && args.some((a) => a.startsWith(prefix))) seen.push(args);
+      });
+      try {
+        const users = Array.from({ length: 30 }, user);
+        await expect(Promise.all(users.map((u) => pending.add(u, write())))).resolves.toEqual(users.map(() => 1));
+        const many = user();
+        const counts = await Promise.all(Array.from({ length: 250 }, () => pending.add(many, write())));
+        // Each add answers the user's count right after it: 1..250 in call order.
+        expect(counts).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+        await expect(pending.count(many)).resolves.toBe(250);
+        // MONITOR may report a command a moment after its reply.
+        const deadline = Date.now() + 2_000;
+        while (seen.length < 4 && Date.now() < deadline) await sleep(20);
+        // evalsha <sha> <numkeys> <keys...> <args...>: 30 writes, then 100, 100 and 50.
+        expect(seen.map((args) => Number(args[2]) / 2)).toEqual([30, 100, 100, 50]);
+      } finally {
+        monitor.disconnect();
+      }
+    });
+
     it('writes only under the client’s key prefix, and every key it writes expires', async () => {
       const faults: string[] = [];
       const pending = new RedisPendingWrites(client, { ttlMs: 60_000, decidedTtlMs: 30_000, onError: (m) => faults.push(m) });
@@ -531,6 +581,11 @@ describeWithRedisBinary('RedisPendingWrites with Redis unreachable', () => {
     await server.stop();
     await expectDegrades(pending, faults, alice);
     expect(faults.every((f) => f.startsWith('pending overlay '))).toBe(true);
+
+    // The adds of one turn fail together: each is told, the failure is reported once.
+    const before = faults.length;
+    await expect(settlesWithin(Promise.all([pending.add(alice, write()), pending.add(user(), write()), pending.add(alice, write())]), BOUND_MS)).resolves.toEqual([false, false, false]);
+    expect(faults.slice(before)).toEqual([expect.stringMatching(/^pending overlay add \(3 writes of one turn\) failed: /)]);
 
     // Back up (empty: no persistence): the same adapter works again without being rebuilt.
     await server.start();

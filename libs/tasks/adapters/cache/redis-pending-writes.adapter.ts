@@ -21,21 +21,36 @@ const MAX_UNSETTLED = 100_000;
 //   pw:{u}:p:<parent>      set: ids of the parent's steps that have pending writes
 //   pw:{u}:decided:<cmd>   marker: the command was decided, a late add is refused
 
-/** Adds (and indexes) unless the command was already decided: the api's add can arrive after a fast worker's settle. */
+/**
+ * Adds (and indexes) each write unless its command was already decided (the api's add can arrive
+ * after a fast worker's settle); answers each user's pending count after their add. The writes of
+ * one event-loop turn, of any users, come in one call: KEYS holds two keys per write (the user's
+ * hash and the command's decided marker), ARGV five values per write (command id, JSON, TTL, task
+ * id, parent id or ''). So every key a call touches is named in KEYS (a cluster would need one call
+ * per hash slot: ADR 11, "One overlay call per turn").
+ */
 const ADD_SCRIPT = `
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  local t = KEYS[1] .. ':t:' .. ARGV[4]
-  redis.call('SADD', t, ARGV[1])
-  redis.call('PEXPIRE', t, ARGV[3])
-  if ARGV[5] ~= '' then
-    local p = KEYS[1] .. ':p:' .. ARGV[5]
-    redis.call('SADD', p, ARGV[4])
-    redis.call('PEXPIRE', p, ARGV[3])
+local counts = {}
+for i = 1, #KEYS / 2 do
+  local hash, decided, a = KEYS[2 * i - 1], KEYS[2 * i], 5 * (i - 1)
+  if redis.call('EXISTS', decided) == 0 then
+    redis.call('HSET', hash, ARGV[a + 1], ARGV[a + 2])
+    redis.call('PEXPIRE', hash, ARGV[a + 3])
+    local t = hash .. ':t:' .. ARGV[a + 4]
+    redis.call('SADD', t, ARGV[a + 1])
+    redis.call('PEXPIRE', t, ARGV[a + 3])
+    if ARGV[a + 5] ~= '' then
+      local p = hash .. ':p:' .. ARGV[a + 5]
+      redis.call('SADD', p, ARGV[a + 4])
+      redis.call('PEXPIRE', p, ARGV[a + 3])
+    end
   end
+  counts[i] = redis.call('HLEN', hash)
 end
-return redis.call('HLEN', KEYS[1])`;
+return counts`;
+
+/** Writes of one turn in one add call, at most (a longer turn takes several calls). */
+const MAX_ADDS_PER_CALL = 100;
 
 /** The pending writes of one task (ARGV[1]). */
 const OF_TASK_SCRIPT = `
@@ -92,7 +107,8 @@ end
 return 1`;
 
 type Client = Redis & {
-  lnPendingAdd(hash: string, decided: string, field: string, json: string, ttlMs: number, taskId: string, parentId: string): Promise<number>;
+  /** `keys` then the keys (two per write), then five values per write: see ADD_SCRIPT. */
+  lnPendingAdd(keys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   lnPendingOfTask(hash: string, taskId: string): Promise<string[]>;
   lnPendingOfSteps(hash: string, parentId: string): Promise<string[]>;
   lnPendingSettle(hash: string, decided: string, commandId: string, decidedTtlMs: number, taskId: string, version: string): Promise<number>;
@@ -118,7 +134,7 @@ export class RedisPendingWrites implements PendingWrites {
     this.decidedTtlMs = options.decidedTtlMs ?? 15 * 60_000;
     this.settleRetryMs = options.settleRetryMs ?? 1_000;
     if (!(client as unknown as Partial<Client>).lnPendingOfTask) {
-      client.defineCommand('lnPendingAdd', { numberOfKeys: 2, lua: ADD_SCRIPT });
+      client.defineCommand('lnPendingAdd', { lua: ADD_SCRIPT });
       client.defineCommand('lnPendingOfTask', { numberOfKeys: 1, lua: OF_TASK_SCRIPT });
       client.defineCommand('lnPendingOfSteps', { numberOfKeys: 1, lua: OF_STEPS_SCRIPT });
       client.defineCommand('lnPendingSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
@@ -134,21 +150,44 @@ export class RedisPendingWrites implements PendingWrites {
     return `pw:{${userId}}:decided:${commandId}`;
   }
 
-  async add(userId: string, write: PendingWrite): Promise<number | false> {
-    try {
-      return await this.client.lnPendingAdd(
-        RedisPendingWrites.hash(userId),
-        RedisPendingWrites.decided(userId, write.commandId),
-        write.commandId,
-        JSON.stringify(write),
-        this.ttlMs,
-        write.taskId,
-        write.state?.parentId ?? '',
-      );
-    } catch (error) {
-      this.report('add', error);
-      return false;
+  /** Adds waiting for the end of the current event-loop turn. */
+  private turn?: { userId: string; write: PendingWrite; resolve: (count: number | false) => void }[];
+
+  /**
+   * The adds of one event-loop turn go to Redis together, in one script call (ADR 11, "One overlay
+   * call per turn"): the 202s of a turn are answered after the confirms of one read from the broker,
+   * so they arrive together.
+   */
+  add(userId: string, write: PendingWrite): Promise<number | false> {
+    return new Promise((resolve) => {
+      if (this.turn) this.turn.push({ userId, write, resolve });
+      else {
+        this.turn = [{ userId, write, resolve }];
+        setImmediate(() => this.flushAdds());
+      }
+    });
+  }
+
+  private flushAdds(): void {
+    const adds = this.turn ?? [];
+    this.turn = undefined;
+    for (let from = 0; from < adds.length; from += MAX_ADDS_PER_CALL) void this.addAll(adds.slice(from, from + MAX_ADDS_PER_CALL));
+  }
+
+  private async addAll(adds: readonly { userId: string; write: PendingWrite; resolve: (count: number | false) => void }[]): Promise<void> {
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const { userId, write } of adds) {
+      keys.push(RedisPendingWrites.hash(userId), RedisPendingWrites.decided(userId, write.commandId));
+      args.push(write.commandId, JSON.stringify(write), this.ttlMs, write.taskId, write.state?.parentId ?? '');
     }
+    let counts: readonly number[] | undefined;
+    try {
+      counts = await this.client.lnPendingAdd(keys.length, ...keys, ...args);
+    } catch (error) {
+      this.report(adds.length === 1 ? 'add' : `add (${adds.length} writes of one turn)`, error);
+    }
+    adds.forEach(({ resolve }, i) => resolve(counts?.[i] ?? false));
   }
 
   list(userId: string, options: ReadOptions = {}): Promise<readonly PendingWrite[]> {
