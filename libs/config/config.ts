@@ -117,6 +117,7 @@ const EnvSchema = z
     LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     EVENT_LOG_WINDOW_SECONDS: z.coerce.number().int().min(60).max(90 * 86400).default(86400),
     EVENT_LOG_PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
+    EVENT_INBOX_RETENTION_SECONDS: z.coerce.number().int().min(3600).max(365 * 86400).default(7 * 86400),
     STREAM_MAX_RESUME_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     STREAM_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     STREAM_BUFFER_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
@@ -241,8 +242,13 @@ export interface AppConfig {
   readonly live: {
     /** Published outbox rows older than this are pruned; a resume from before them gets `reset`. */
     readonly windowSeconds: number;
-    /** How often the worker role prunes. */
+    /** How often the worker role prunes (the event log and the event consumers' inbox). */
     readonly pruneIntervalSeconds: number;
+    /**
+     * How long an event consumer remembers an event it processed (`processed_events`): a copy of
+     * it delivered later than this would have its effect again (ADR 10, "Inbox retention").
+     */
+    readonly inboxRetentionSeconds: number;
     /** A resume that would replay more than this many events gets `reset` instead. */
     readonly maxResumeEvents: number;
     readonly heartbeatSeconds: number;
@@ -334,6 +340,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     live: {
       windowSeconds: e.EVENT_LOG_WINDOW_SECONDS,
       pruneIntervalSeconds: e.EVENT_LOG_PRUNE_INTERVAL_SECONDS,
+      inboxRetentionSeconds: e.EVENT_INBOX_RETENTION_SECONDS,
       maxResumeEvents: e.STREAM_MAX_RESUME_EVENTS,
       heartbeatSeconds: e.STREAM_HEARTBEAT_SECONDS,
       bufferMaxBytes: e.STREAM_BUFFER_MAX_BYTES,

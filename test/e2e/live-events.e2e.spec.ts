@@ -374,6 +374,32 @@ function liveSuite(mode: Mode) {
     expect(sync.status).toBe(410);
     expect(await sync.json()).toMatchObject({ status: 410, code: 'sync_token_expired' });
   });
+
+  it('the worker\'s pruning pass also forgets the events its consumers processed before the inbox retention (7 days), and only those', async () => {
+    const ada = await register(base);
+    await createTask(base, ada, 'remembered');
+    const db = t.app.get(Database);
+    const count = async (where: string) => Number((await db.run((m) => m.query(`SELECT count(*) AS n FROM processed_events WHERE ${where}`)))[0].n);
+    // The worker's consumers (learning, coach) have processed the create.
+    const deadline = Date.now() + 10_000;
+    while ((await count('true')) === 0) {
+      if (Date.now() > deadline) throw new Error('no event processed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Age one record past the retention, one just inside it.
+    await db.run((m) =>
+      m.query(`UPDATE processed_events SET processed_at = now() - interval '8 days' WHERE ctid = (SELECT ctid FROM processed_events WHERE processed_at > now() - interval '1 day' LIMIT 1)`),
+    );
+    await db.run((m) =>
+      m.query(`UPDATE processed_events SET processed_at = now() - interval '6 days' WHERE ctid = (SELECT ctid FROM processed_events WHERE processed_at > now() - interval '1 day' LIMIT 1)`),
+    );
+    const recent = await count(`processed_at > now() - interval '7 days'`);
+    expect(await count(`processed_at < now() - interval '7 days'`)).toBe(1);
+    await t.app.get(EventLogPruningService).pruneOnce();
+    expect(await count(`processed_at < now() - interval '7 days'`)).toBe(0);
+    expect(await count(`processed_at > now() - interval '7 days'`)).toBeGreaterThanOrEqual(recent);
+    expect(await count(`processed_at < now() - interval '5 days'`)).toBe(1);
+  });
 }
 
 describe('live events [embedded]', () => liveSuite('embedded'));

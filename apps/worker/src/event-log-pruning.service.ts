@@ -2,6 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { AppConfig } from '@ln/config/config';
 import { OutboxPruner } from '@ln/kernel/adapters/persistence/outbox-pruner';
 import { Database } from '@ln/kernel/adapters/persistence/database';
+import { TypeOrmEventInbox } from '@ln/kernel/adapters/persistence/typeorm-event-inbox.adapter';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { APP_CONFIG } from '@ln/kernel/kernel.module';
 
@@ -9,12 +10,15 @@ import { APP_CONFIG } from '@ln/kernel/kernel.module';
  * Keeps the event log (the outbox) to its window (EVENT_LOG_WINDOW_SECONDS): every
  * EVENT_LOG_PRUNE_INTERVAL_SECONDS the worker deletes published rows older than it and raises the
  * watermark a resume is checked against (ADR 28). Several workers may prune at once: deletes by
- * the same rule and a `greatest` watermark make that harmless.
+ * the same rule and a `greatest` watermark make that harmless. In the same pass the event
+ * consumers' inbox (`processed_events`) forgets what was processed more than
+ * EVENT_INBOX_RETENTION_SECONDS ago (ADR 10, "Inbox retention").
  */
 @Injectable()
 export class EventLogPruningService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventLogPruning');
   readonly pruner: OutboxPruner;
+  readonly inbox: TypeOrmEventInbox;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -24,6 +28,7 @@ export class EventLogPruningService implements OnApplicationBootstrap, BeforeApp
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.pruner = new OutboxPruner(db);
+    this.inbox = new TypeOrmEventInbox(db);
   }
 
   onApplicationBootstrap(): void {
@@ -34,15 +39,20 @@ export class EventLogPruningService implements OnApplicationBootstrap, BeforeApp
   async pruneOnce(): Promise<void> {
     if (this.running) return this.running;
     this.running = (async () => {
+      const now = this.clock.now().getTime();
       try {
-        const olderThan = new Date(this.clock.now().getTime() - this.config.live.windowSeconds * 1000);
-        const { deleted, prunedThrough } = await this.pruner.prune(olderThan);
+        const { deleted, prunedThrough } = await this.pruner.prune(new Date(now - this.config.live.windowSeconds * 1000));
         if (deleted > 0) this.logger.log(`pruned ${deleted} events; the log now starts after ${prunedThrough}`);
       } catch (error) {
         this.logger.warn(`pruning the event log failed: ${(error as Error).message}`);
-      } finally {
-        this.running = undefined;
       }
+      try {
+        const forgotten = await this.inbox.prune(new Date(now - this.config.live.inboxRetentionSeconds * 1000));
+        if (forgotten > 0) this.logger.log(`forgot ${forgotten} processed events older than the inbox retention`);
+      } catch (error) {
+        this.logger.warn(`pruning the event inbox failed: ${(error as Error).message}`);
+      }
+      this.running = undefined;
     })();
     return this.running;
   }

@@ -139,6 +139,29 @@ function inboxContract(make: () => Promise<Harness>) {
     expect(outcomes.filter(Boolean)).toHaveLength(1);
     expect([await effects(e.eventId, a), await effects(e.eventId, b), await effects(e.eventId, c)]).toEqual([1, 1, 1]);
   });
+  it('prune forgets the records processed before the cut, in chunks, and keeps the rest (a forgotten event would have its effect again)', async () => {
+    const consumer = `prune-${randomBytes(4).toString('hex')}`;
+    const old = Array.from({ length: 5 }, () => event());
+    const recent = Array.from({ length: 3 }, () => event());
+    for (const e of [...old, ...recent]) expect(await inbox.processOnce(consumer, e.eventId, () => record(consumer)(e))).toBe(true);
+    // The old ones were processed 8 days ago; the cut is 7 days back.
+    await h.db.run((m) =>
+      m.query(`UPDATE processed_events SET processed_at = now() - interval '8 days' WHERE consumer = $1 AND event_id = ANY($2::uuid[])`, [consumer, old.map((e) => e.eventId)]),
+    );
+    const cut = new Date(Date.now() - 7 * 86_400_000);
+    const mine = async () =>
+      Number((await h.db.run((m) => m.query(`SELECT count(*) AS n FROM processed_events WHERE consumer = $1`, [consumer])))[0].n);
+    // Chunks of 2 (three statements for five rows); nothing recent goes, whoever's it is.
+    expect(await inbox.prune(cut, 2)).toBe(5);
+    expect(await mine()).toBe(3);
+    for (const e of recent) expect(await inbox.has(consumer, e.eventId)).toBe(true);
+    for (const e of old) expect(await inbox.has(consumer, e.eventId)).toBe(false);
+    expect(await inbox.prune(cut, 2)).toBe(0);
+    // What retention means: a copy of a forgotten event is processed again, a remembered one is not.
+    expect(await inbox.processOnce(consumer, old[0].eventId, () => record(consumer)(old[0]))).toBe(true);
+    expect(await inbox.processOnce(consumer, recent[0].eventId, () => record(consumer)(recent[0]))).toBe(false);
+    expect([await effects(old[0].eventId, consumer), await effects(recent[0].eventId, consumer)]).toEqual([2, 1]);
+  });
 }
 
 describe('event inbox [pglite + in-process]', () =>

@@ -23,6 +23,30 @@ export class TypeOrmEventInbox implements EventInbox {
     });
   }
 
+  /**
+   * Forgets the events processed before `olderThan`, `chunk` rows per statement (through the
+   * `processed_at` index, so a pass never holds many row locks at once); how many were deleted.
+   * A copy of a forgotten event delivered later would have its effect again: the retention must
+   * outlast any redelivery (ADR 10, "Inbox retention").
+   */
+  async prune(olderThan: Date, chunk = 5000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const gone = rowsOf<{ event_id: string }>(
+        await this.db.run((m) =>
+          m.query(
+            `DELETE FROM processed_events WHERE (consumer, event_id) IN (
+               SELECT consumer, event_id FROM processed_events WHERE processed_at < $1 LIMIT $2)
+             RETURNING event_id`,
+            [olderThan.toISOString(), chunk],
+          ),
+        ),
+      );
+      deleted += gone.length;
+      if (gone.length < chunk) return deleted;
+    }
+  }
+
   /** Whether `consumer` has processed `eventId` (for tests and operators). */
   async has(consumer: string, eventId: string): Promise<boolean> {
     const rows = rowsOf<{ n: number }>(
