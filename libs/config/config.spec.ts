@@ -12,10 +12,11 @@ describe('loadConfig', () => {
     expect(c.auth.jwtSecret).toBeUndefined();
   });
 
-  it('live updates: a day\'s window, 10,000 events per resume, 15 s heartbeats, 1 MiB per stream, 10 streams a user, 15-minute stream tokens', () => {
+  it('live updates: a day\'s window, a week\'s inbox, 10,000 events per resume, 15 s heartbeats, 1 MiB per stream, 10 streams a user, 15-minute stream tokens', () => {
     expect(loadConfig({}).live).toEqual({
       windowSeconds: 86_400,
       pruneIntervalSeconds: 300,
+      inboxRetentionSeconds: 604_800,
       maxResumeEvents: 10_000,
       heartbeatSeconds: 15,
       bufferMaxBytes: 1_048_576,
@@ -24,6 +25,9 @@ describe('loadConfig', () => {
       streamTokenTtlSeconds: 900,
     });
     expect(loadConfig({ STREAMS_PER_USER: '3', EVENT_LOG_WINDOW_SECONDS: '3600' }).live).toMatchObject({ streamsPerUser: 3, windowSeconds: 3600 });
+    expect(loadConfig({ EVENT_INBOX_RETENTION_SECONDS: '3600' }).live.inboxRetentionSeconds).toBe(3600);
+    // Under an hour would forget events while a relay may still publish them again.
+    expect(() => loadConfig({ EVENT_INBOX_RETENTION_SECONDS: '3599' })).toThrow(ConfigError);
   });
 
   it('uses the services named by their URLs', () => {
