@@ -131,13 +131,16 @@ class RecordingQueue implements CommandQueue {
 /** The worker's inbox, as far as the api reads it (owner-scoped lookups). */
 class FakeInbox implements Pick<CommandInbox, 'findForUser'> {
   readonly records = new Map<string, ProcessedCommand>();
+  /** The command ids asked about, in order. */
+  readonly asked: string[] = [];
   async findForUser(userId: string, commandId: string): Promise<ProcessedCommand | null> {
+    this.asked.push(commandId);
     const found = this.records.get(commandId);
     return found && found.userId === userId ? found : null;
   }
 }
 
-function harness(maxPendingPerUser = 3) {
+function harness(maxPendingPerUser = 3, knownPendingUsers?: number) {
   const clock = new FixedClock(new Date(START));
   const ids = new SequentialIds();
   const accounts = new FakeOwnerTimezones({ [ALICE]: 'UTC', [BOB]: 'UTC' });
@@ -148,7 +151,7 @@ function harness(maxPendingPerUser = 3) {
   const queue = new RecordingQueue();
   const inbox = new FakeInbox();
   const commands = everyTaskCommand();
-  const writes = new QueuedTaskWrites(commands, sessions, queue, pending, clock, ids, inbox as unknown as CommandInbox, { maxPendingPerUser });
+  const writes = new QueuedTaskWrites(commands, sessions, queue, pending, clock, ids, inbox as unknown as CommandInbox, { maxPendingPerUser, knownPendingUsers });
   const h = {
     clock,
     repo,
@@ -410,15 +413,29 @@ describe('QueuedTaskWrites: keyed retries (Idempotency-Key)', () => {
     expect(h.queue.received).toEqual([]);
   });
 
-  // Bug (reported): a keyed create without a client id, retried after its command was applied and
-  // settled (the api died before the stored answer), plans again: a fresh id, and a 202 naming a
-  // task that never comes to be (the worker's inbox drops the command as a duplicate).
-  it.failing('a keyed create without id retried after the worker applied it names the task that was created', async () => {
+  // Found by this spec: a keyed create without a client id, retried after its command was applied
+  // and settled (the api died before the stored answer), was planned again with a fresh id, and
+  // its 202 named a task that never came to be (the worker's inbox drops the command as a duplicate).
+  it('a keyed create without id retried after the worker applied it names the task that was created, as it is now', async () => {
     const h = harness();
     const first = await h.submit(create({ title: 'keyed' }), 'key-lost');
     await h.applied(first, create({ title: 'keyed', id: first.taskId }));
+    const later = edit(first.taskId, { notes: 'later' }, 1);
+    await h.applied(await h.submit(later), later);
     const retry = await h.submit(create({ title: 'keyed' }), 'key-lost');
-    expect(retry).toMatchObject({ commandId: first.commandId, taskId: first.taskId });
+    expect(retry).toMatchObject({ commandId: first.commandId, taskId: first.taskId, created: false, task: { id: first.taskId, notes: 'later', version: 2 } });
+    // Nothing new was sent for it.
+    expect(h.queue.received.filter((e) => e.commandId === first.commandId)).toHaveLength(1);
+  });
+
+  it('a keyed create without id asks the inbox only when its command is not pending; other keyed writes and unkeyed creates never do', async () => {
+    const h = harness();
+    const keyed = await h.submit(create({ title: 'keyed' }), 'key-a');
+    // Pending: answered from the overlay, the inbox is not needed (it would say nothing yet).
+    await expect(h.submit(create({ title: 'keyed' }), 'key-a')).resolves.toMatchObject({ commandId: keyed.commandId, taskId: keyed.taskId });
+    await h.submit(create({ title: 'plain' }));
+    await h.submit(edit(keyed.taskId, { title: 'edited' }, 1), 'key-b');
+    expect(h.inbox.asked).toEqual([keyed.commandId]);
   });
 });
 
@@ -532,14 +549,14 @@ describe('QueuedTaskWrites: the per-user bound', () => {
     expect(await refusal(h.submit(create({ title: 'alice' })))).toBeInstanceOf(TooManyPendingWrites);
   });
 
-  it('the counts this process remembers are bounded (100 000 users): the oldest user’s is forgotten first', async () => {
-    const h = harness(1);
+  it('the counts this process remembers are bounded (knownPendingUsers, 100,000 by default): the oldest user’s is forgotten first', async () => {
+    const h = harness(1, 3);
     await h.submit(create({ title: 'alice' }));
-    // 100 000 other users write (their records answer a count of 1 without being kept, the broker keeps no copy):
+    // 3 other users write (their records answer a count of 1 without being kept, the broker keeps no copy):
     // with Alice's, that is one count more than this process keeps, and hers is the oldest.
     h.pending.adds = 'one';
     h.queue.quiet = true;
-    for (let i = 1; i <= 100_000; i++) await h.writes.submit(`user-${i}`, create({ title: 'x' }, `user-${i}`));
+    for (let i = 1; i <= 3; i++) await h.writes.submit(`user-${i}`, create({ title: 'x' }, `user-${i}`));
     // Her count (at the bound) is forgotten: her next write is not held to it (the store is not asked).
     h.pending.down.add('count');
     await expect(h.submit(create({ title: 'alice' }))).resolves.toMatchObject({ created: true });

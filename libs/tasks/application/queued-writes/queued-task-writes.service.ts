@@ -46,6 +46,8 @@ export interface QueuedWritesSettings {
    * bound a user writing through a long worker outage would make every one of their writes slower.
    */
   readonly maxPendingPerUser: number;
+  /** Users whose last pending count this process remembers, at most (the oldest are forgotten first). Default 100,000. */
+  readonly knownPendingUsers?: number;
 }
 
 export interface Accepted {
@@ -120,7 +122,9 @@ export class QueuedTaskWrites {
     // create with a new id never does, an edit reads its own task's only.
     const plan = new TaskPlan(userId, this.overlayOf(userId, now), this.sessions.planSources());
     // The api chooses a new task's id, so the 202 can name the resource before it exists.
+    let idless = false;
     if (command instanceof CreateTaskCommand && !command.input.id) {
+      idless = true;
       const id = this.ids.next();
       plan.freshIds.add(id);
       command = new CreateTaskCommand(command.ownerId, { ...command.input, id });
@@ -130,6 +134,12 @@ export class QueuedTaskWrites {
     if (retryKey) {
       const pending = await this.pendingCommand(userId, commandId, now);
       if (pending) return this.earlier(userId, commandId, pending.taskId, plan);
+      // A keyed create without an id whose command a worker has decided already (its api died
+      // before the answer was stored): planned again it would name a new id that never exists, so
+      // the inbox is asked first. Only for these: another write planned again names its own task,
+      // and a refusal falls back to the inbox below. Keyed requests read PostgreSQL anyway (ADR 13).
+      const decided = idless ? await this.inbox.findForUser(userId, commandId) : null;
+      if (decided?.resourceId) return this.earlier(userId, commandId, decided.resourceId, plan);
     }
     let result: TaskView | { task: TaskView; created: boolean };
     try {
@@ -174,7 +184,7 @@ export class QueuedTaskWrites {
   private notePending(userId: string, count: number): void {
     this.knownPending.delete(userId);
     if (count === 0) return;
-    if (this.knownPending.size >= KNOWN_PENDING_USERS) {
+    if (this.knownPending.size >= (this.settings.knownPendingUsers ?? KNOWN_PENDING_USERS)) {
       const oldest = this.knownPending.keys().next().value;
       if (oldest !== undefined) this.knownPending.delete(oldest);
     }
