@@ -66,7 +66,7 @@ import { openLoad, stats } from './open-load.mjs';
 import { cpuSeconds } from './proc.mjs';
 import { startPausableProxy } from './pausable-proxy.mjs';
 import { liveIdleCase, liveLatencyCase } from './live.mjs';
-import { scaleOutCase, workersCase } from './scale.mjs';
+import { phaseMsPerBatch, scaleOutCase, workerCounters, workersCase } from './scale.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -613,14 +613,19 @@ async function workerRateCase() {
     const last = samples[samples.length - 1];
     const at = (count) => samples.find((s) => s.n >= count).t;
     const steady = (0.8 * BACKLOG) / (at(0.9 * BACKLOG) - at(0.1 * BACKLOG));
+    // Where the batches' time went (the worker's ln_command_batch_phase_seconds), per batch.
+    const counters = await workerCounters(worker.metrics);
     const drain = {
       commands: BACKLOG,
       workerStartSeconds: +((readyAt - startedAt) / 1000).toFixed(2),
       drainSeconds: +last.t.toFixed(2),
       overallPerSecond: Math.round(BACKLOG / last.t),
       steadyPerSecond: Math.round(steady),
+      batches: counters.batches,
+      commandsPerBatch: counters.batches ? +(BACKLOG / counters.batches).toFixed(1) : null,
+      phaseMsPerBatch: phaseMsPerBatch([counters]),
     };
-    log(`worker-rate: drained ${BACKLOG} in ${drain.drainSeconds} s after ready: ${drain.overallPerSecond}/s overall, ${drain.steadyPerSecond}/s between 10% and 90%`);
+    log(`worker-rate: drained ${BACKLOG} in ${drain.drainSeconds} s after ready: ${drain.overallPerSecond}/s overall, ${drain.steadyPerSecond}/s between 10% and 90%; ${drain.batches} batches (${drain.commandsPerBatch} commands each), ms per batch by phase ${JSON.stringify(drain.phaseMsPerBatch)}`);
 
     // Hold: publish at fixed rates below the drain rate with the worker running, highest first;
     // a rate is held when what is outstanding (published, not committed) stops growing.

@@ -286,15 +286,32 @@ async function rssRuns(h, apis, nginxPort, tokens, heap) {
   return out;
 }
 
-/** `ln_commands_total` (all outcomes) and the batch histogram's sum and count, from a worker's /metrics. */
-async function workerCounters(metricsUrl) {
+const PHASES = ['read', 'decide', 'write', 'record', 'commit', 'settle', 'ack', 'apply'];
+
+/**
+ * `ln_commands_total` (all outcomes), the batch histogram's sum and count, and the seconds spent in
+ * each phase of a batch (`ln_command_batch_phase_seconds_sum{phase}`), from a worker's /metrics.
+ */
+export async function workerCounters(metricsUrl) {
   try {
     const text = await (await fetch(metricsUrl)).text();
     const sum = (re) => text.split('\n').filter((l) => re.test(l)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-    return { commands: sum(/^ln_commands_total[{ ]/), batchSeconds: sum(/^ln_command_batch_commit_seconds_sum[{ ]/), batches: sum(/^ln_command_batch_commit_seconds_count[{ ]/) };
+    const phaseSeconds = Object.fromEntries(PHASES.map((p) => [p, sum(new RegExp(`^ln_command_batch_phase_seconds_sum\\{phase="${p}"\\}`))]));
+    return { commands: sum(/^ln_commands_total[{ ]/), batchSeconds: sum(/^ln_command_batch_commit_seconds_sum[{ ]/), batches: sum(/^ln_command_batch_commit_seconds_count[{ ]/), phaseSeconds };
   } catch {
-    return { commands: null, batchSeconds: null, batches: null };
+    return { commands: null, batchSeconds: null, batches: null, phaseSeconds: null };
   }
+}
+
+/** Milliseconds per batch in each phase, the phases a run saw. */
+export function phaseMsPerBatch(counters) {
+  const out = {};
+  for (const p of PHASES) {
+    const seconds = counters.reduce((a, c) => a + (c.phaseSeconds?.[p] ?? 0), 0);
+    const batches = counters.reduce((a, c) => a + (c.batches ?? 0), 0);
+    if (seconds > 0 && batches > 0) out[p] = +((1000 * seconds) / batches).toFixed(2);
+  }
+  return out;
 }
 
 /** The scratch database's PostgreSQL backends (not `exceptPid`, the bench's own connection) and their CPU. */
@@ -369,8 +386,9 @@ export async function workersCase(h) {
         // A fresh process each time: its counters are this drain's.
         const counters = await Promise.all(started.map(async (w) => {
           const c = await workerCounters(w.metrics);
-          return { commands: c.commands, batches: c.batches, batchSeconds: +c.batchSeconds.toFixed(2) };
+          return { commands: c.commands, batches: c.batches, batchSeconds: +c.batchSeconds.toFixed(2), phaseSeconds: c.phaseSeconds };
         }));
+        const phases = phaseMsPerBatch(counters);
         const per1000 = (s) => +((1000 * s) / WORKERS_BACKLOG).toFixed(3);
         const cpu = {
           workers: +workerCpu.reduce((a, b) => a + b, 0).toFixed(2),
@@ -386,7 +404,8 @@ export async function workersCase(h) {
           overallPerSecond: Math.round(WORKERS_BACKLOG / wall),
           steadyPerSecond: Math.round(steady),
           readySpreadSeconds: +((Math.max(...started.map((w) => w.readyAt)) - firstReady) / 1000).toFixed(2),
-          perWorker: counters,
+          perWorker: counters.map(({ phaseSeconds, ...c }) => c),
+          phaseMsPerBatch: phases,
           cpuSeconds: cpu,
           cpuSecondsPer1000: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v === null ? null : per1000(v)])),
           coresBusyOfTwo: +((cpu.workers + cpu.postgresBackends + (cpu.rabbitmqShared ?? 0) + (cpu.redisShared ?? 0)) / wall).toFixed(2),
@@ -394,7 +413,7 @@ export async function workersCase(h) {
         };
         runs.push(row);
         h.log(
-          `workers round ${round}, ${count} worker(s): ${WORKERS_BACKLOG} drained in ${row.drainSeconds} s (${row.overallPerSecond}/s overall, ${row.steadyPerSecond}/s between 10% and 90%); commands per worker ${counters.map((c) => c.commands).join(' / ')}, batches ${counters.map((c) => `${c.batches} (${c.batchSeconds} s)`).join(' / ')}; CPU s: workers ${cpu.workers} (${workerCpu.map((x) => x.toFixed(2)).join(' + ')}), PostgreSQL ${cpu.postgresBackends}, RabbitMQ ${cpu.rabbitmqShared}, Redis ${cpu.redisShared}; ${row.coresBusyOfTwo} cores busy | load ${row.loadavg[0]}`,
+          `workers round ${round}, ${count} worker(s): ${WORKERS_BACKLOG} drained in ${row.drainSeconds} s (${row.overallPerSecond}/s overall, ${row.steadyPerSecond}/s between 10% and 90%); commands per worker ${counters.map((c) => c.commands).join(' / ')}, batches ${counters.map((c) => `${c.batches} (${c.batchSeconds} s)`).join(' / ')}; ms per batch by phase ${JSON.stringify(phases)}; CPU s: workers ${cpu.workers} (${workerCpu.map((x) => x.toFixed(2)).join(' + ')}), PostgreSQL ${cpu.postgresBackends}, RabbitMQ ${cpu.rabbitmqShared}, Redis ${cpu.redisShared}; ${row.coresBusyOfTwo} cores busy | load ${row.loadavg[0]}`,
         );
         for (const w of started) await h.stop(w.child);
         workers.length = 0;

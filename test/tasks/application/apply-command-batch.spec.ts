@@ -401,6 +401,47 @@ describe('ApplyCommandBatch.apply (the set path)', () => {
   });
 });
 
+describe('ApplyCommandBatch: where a batch\'s time goes (the phases it reports)', () => {
+  const observed = () => {
+    const phases: [string, number][] = [];
+    return { phases, observe: (phase: string, seconds: number) => void phases.push([phase, seconds]) };
+  };
+
+  it('the set path: read, decide, write, record, commit, settle, ack, each once, in that order; a slow write is counted as write', async () => {
+    const w = worker();
+    const o = observed();
+    w.inner.beforeNextWrite = () => new Promise((r) => setTimeout(r, 30));
+    await w.applier.apply([delivery(TaskCommandTypes.Create, { input: { id: tid(90), title: 'x' } })], o.observe);
+    expect(o.phases.map(([p]) => p)).toEqual(['read', 'decide', 'write', 'record', 'commit', 'settle', 'ack']);
+    for (const [, seconds] of o.phases) expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(Object.fromEntries(o.phases).write).toBeGreaterThanOrEqual(0.02);
+  });
+
+  it('the fallback: the set path up to its refused write, then read, apply, record, commit, settle, ack', async () => {
+    const w = worker();
+    const a = tid(91);
+    await w.real.run(new CreateTaskCommand(ALICE, { id: a, title: 'before' }), w.sessions.now());
+    w.inner.beforeNextWrite = async () => {
+      await w.real.run(new EditTaskCommand(ALICE, a, { title: 'synchronous' }), w.sessions.now());
+    };
+    const o = observed();
+    await w.applier.apply([delivery(TaskCommandTypes.Complete, { id: a })], o.observe);
+    expect(w.applier.fallbacks).toBe(1);
+    expect(o.phases.map(([p]) => p)).toEqual(['read', 'decide', 'write', 'read', 'apply', 'record', 'commit', 'settle', 'ack']);
+  });
+
+  it('one command at a time: read, apply, record, commit, settle, ack; a batch that fails reports what it got through', async () => {
+    const w = worker();
+    const o = observed();
+    await w.applier.applyOneAtATime([delivery(TaskCommandTypes.Create, { input: { id: tid(92), title: 'x' } })], o.observe);
+    expect(o.phases.map(([p]) => p)).toEqual(['read', 'apply', 'record', 'commit', 'settle', 'ack']);
+    const failed = observed();
+    w.store.failNextWrite = new Error('connection reset');
+    await expect(w.applier.apply([delivery(TaskCommandTypes.Create, { input: { id: tid(93), title: 'y' } })], failed.observe)).rejects.toThrow('connection reset');
+    expect(failed.phases.map(([p]) => p)).toEqual(['read', 'decide']);
+  });
+});
+
 describe('ApplyCommandBatch.applyOneAtATime', () => {
   it('runs each command against storage (no set load or write)', async () => {
     const w = worker();

@@ -90,6 +90,29 @@ describe('CommandBatchProcessor', () => {
     expect(sum).toBeGreaterThanOrEqual(6);
   });
 
+  it('observes each phase the applier reports in ln_command_batch_phase_seconds, by phase', async () => {
+    const metrics = new CommandMetrics(new Metrics());
+    const fake = {
+      async apply(batch: readonly CommandDelivery[], observe?: (phase: string, seconds: number) => void) {
+        observe?.('read', 0.002);
+        observe?.('write', 0.004);
+        observe?.('write', 0.001);
+        for (const d of batch) await d.ack();
+        return { applied: batch.length, rejected: 0, duplicates: 0 };
+      },
+    } as unknown as ApplyCommandBatch;
+    await new CommandBatchProcessor(fake, queue, settings, metrics).process([delivery('a')]);
+    const values = (await metrics.commandBatchPhaseSeconds.get()).values;
+    const of = (name: string, phase: string) => values.find((v) => v.metricName === name && v.labels.phase === phase)?.value;
+    expect([of('ln_command_batch_phase_seconds_count', 'read'), of('ln_command_batch_phase_seconds_count', 'write')]).toEqual([1, 2]);
+    expect(of('ln_command_batch_phase_seconds_sum', 'write')).toBeCloseTo(0.005, 6);
+    // Without metrics the applier is not asked to report.
+    let asked: unknown = 'unset';
+    const bare = { async apply(_b: readonly CommandDelivery[], observe?: unknown) { asked = observe; return { applied: 0, rejected: 0, duplicates: 0 }; } } as unknown as ApplyCommandBatch;
+    await new CommandBatchProcessor(bare, queue, settings).process([delivery('b')]);
+    expect(asked).toBeUndefined();
+  });
+
   it('does not observe the lag of a batch that did not commit', async () => {
     const metrics = new CommandMetrics(new Metrics());
     const { fake } = applier(() => {

@@ -67,7 +67,8 @@ export class CommandBatchProcessor implements OnApplicationBootstrap, BeforeAppl
     for (let attempt = 0; ; attempt++) {
       try {
         const stop = this.metrics?.commandBatchSeconds.startTimer();
-        const counts = await this.applier.apply(batch);
+        const phases = this.metrics?.commandBatchPhaseSeconds;
+        const counts = await this.applier.apply(batch, phases ? (phase, seconds) => phases.observe({ phase }, seconds) : undefined);
         stop?.();
         this.observeLag(batch, counts.duplicates);
         this.metrics?.commandBatchSize.observe(batch.length);

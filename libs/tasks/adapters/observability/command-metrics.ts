@@ -7,6 +7,7 @@ export class CommandMetrics {
   readonly registry: Registry;
   readonly commandBatchSize: Histogram;
   readonly commandBatchSeconds: Histogram;
+  readonly commandBatchPhaseSeconds: Histogram<'phase'>;
   readonly commands: Counter<'outcome'>;
   readonly commandsGivenBack: Counter;
   readonly commandPersistenceLag: Histogram;
@@ -23,6 +24,13 @@ export class CommandMetrics {
       name: 'ln_command_batch_commit_seconds',
       help: 'Time to apply and commit one batch of commands',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.commandBatchPhaseSeconds = new Histogram({
+      name: 'ln_command_batch_phase_seconds',
+      help: 'Time one batch of commands spent in each phase (read, decide, write, record, commit, settle, ack; apply for a batch applied one command at a time)',
+      labelNames: ['phase'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     });
     this.commands = new Counter({

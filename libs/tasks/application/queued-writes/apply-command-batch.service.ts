@@ -46,6 +46,31 @@ function idsOf(command: Command<unknown>): string[] {
 
 type Counts = { applied: number; rejected: number; duplicates: number };
 
+/**
+ * Where a batch's time goes, in order: `read` (the inbox's redeliveries, the owners' timezones, the
+ * tasks and their steps: three round trips), `decide` (the commands' handlers, in memory), `write`
+ * (tasks, outbox rows and NOTIFY: one statement), `record` (the inbox records and the decisions'
+ * outbox rows: one statement), `commit` (COMMIT and the read-cache invalidations after it), `settle`
+ * (the pending overlay) and `ack` (the broker). A batch applied one command at a time reports
+ * `read`, `apply` (every command in its savepoint), `record`, `commit`, `settle` and `ack`; after
+ * a set write refused by a conflict (the fallback) that follows the set path's `read`, `decide`
+ * and `write` (the refused write and its rollback).
+ */
+export type BatchPhase = 'read' | 'decide' | 'write' | 'record' | 'commit' | 'settle' | 'ack' | 'apply';
+export type BatchPhaseObserver = (phase: BatchPhase, seconds: number) => void;
+
+/** Reports the time since the previous mark (or its creation) as a phase. */
+class PhaseClock {
+  private at = performance.now();
+  constructor(private readonly observe?: BatchPhaseObserver) {}
+  mark(phase: BatchPhase): void {
+    if (!this.observe) return;
+    const now = performance.now();
+    this.observe(phase, (now - this.at) / 1000);
+    this.at = now;
+  }
+}
+
 /** A decision as the event the author's live stream shows (ADR 28). */
 export function outcomeEvent(record: ProcessedCommand, eventId: string): DomainEvent {
   const payload: CommandDecidedV1 = { commandId: record.commandId, commandType: record.type, taskId: record.resourceId, problem: record.problem };
@@ -101,35 +126,43 @@ export class ApplyCommandBatch {
     return this.inbox.recordAll(records, records.map((r) => outcomeEvent(r, this.ids.next())));
   }
 
-  async apply(batch: readonly CommandDelivery[]): Promise<Counts> {
-    return this.settled(batch, async (stored) => {
+  /** @param observe told how long each phase of the batch took (`BatchPhase`), as it ends. */
+  async apply(batch: readonly CommandDelivery[], observe?: BatchPhaseObserver): Promise<Counts> {
+    const clock = new PhaseClock(observe);
+    return this.settled(batch, clock, async (stored) => {
       try {
-        return await this.applySet(batch, stored);
+        return await this.applySet(batch, stored, clock);
       } catch (error) {
         if (!(error instanceof BatchWriteConflict)) throw error;
+        // The refused write and its rollback.
+        clock.mark('write');
         this.fallbacks += 1;
-        return this.applyOneByOne(batch, stored);
+        return this.applyOneByOne(batch, stored, clock);
       }
     });
   }
 
   /** The same batch, one command at a time in its savepoint (what the set path must equal; tests compare them). */
-  applyOneAtATime(batch: readonly CommandDelivery[]): Promise<Counts> {
-    return this.settled(batch, (stored) => this.applyOneByOne(batch, stored));
+  applyOneAtATime(batch: readonly CommandDelivery[], observe?: BatchPhaseObserver): Promise<Counts> {
+    const clock = new PhaseClock(observe);
+    return this.settled(batch, clock, (stored) => this.applyOneByOne(batch, stored, clock));
   }
 
-  private async settled(batch: readonly CommandDelivery[], run: (stored: Stored) => Promise<Counts>): Promise<Counts> {
+  private async settled(batch: readonly CommandDelivery[], clock: PhaseClock, run: (stored: Stored) => Promise<Counts>): Promise<Counts> {
     const stored: Stored = new Map();
     const counts = await run(stored);
+    clock.mark('commit');
     // Decided: the authors' reads now come from storage. Before the acks, so a crash in between
     // leaves a redelivery (a duplicate for the inbox), never a pending entry nobody will settle.
     await this.pending.settle(batch.map((d) => ({ userId: d.envelope.userId, commandId: d.envelope.commandId, applied: stored.get(d.envelope.commandId) })));
+    clock.mark('settle');
     for (const delivery of batch) await delivery.ack();
+    clock.mark('ack');
     return counts;
   }
 
   /** The set path: constant round trips; BatchWriteConflict when storage moved under it. */
-  private applySet(batch: readonly CommandDelivery[], stored: Stored): Promise<Counts> {
+  private applySet(batch: readonly CommandDelivery[], stored: Stored, clock: PhaseClock): Promise<Counts> {
     return this.uow.run(async () => {
       stored.clear();
       const counts: Counts = { applied: 0, rejected: 0, duplicates: 0 };
@@ -156,6 +189,7 @@ export class ApplyCommandBatch {
       const timezones = userIds.length ? await this.owners.timezonesOf(userIds) : new Map<string, string>();
       const tasks = new BatchTasks((ids) => this.store.load(ids), (userId) => timezones.has(userId));
       await tasks.prefetch(fresh.flatMap((f) => (f.command instanceof DomainError ? [] : idsOf(f.command))));
+      clock.mark('read');
 
       const records: ProcessedCommand[] = [];
       for (const { envelope, command } of fresh) {
@@ -177,8 +211,11 @@ export class ApplyCommandBatch {
           counts.rejected += 1;
         }
       }
+      clock.mark('decide');
       await this.store.write(tasks.writes());
+      clock.mark('write');
       await this.record(records);
+      clock.mark('record');
       // After the commit, so no reader caches the state from before it under the new version.
       for (const owner of tasks.owners()) await this.uow.afterCommit(() => this.cache.invalidate(owner));
       return counts;
@@ -186,13 +223,14 @@ export class ApplyCommandBatch {
   }
 
   /** One command at a time, each in its savepoint (the path before #13, and the fallback). */
-  private applyOneByOne(batch: readonly CommandDelivery[], stored: Stored): Promise<Counts> {
+  private applyOneByOne(batch: readonly CommandDelivery[], stored: Stored, clock: PhaseClock): Promise<Counts> {
     return this.uow.run(async () => {
       stored.clear();
       const counts: Counts = { applied: 0, rejected: 0, duplicates: 0 };
       // One query for the batch's redeliveries, one statement for its inbox records: per command
       // only its own writes remain (in their savepoint).
       const decided = new Set(await this.inbox.decidedAmong(batch.map((d) => d.envelope.commandId)));
+      clock.mark('read');
       const records: ProcessedCommand[] = [];
       // A timezone read once per user per batch: a batch's commands share its transaction.
       const timezones = new Map<string, Promise<string>>();
@@ -207,7 +245,9 @@ export class ApplyCommandBatch {
         records.push(record);
         counts[record.status] += 1;
       }
+      clock.mark('apply');
       await this.record(records);
+      clock.mark('record');
       return counts;
     });
   }
