@@ -411,10 +411,14 @@ describe('ApplyCommandBatch: where a batch\'s time goes (the phases it reports)'
     const w = worker();
     const o = observed();
     w.inner.beforeNextWrite = () => new Promise((r) => setTimeout(r, 30));
+    const started = performance.now();
     await w.applier.apply([delivery(TaskCommandTypes.Create, { input: { id: tid(90), title: 'x' } })], o.observe);
+    const elapsed = (performance.now() - started) / 1000;
     expect(o.phases.map(([p]) => p)).toEqual(['read', 'decide', 'write', 'record', 'commit', 'settle', 'ack']);
     for (const [, seconds] of o.phases) expect(seconds).toBeGreaterThanOrEqual(0);
     expect(Object.fromEntries(o.phases).write).toBeGreaterThanOrEqual(0.02);
+    // Seconds, each phase counted once: together they are the call's own time.
+    expect(o.phases.reduce((a, [, seconds]) => a + seconds, 0)).toBeLessThanOrEqual(elapsed);
   });
 
   it('the fallback: the set path up to its refused write, then read, apply, record, commit, settle, ack', async () => {
