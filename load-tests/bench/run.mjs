@@ -23,7 +23,11 @@
 //                 BENCH_E2E_SECONDS (15) against an api (ROLE=api) and, on the queued path, one worker
 //                 (ROLE=worker) as separate processes; then waits until every acknowledged write is in
 //                 PostgreSQL. Acknowledged and applied per second, the queue's drain after the load,
-//                 the api's CPU per request, sync path and queued path in the same run
+//                 the api's CPU per request, sync path and queued path in the same run. Both paths
+//                 run a worker, as deployed (the sync path's relays the outbox and projects the
+//                 events; BENCH_E2E_SYNC_WORKER=0 leaves it out, as this case did before 2026-12-06),
+//                 and the CPU of every process a write touches (api, worker, PostgreSQL backends,
+//                 RabbitMQ, Redis) from the load's start until every write is stored, per write
 //   write-cost    (not in the default set) issue 13's "cheaper 202": the sync 201 and the queued 202 of
 //                 POST /v1/tasks side by side in one run, each path its own api and worker (both run a
 //                 worker, as deployed: the sync path's relays the outbox and projects the events),
@@ -66,7 +70,7 @@ import { openLoad, stats } from './open-load.mjs';
 import { cpuSeconds } from './proc.mjs';
 import { startPausableProxy } from './pausable-proxy.mjs';
 import { liveIdleCase, liveLatencyCase } from './live.mjs';
-import { phaseMsPerBatch, scaleOutCase, workerCounters, workersCase } from './scale.mjs';
+import { backendCpu, listenerPid, phaseMsPerBatch, scaleOutCase, workerCounters, workersCase } from './scale.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -668,11 +672,24 @@ async function queuedE2eCase() {
     for (const writePath of ['sync', 'queued']) {
       const queueName = run.queueFor(`e2e-${writePath}`);
       const api = await startApi({ WRITE_PATH: writePath, COMMAND_QUEUE_NAME: queueName });
-      const worker = writePath === 'queued' ? await startWorker({ COMMAND_QUEUE_NAME: queueName }) : null;
+      const worker = writePath === 'queued' || process.env.BENCH_E2E_SYNC_WORKER !== '0' ? await startWorker({ WRITE_PATH: writePath, COMMAND_QUEUE_NAME: queueName }) : null;
       try {
         const tokens = (await users(api.base, `e2e-${writePath}`, WRITE_USERS)).map((u) => u.token);
         const okStatus = writePath === 'queued' ? 202 : 201;
         const before = await tasks();
+        // Every process a write touches: its CPU from the load's start until all is stored.
+        const ownPid = (await db.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        const shared = { rabbitmq: listenerPid(Number(new URL(AMQP).port || 5672)), redis: listenerPid(Number(new URL(REDIS).port || 6379)) };
+        const cpuNow = async () => {
+          return {
+            api: cpuSeconds(api.child.pid),
+            worker: worker ? cpuSeconds(worker.child.pid) : 0,
+            backends: await backendCpu(db, run.dbName, ownPid),
+            rabbitmq: shared.rabbitmq ? cpuSeconds(shared.rabbitmq) : 0,
+            redis: shared.redis ? cpuSeconds(shared.redis) : 0,
+          };
+        };
+        const sys0 = await cpuNow();
         const c0 = cpuSeconds(api.child.pid);
         const t0 = performance.now();
         const r = summary(await load(`${api.base}/v1/tasks`, { method: 'POST', body: JSON.stringify(WRITE_BODY), tokens, seconds }), okStatus);
@@ -686,6 +703,13 @@ async function queuedE2eCase() {
           applied = (await tasks()) - before;
         }
         const allStoredSeconds = (performance.now() - t0) / 1000;
+        const sys1 = await cpuNow();
+        // A backend that started during the load counts from 0.
+        let postgres = 0;
+        for (const [pid, cpu] of sys1.backends) postgres += cpu - (sys0.backends.get(pid) ?? 0);
+        const perWrite = (seconds) => (acked ? +((1000 * seconds) / acked).toFixed(3) : null);
+        const systemCpu = { api: sys1.api - sys0.api, worker: sys1.worker - sys0.worker, postgres, rabbitmq: sys1.rabbitmq - sys0.rabbitmq, redis: sys1.redis - sys0.redis };
+        const systemTotal = Object.values(systemCpu).reduce((a, b) => a + b, 0);
         out[writePath] = {
           acknowledgedPerSecond: Math.round(acked / loadSeconds),
           p50: r.p50,
@@ -694,9 +718,12 @@ async function queuedE2eCase() {
           appliedPerSecond: Math.round(acked / allStoredSeconds),
           drainedSecondsAfterLoad: +(allStoredSeconds - loadSeconds).toFixed(2),
           apiCpuMsPerRequest: cpuMsPerRequest,
+          worker: Boolean(worker),
+          cpuMsPerWrite: { ...Object.fromEntries(Object.entries(systemCpu).map(([k, v]) => [k, perWrite(v)])), total: perWrite(systemTotal) },
+          coresBusy: +(systemTotal / allStoredSeconds).toFixed(2),
         };
         log(
-          `queued-e2e ${writePath}: acknowledged ${out[writePath].acknowledgedPerSecond}/s (p50 ${r.p50} p99 ${r.p99} ms), applied end to end ${out[writePath].appliedPerSecond}/s, all stored ${out[writePath].drainedSecondsAfterLoad} s after the load, api ${cpuMsPerRequest} ms cpu/request | load ${os.loadavg()[0].toFixed(1)}`,
+          `queued-e2e ${writePath}: acknowledged ${out[writePath].acknowledgedPerSecond}/s (p50 ${r.p50} p99 ${r.p99} ms), applied end to end ${out[writePath].appliedPerSecond}/s, all stored ${out[writePath].drainedSecondsAfterLoad} s after the load, api ${cpuMsPerRequest} ms cpu/request; ${worker ? 'with' : 'no'} worker; CPU ms per write ${JSON.stringify(out[writePath].cpuMsPerWrite)}, ${out[writePath].coresBusy} cores busy | load ${os.loadavg()[0].toFixed(1)}`,
         );
       } finally {
         if (worker) await stop(worker.child);

@@ -62,7 +62,7 @@ function memoryOf(pid) {
 }
 
 /** The pid listening on a loopback TCP port (the shared RabbitMQ, Redis), from /proc; null if not found. */
-function listenerPid(port) {
+export function listenerPid(port) {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set();
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -315,7 +315,7 @@ export function phaseMsPerBatch(counters) {
 }
 
 /** The scratch database's PostgreSQL backends (not `exceptPid`, the bench's own connection) and their CPU. */
-async function backendCpu(db, dbName, exceptPid) {
+export async function backendCpu(db, dbName, exceptPid) {
   const { rows } = await db.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> $2', [dbName, exceptPid]);
   return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid)]));
 }
