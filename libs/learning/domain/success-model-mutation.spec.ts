@@ -120,13 +120,14 @@ describe('SuccessModel: computed by hand', () => {
 
   it('computes the Bayes factor for an uneven base too (Gamma below 0.5: the reflection formula)', () => {
     // A population rate of 0.2 and a user at 4 of 20: base (4 + 1) / 25 = 0.2, the prior Beta(0.4, 1.6).
-    const m = SuccessModel.build([cell('all', '', 20, 4), cell('tag', 'x', 10, 0)], [cell('all', '', 40, 8)]);
-    const w = splitWeight(SUCCESS_MODEL.tagPrior, SUCCESS_MODEL.tagPrior, lnBayesFactor(0.2, [0, 10], [4, 6]));
+    // Both sides have a done task, so ln Gamma(0.4) does not cancel out of the Bayes factor.
+    const m = SuccessModel.build([cell('all', '', 20, 4), cell('tag', 'x', 10, 1)], [cell('all', '', 40, 8)]);
+    const w = splitWeight(SUCCESS_MODEL.tagPrior, SUCCESS_MODEL.tagPrior, lnBayesFactor(0.2, [1, 9], [3, 7]));
     const prior = sigmoid(logit(0.2));
-    const out = SUCCESS_MODEL.damping * w * (logit((4 + 5 * prior) / 15) - logit(0.2));
+    const out = SUCCESS_MODEL.damping * w * (logit((3 + 5 * prior) / 15) - logit(0.2));
     const b = m.predict(task(), null);
     expect(b.probability).toBeCloseTo(sigmoid(logit(0.2) + out), 12);
-    expect(b.factors.map((x) => x.text)).toEqual(['not tagged #x: 4 of 10 such tasks done']);
+    expect(b.factors.map((x) => x.text)).toEqual(['not tagged #x: 3 of 10 such tasks done']);
     expect(b.factors[0]!.effect).toBeCloseTo(out, 12);
   });
 
