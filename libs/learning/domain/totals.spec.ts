@@ -1,6 +1,6 @@
 import { SuccessModel } from './success-model';
-import { totalsChange, totalsOf } from './totals';
-import { type Cell, type TrackedTask, addCounts, contributionChange } from './tracked-task.value-object';
+import { TOTAL_DAY, planDaysOf, totalsChange, totalsOf } from './totals';
+import { type Cell, type TrackedTask, ZERO, addCounts, contributionChange } from './tracked-task.value-object';
 
 /** A small seeded generator (mulberry32): the same sequence every run. */
 function random(seed: number): () => number {
@@ -78,5 +78,77 @@ describe('all-time totals', () => {
     }
     const task: TrackedTask = { taskId: 'x', userId: 'u', status: 'open', scheduledDate: '2026-03-05', localHour: 21, estimateMinutes: 150, actualMinutes: null, tags: [], deferrals: 2, failureReason: null, closedDay: null };
     expect(SuccessModel.build(totalsOf(cells), []).predict(task, 4)).toEqual(SuccessModel.build(cells, []).predict(task, 4));
+  });
+});
+
+describe('all-time totals, worked out by hand', () => {
+  const cell = (day: string, dimension: Cell['dimension'], key: string, counts: Partial<Cell>): Cell => ({ ...ZERO, day, dimension, key, ...counts });
+  const total = (dimension: Cell['dimension'], key: string, counts: Partial<Cell>): Cell => ({ ...ZERO, day: '1970-01-01', dimension, key, ...counts });
+
+  it('all-time totals carry the day 1970-01-01', () => {
+    expect(TOTAL_DAY).toBe('1970-01-01');
+  });
+
+  it('totalsOf sums each dimension over days and turns each day\'s plan into its load', () => {
+    const cells = [
+      cell('2026-03-02', 'all', '', { n: 2, done: 1, failed: 1, calibrated: 1, estimateSum: 30, actualSum: 45 }),
+      cell('2026-03-03', 'all', '', { n: 1, dropped: 1 }),
+      cell('2026-03-02', 'tag', 'x', { n: 1, done: 1 }),
+      // Two rows of the 2nd's plan: three tasks scheduled, one done, one failed.
+      cell('2026-03-02', 'plan', '', { n: 2, done: 1 }),
+      cell('2026-03-02', 'plan', '', { n: 1, failed: 1 }),
+      cell('2026-03-03', 'plan', '', { n: 3, dropped: 1 }),
+      cell('2026-03-04', 'plan', '', { n: 1 }),
+    ];
+    expect(totalsOf(cells)).toEqual([
+      total('all', '', { n: 3, done: 1, failed: 1, dropped: 1, calibrated: 1, estimateSum: 30, actualSum: 45 }),
+      total('tag', 'x', { n: 1, done: 1 }),
+      // The 2nd and 3rd both had 3 tasks.
+      total('load', '3', { n: 6, done: 1, failed: 1, dropped: 1 }),
+      total('load', '1', { n: 1 }),
+    ]);
+  });
+
+  it('totalsOf leaves out totals that net to nothing, and days with no task scheduled', () => {
+    const cells = [
+      cell('2026-03-02', 'tag', 'x', { n: 1, done: 1 }),
+      cell('2026-03-03', 'tag', 'x', { n: -1, done: -1 }),
+      cell('2026-03-04', 'plan', '', { n: 1, done: 1 }),
+      cell('2026-03-04', 'plan', '', { n: -1 }),
+    ];
+    expect(totalsOf(cells)).toEqual([]);
+  });
+
+  it('a total with any count left is kept', () => {
+    for (const counts of [{ n: 1 }, { done: 1 }, { failed: 1 }, { dropped: 1 }, { calibrated: 1 }, { estimateSum: 1 }, { actualSum: 1 }]) {
+      expect(totalsOf([cell('2026-03-02', 'tag', 'x', counts)])).toEqual([total('tag', 'x', counts)]);
+      expect(totalsChange([cell('2026-03-02', 'tag', 'x', counts)], new Map())).toEqual([total('tag', 'x', counts)]);
+    }
+  });
+
+  it("totalsChange moves a day's outcomes from its old load to its new one", () => {
+    const planBefore = new Map([['2026-03-02', cell('2026-03-02', 'plan', '', { n: 2, done: 1 })]]);
+    // A third task scheduled on the 2nd (and a done one closing elsewhere).
+    const change = [cell('2026-03-02', 'plan', '', { n: 1 }), cell('2026-03-05', 'all', '', { n: 1, done: 1 })];
+    expect(totalsChange(change, planBefore)).toEqual([
+      total('load', '2', { n: -2, done: -1 }),
+      total('load', '3', { n: 3, done: 1 }),
+      total('all', '', { n: 1, done: 1 }),
+    ]);
+  });
+
+  it('totalsChange: a first task on a day adds a load of 1; the last one leaving removes it', () => {
+    expect(totalsChange([cell('2026-03-02', 'plan', '', { n: 1 })], new Map())).toEqual([total('load', '1', { n: 1 })]);
+    const planBefore = new Map([['2026-03-02', cell('2026-03-02', 'plan', '', { n: 1, failed: 1 })]]);
+    expect(totalsChange([cell('2026-03-02', 'plan', '', { n: -1, failed: -1 })], planBefore)).toEqual([total('load', '1', { n: -1, failed: -1 })]);
+  });
+
+  it('totalsChange leaves out totals that net to nothing', () => {
+    expect(totalsChange([cell('2026-03-02', 'tag', 'x', { n: 1, done: 1 }), cell('2026-03-03', 'tag', 'x', { n: -1, done: -1 })], new Map())).toEqual([]);
+  });
+
+  it('planDaysOf: the days of the plan cells of a change, once each, in order', () => {
+    const change = [cell('2026-03-03', 'plan', '', { n: 1 }), cell('2026-03-04', 'all', '', { n: 1 }), cell('2026-03-02', 'plan', '', { n: 1 }), cell('2026-03-03', 'plan', '', { done: 1 })];
+    expect(planDaysOf(change)).toEqual(['2026-03-03', '2026-03-02']);
   });
 });
