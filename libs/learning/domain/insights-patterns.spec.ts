@@ -1,25 +1,14 @@
 import { EVIDENCE, twoProportionZ } from './evidence';
 import { EMPTY, type Pattern, computeInsights, priorFor, sum } from './insights';
 import { type Cell, type TrackedTask, ZERO, cellsOf } from './tracked-task.value-object';
+import { DONE_TASK } from './tracked-task.fixtures';
 
 /**
  * The patterns computeInsights states, dimension by dimension: which group is said, with which
  * text, in which order, and which are left out because a bucket already said the same outcomes.
  * The population is empty in most cases, so every prior is EVIDENCE.defaultRate (0.7).
  */
-const base: TrackedTask = {
-  taskId: '',
-  userId: 'u',
-  status: 'done',
-  scheduledDate: '2026-03-02', // a Monday
-  localHour: 10,
-  estimateMinutes: 30,
-  actualMinutes: null,
-  tags: [],
-  deferrals: 0,
-  failureReason: null,
-  closedDay: '2026-03-02',
-};
+const base = DONE_TASK;
 
 let next = 0;
 /** `n` tasks like `t`, `done` of them done and the rest failed. */

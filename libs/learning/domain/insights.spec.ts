@@ -1,20 +1,9 @@
 import { EVIDENCE, isEvidence, smoothedRate, twoProportionZ } from './evidence';
 import { computeInsights, priorFor, streaksOf } from './insights';
 import { type Cell, type TrackedTask, cellsOf } from './tracked-task.value-object';
+import { DONE_TASK } from './tracked-task.fixtures';
 
-const base: TrackedTask = {
-  taskId: '',
-  userId: 'u',
-  status: 'done',
-  scheduledDate: '2026-03-02',
-  localHour: 10,
-  estimateMinutes: 30,
-  actualMinutes: null,
-  tags: [],
-  deferrals: 0,
-  failureReason: null,
-  closedDay: '2026-03-02',
-};
+const base = DONE_TASK;
 
 /** `n` tasks like `t`, `done` of them done and the rest failed (reason no_time). */
 function outcomes(n: number, done: number, t: Partial<TrackedTask> = {}): Cell[] {

@@ -1,4 +1,5 @@
 import { SUCCESS_MODEL, SuccessModel } from './success-model';
+import { openTask } from './success-model.fixtures';
 import { type Cell, type Dimension, type TrackedTask } from './tracked-task.value-object';
 
 /**
@@ -20,20 +21,8 @@ const cell = (dimension: Dimension, key: string, n: number, done: number): Cell 
   actualSum: 0,
 });
 
-const task = (t: Partial<TrackedTask> = {}): TrackedTask => ({
-  taskId: 'open',
-  userId: 'u',
-  status: 'open',
-  scheduledDate: '2026-03-02',
-  localHour: 10,
-  estimateMinutes: 30,
-  actualMinutes: null,
-  tags: [],
-  deferrals: 0,
-  failureReason: null,
-  closedDay: null,
-  ...t,
-});
+/** An open task like `DONE_TASK`, id `open`. */
+const task = openTask;
 
 const logit = (p: number) => Math.log(p / (1 - p));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -5,20 +5,9 @@
  */
 import { totalsOf } from './totals';
 import { type Cell, type TrackedTask, cellsOf } from './tracked-task.value-object';
+import { DONE_TASK } from './tracked-task.fixtures';
 
-const base: TrackedTask = {
-  taskId: '',
-  userId: 'u',
-  status: 'done',
-  scheduledDate: '2026-03-02',
-  localHour: 10,
-  estimateMinutes: 30,
-  actualMinutes: null,
-  tags: [],
-  deferrals: 0,
-  failureReason: null,
-  closedDay: '2026-03-02',
-};
+const base = DONE_TASK;
 
 /** A history builder: each call adds `n` outcomes like `t` (`done` of them done), on days of their own unless `t` fixes one. */
 export function historyOf(build: (add: (n: number, done: number, t?: Partial<TrackedTask>) => void) => void): Cell[] {

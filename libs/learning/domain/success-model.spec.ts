@@ -2,20 +2,9 @@ import { EVIDENCE } from './evidence';
 import { SUCCESS_MODEL, SuccessModel } from './success-model';
 import { totalsOf } from './totals';
 import { type Cell, type TrackedTask, cellsOf } from './tracked-task.value-object';
+import { DONE_TASK } from './tracked-task.fixtures';
 
-const base: TrackedTask = {
-  taskId: '',
-  userId: 'u',
-  status: 'done',
-  scheduledDate: '2026-03-02', // a Monday
-  localHour: 10,
-  estimateMinutes: 30,
-  actualMinutes: null,
-  tags: [],
-  deferrals: 0,
-  failureReason: null,
-  closedDay: '2026-03-02',
-};
+const base = DONE_TASK;
 
 let seq = 0;
 /** `n` tasks like `t`, `done` of them done and the rest failed, each on a day of its own unless `t` says. */
