@@ -3,6 +3,7 @@ import { THRESHOLDS } from './coaching.fixtures';
 import {
   type Split,
   deferralSplits,
+  dayPartHours,
   hourSplits,
   lateHour,
   loadSplits,
@@ -193,6 +194,24 @@ describe('hourSplits: the ranges of hours holding the task', () => {
     expect(earliest).toHaveLength(23);
     expect(earliest[0]).toMatchObject({ groupKeys: ['5'], groupLabel: 'tasks 05:00-05:59', restLabel: 'at 06:00 or later' });
     expect(earliest.at(-1)!.groupLabel).toBe('tasks 05:00-03:59');
+  });
+});
+
+describe('dayPartHours: the hours of an hour\'s part of the day', () => {
+  const night = [0, 1, 2, 3, 4, 21, 22, 23];
+  it.each([
+    [0, night],
+    [4, night],
+    [5, [5, 6, 7, 8, 9, 10, 11]],
+    [11, [5, 6, 7, 8, 9, 10, 11]],
+    [12, [12, 13, 14, 15, 16]],
+    [16, [12, 13, 14, 15, 16]],
+    [17, [17, 18, 19, 20]],
+    [20, [17, 18, 19, 20]],
+    [21, night],
+    [23, night],
+  ])('%i:00 is in %j', (hour, hours) => {
+    expect(dayPartHours(hour)).toEqual(hours);
   });
 });
 

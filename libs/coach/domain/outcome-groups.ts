@@ -36,6 +36,13 @@ const DAY_PARTS: readonly { readonly name: string; readonly from: number; readon
   { name: 'at night (21:00-04:59)', from: 21, to: 28 },
 ];
 
+/** The hours of `hour`'s part of the day (itself included). */
+export function dayPartHours(hour: number): number[] {
+  const late = lateHour(hour);
+  const part = DAY_PARTS.find((p) => late >= p.from && late <= p.to)!;
+  return hoursBetween(part.from, part.to);
+}
+
 /** One side of a split holding the task, against the other side of the same dimension. */
 export interface Split {
   /** Keys of the dimension in the task's group, and in the rest. */

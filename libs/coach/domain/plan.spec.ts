@@ -149,6 +149,33 @@ describe('draftPlan: where the steps go', () => {
     expect(late.steps.every((s) => s.scheduledDate > '2026-12-07')).toBe(true);
   });
 
+  it('does not place a step tonight at a night hour one lucky outcome makes look good (the coach sim at 18:00 in Tokyo)', () => {
+    // The sim's user, by hour: fails at 20:00 and at night (2 of 10 at 20:00-23:59) but once
+    // finished at 21:00; no cause names a time. At 18:xx only 19:00-23:00 are left today.
+    const owner = history([
+      ...outcomes(2, 1, { hour: 7 }),
+      ...outcomes(0, 1, { hour: 8 }),
+      ...outcomes(0, 1, { hour: 9 }),
+      ...outcomes(4, 1, { hour: 10 }),
+      ...outcomes(2, 1, { hour: 11 }),
+      ...outcomes(1, 0, { hour: 12 }),
+      ...outcomes(1, 2, { hour: 13 }),
+      ...outcomes(1, 4, { hour: 15 }),
+      ...outcomes(1, 0, { hour: 16 }),
+      ...outcomes(2, 1, { hour: 17 }),
+      ...outcomes(2, 0, { hour: 18 }),
+      ...outcomes(0, 3, { hour: 20 }),
+      ...outcomes(1, 0, { hour: 21 }),
+      ...outcomes(0, 6, { hour: 22 }),
+      ...outcomes(1, 1, { hour: 23 }),
+    ]);
+    const plan = draftPlan(taskOf({ estimateMinutes: 20 }), [cause('low_energy')], evidenceOf(owner), { today: '2026-12-07', nowHour: 18 });
+    expect(plan.steps.map((s) => [s.scheduledDate, s.localHour])).toEqual([
+      ['2026-12-08', 10],
+      ['2026-12-09', 10],
+    ]);
+  });
+
   it('never places a step at an hour or on a weekday a cause names, even when nothing else is good', () => {
     const avoid = { hours: [9, 10, 11, 12], weekdays: [0, 1, 3], loadFrom: null };
     const task = taskOf({ estimateMinutes: 240 });

@@ -68,12 +68,35 @@ describe('rankHours: the hours a step may take', () => {
 
   it('falls back to office hours when every hour it would take is avoided', () => {
     const evidence = evidenceOf(history(outcomes(8, 0, { hour: 19 })));
-    expect(values(rankHours(evidence, avoiding({ hours: [19, 9] })))).toEqual(DEFAULT_HOURS.filter((h) => h !== 9));
+    expect(values(rankHours(evidence, avoiding({ hours: [19, 9] }))).sort((a, b) => a - b)).toEqual(DEFAULT_HOURS.filter((h) => h !== 9));
   });
 
   it('falls back to the waking day (07:00-21:59) when office hours are avoided too', () => {
     const evidence = evidenceOf(history(outcomes(8, 0, { hour: 19 })));
-    expect(values(rankHours(evidence, avoiding({ hours: [19, ...DEFAULT_HOURS] })))).toEqual([7, 8, 18, 20, 21]);
+    expect(values(rankHours(evidence, avoiding({ hours: [19, ...DEFAULT_HOURS] }))).sort((a, b) => a - b)).toEqual([7, 8, 18, 20, 21]);
+  });
+
+  it('pulls an hour toward the rest of its part of the day: one success at 21:00 is not a good hour beside 8 failures at night', () => {
+    // Night is 21:00-04:59. The rest of it for 21:00: 0 of 8 -> (0 + 5 x 0.7) / 13; 21:00: (1 + 5 x that) / 6 = 0.391.
+    const evidence = evidenceOf(history([...outcomes(8, 0, { hour: 10 }), ...outcomes(1, 0, { hour: 21 }), ...outcomes(0, 6, { hour: 22 }), ...outcomes(0, 2, { hour: 2 })]));
+    const ranked = rankHours(evidence, NOTHING);
+    const at = (hour: number) => ranked.find((h) => h.value === hour)!;
+    expect(at(21).rate).toBeCloseTo((1 + 5 * (3.5 / 13)) / 6, 9);
+    expect(at(21).good).toBe(false);
+    // 22:00 against 21:00 and 02:00 (1 of 3); 02:00 against 21:00 and 22:00 (1 of 7).
+    expect(at(22).rate).toBeCloseTo((5 * (4.5 / 8)) / 11, 9);
+    expect(at(2).rate).toBeCloseTo((5 * (4.5 / 12)) / 7, 9);
+    // The morning's successes lift no night hour, and the night's failures lower no morning hour.
+    expect(at(10).rate).toBeCloseTo((8 + 3.5) / 13, 9);
+    expect(values(ranked)).toEqual([10, 21, 2, 22]);
+  });
+
+  it('pulls an hour toward the user\'s own outcomes in its part of the day, those toward the population\'s rate at the hour', () => {
+    const population = history([...outcomes(24, 6, { hour: 18 }), ...outcomes(6, 24, { hour: 20 })]);
+    // 20:00 has no outcomes of the user's; the rest of the evening (18:00) has 3 of 3: (3 + 5 x 0.2) / 8 = 0.5.
+    const evidence = evidenceOf(history(outcomes(3, 0, { hour: 18 })), { population });
+    const at20 = rankHours(evidence, NOTHING).find((h) => h.value === 20)!;
+    expect(at20.rate).toBeCloseTo((3 + 5 * 0.2) / 8, 9);
   });
 
   it('offers no hour when every hour is avoided', () => {

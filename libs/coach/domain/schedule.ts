@@ -4,8 +4,9 @@
  * never in the past. Pure: the same evidence and rules place the same steps.
  */
 import type { AvoidedSlots, Cause, CoachEvidence, Counts } from './coaching.types';
-import { NO_COUNTS, POPULATION_MIN_SAMPLES, populationBaseRate, priorFor, samplesOf, smoothedRate } from './evidence';
+import { NO_COUNTS, POPULATION_MIN_SAMPLES, countsOf, populationBaseRate, priorFor, samplesOf, smoothedRate } from './evidence';
 import { addDays, daysBetween, weekdayOf } from './local-calendar';
+import { dayPartHours } from './outcome-groups';
 
 /**
  * A slot counts as good when its smoothed rate is within this of the best one's, or at least the
@@ -69,9 +70,23 @@ function groupRate(user: Readonly<Record<string, Counts>>, population: Readonly<
 }
 
 /**
+ * An hour's rate: the user's outcomes at it, smoothed toward their outcomes at the other hours of
+ * its part of the day, themselves smoothed toward the population's rate at the hour. A single hour
+ * rarely has the outcomes to say anything and its part of the day often has: one success at 21:00
+ * says little against six failures at 22:00 and 23:00, and without the part of the day 21:00 would
+ * rank with the user's best hours.
+ */
+function hourRate(evidence: CoachEvidence, hour: number): number {
+  const weight = evidence.thresholds.priorWeight;
+  const prior = priorFor(evidence.population, evidence.population.hour[String(hour)] ?? NO_COUNTS);
+  const restOfPart = countsOf(evidence.user.hour, dayPartHours(hour).filter((h) => h !== hour).map(String));
+  return smoothedRate(evidence.user.hour[String(hour)] ?? NO_COUNTS, smoothedRate(restOfPart, prior, weight), weight);
+}
+
+/**
  * The hours a step may take: the user's own (hours they have outcomes at), joined, while they have
  * fewer than `minSamples` timed outcomes, by the hours the population uses (or office hours);
- * none a cause names. Ranked by the user's smoothed rate there.
+ * none a cause names. Ranked by the user's smoothed rate there (`hourRate`).
  */
 export function rankHours(evidence: CoachEvidence, avoid: AvoidedSlots): RankedSlot[] {
   const hours = Array.from({ length: 24 }, (_, h) => h);
@@ -81,7 +96,7 @@ export function rankHours(evidence: CoachEvidence, avoid: AvoidedSlots): RankedS
   const borrowed = ownSamples >= evidence.thresholds.minSamples ? [] : theirs.length ? theirs : DEFAULT_HOURS;
   const allowed = (list: readonly number[]) => list.filter((h) => !avoid.hours.includes(h));
   const candidates = [allowed([...new Set([...own, ...borrowed])]), allowed(DEFAULT_HOURS), allowed(WAKING_HOURS)].find((c) => c.length > 0) ?? [];
-  return rank(candidates, (h) => groupRate(evidence.user.hour, evidence.population.hour, String(h), evidence), usualRate(evidence));
+  return rank(candidates, (h) => hourRate(evidence, h), usualRate(evidence));
 }
 
 /** Every weekday no cause names, ranked by the user's smoothed rate on it. */
