@@ -87,6 +87,8 @@ const withScores = (scores: unknown, removed: unknown = []) => event({ scores, r
 const NOT_THE_TYPE = new RegExp(`^not a ${TASK_SCORES_CHANGED.replace(/\./g, '\\.')} event: `);
 const NO_VERSION = new RegExp(`^${TASK_SCORES_CHANGED.replace(/\./g, '\\.')} without a model version$`);
 const BAD_SCORES = new RegExp(`^${TASK_SCORES_CHANGED.replace(/\./g, '\\.')} with malformed scores$`);
+const NO_PAYLOAD = new RegExp(`^${TASK_SCORES_CHANGED.replace(/\./g, '\\.')} without a payload$`);
+const TWICE = new RegExp(`^${TASK_SCORES_CHANGED.replace(/\./g, '\\.')} scoring a task twice$`);
 const BAD_REMOVALS = new RegExp(`^${TASK_SCORES_CHANGED.replace(/\./g, '\\.')} with malformed removals$`);
 
 /** Refused by `predictionsOf` and by the service: a TypeError with that message, and nothing stored or invalidated. */
@@ -224,6 +226,34 @@ describe('RecordTaskPredictions', () => {
   });
 
   describe('the payload', () => {
+    it('must be an object (null, an array, a string refused with the check\'s own error)', async () => {
+      await expectRefused(event(null), NO_PAYLOAD);
+      await expectRefused(event(undefined), NO_PAYLOAD);
+      await expectRefused(event([]), NO_PAYLOAD);
+      await expectRefused(event('{"scores":[],"removed":[]}'), NO_PAYLOAD);
+    });
+
+    it('the payload is checked after the type and the version', async () => {
+      await expectRefused(event(null, { type: 'tasks.task-created.v1' }), NOT_THE_TYPE);
+      await expectRefused(event(null, { version: 0 }), NO_VERSION);
+    });
+
+    it('a task scored twice in one event is refused (whatever the letter case); scored and removed is allowed', async () => {
+      await expectRefused(withScores([score({ taskId: T1 }), score({ taskId: T2 }), score({ taskId: T1, successProbability: 0.9 })]), TWICE);
+      const upper = 'ABCDEF01-0000-7000-8000-000000000001';
+      await expectRefused(withScores([score({ taskId: upper }), score({ taskId: upper.toLowerCase() })]), TWICE);
+      await expectAccepted(withScores([score({ taskId: T1 }), score({ taskId: T2 })], [T1]));
+    });
+
+    it('task ids must be UUIDs, in scores and in removals', async () => {
+      await expectRefused(withScores([score({ taskId: 'task-1' })]), BAD_SCORES);
+      await expectRefused(withScores([score({ taskId: `${T1} ` })]), BAD_SCORES);
+      await expectRefused(withScores([score({ taskId: '' })]), BAD_SCORES);
+      await expectRefused(withScores([score()], ['task-2']), BAD_REMOVALS);
+      await expectRefused(withScores([score()], [`x${T2}`]), BAD_REMOVALS);
+      await expectAccepted(withScores([score({ taskId: T1.toUpperCase() })], [T2.toUpperCase()]));
+    });
+
     it('scores must be an array', async () => {
       await expectRefused(event({ removed: [] }), BAD_SCORES);
       await expectRefused(withScores(null), BAD_SCORES);

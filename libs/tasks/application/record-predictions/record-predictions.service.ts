@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { READ_CACHE, type ReadCache } from '@ln/kernel/application/ports/read-cache.port';
 import { UNIT_OF_WORK, type UnitOfWork } from '@ln/kernel/application/ports/unit-of-work.port';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
+import { isUuid } from '@ln/kernel/domain/uuid';
 import { TASK_SCORES_CHANGED, type TaskScoresChangedPayload } from '@ln/learning/contracts/task-scores.contract';
 import { TASK_PREDICTIONS, type TaskFactor, type TaskPrediction, type TaskPredictions } from '../ports/task-predictions.port';
 
@@ -18,19 +19,25 @@ const isFactor = (f: unknown): f is TaskFactor =>
 
 const isPrediction = (s: unknown): s is TaskPrediction =>
   typeof s === 'object' && s !== null &&
-  typeof (s as TaskPrediction).taskId === 'string' &&
+  typeof (s as TaskPrediction).taskId === 'string' && isUuid((s as TaskPrediction).taskId) &&
   typeof (s as TaskPrediction).successProbability === 'number' &&
   (s as TaskPrediction).successProbability >= 0 && (s as TaskPrediction).successProbability <= 1 &&
   Array.isArray((s as TaskPrediction).factors) && (s as TaskPrediction).factors.length <= MAX_FACTORS &&
   (s as TaskPrediction).factors.every(isFactor);
 
-/** The payload, checked: a malformed one is refused (the event dead-letters) rather than shown to a user. */
+/**
+ * The payload, checked: a malformed one is refused (the event dead-letters) rather than shown to a
+ * user or left to fail in the store, where a task id that is not a UUID, or one scored twice in an
+ * event (the upsert cannot touch a row twice), would fail at every retry.
+ */
 export function predictionsOf(event: DomainEvent): TaskScoresChangedPayload {
-  const p = event.payload as Partial<TaskScoresChangedPayload>;
   if (event.type !== TASK_SCORES_CHANGED) throw new TypeError(`not a ${TASK_SCORES_CHANGED} event: ${event.type}`);
   if (!Number.isInteger(event.version) || event.version < 1) throw new TypeError(`${TASK_SCORES_CHANGED} without a model version`);
+  if (typeof event.payload !== 'object' || event.payload === null || Array.isArray(event.payload)) throw new TypeError(`${TASK_SCORES_CHANGED} without a payload`);
+  const p = event.payload as Partial<TaskScoresChangedPayload>;
   if (!Array.isArray(p.scores) || !p.scores.every(isPrediction)) throw new TypeError(`${TASK_SCORES_CHANGED} with malformed scores`);
-  if (!Array.isArray(p.removed) || !p.removed.every((id) => typeof id === 'string')) throw new TypeError(`${TASK_SCORES_CHANGED} with malformed removals`);
+  if (new Set(p.scores.map((s) => s.taskId.toLowerCase())).size !== p.scores.length) throw new TypeError(`${TASK_SCORES_CHANGED} scoring a task twice`);
+  if (!Array.isArray(p.removed) || !p.removed.every((id) => typeof id === 'string' && isUuid(id))) throw new TypeError(`${TASK_SCORES_CHANGED} with malformed removals`);
   return { scores: p.scores, removed: p.removed };
 }
 
