@@ -94,7 +94,7 @@ function groupsOf(cells: readonly Cell[]): OutcomeGroups {
 /**
  * What other contexts may ask of the learning context (the coach does): a user's evidence, and
  * the success model's chance for tasks that do not exist yet. Reads its own storage only; bounded
- * work (all-time totals, the last 90 days for capacity, the next days' loads).
+ * work (all-time totals, the last 90 days for capacity, the next days' loads), one read at a time.
  */
 @Injectable()
 export class LearningFacade {
@@ -102,14 +102,14 @@ export class LearningFacade {
 
   /** `days`: other days whose loads to include (e.g. a failed task's own day, before today). */
   async evidenceOf(userId: string, today: string, horizonDays = 21, days: readonly string[] = []): Promise<UserEvidence> {
-    const [totals, population, recent, ahead, asked, planFeedback] = await Promise.all([
-      this.history.totals(userId),
-      this.history.population(),
-      this.history.cells(userId, { from: addDays(today, -90), to: addDays(today, -1) }),
-      this.history.cells(userId, { from: today, to: addDays(today, horizonDays) }),
-      this.history.plan(userId, days),
-      this.history.planFeedback(userId),
-    ]);
+    // One read at a time: the coach asks inside its event's transaction, whose one connection would
+    // queue them anyway (and pg deprecates queries sent concurrently on one client).
+    const totals = await this.history.totals(userId);
+    const population = await this.history.population();
+    const recent = await this.history.cells(userId, { from: addDays(today, -90), to: addDays(today, -1) });
+    const ahead = await this.history.cells(userId, { from: today, to: addDays(today, horizonDays) });
+    const asked = await this.history.plan(userId, days);
+    const planFeedback = await this.history.planFeedback(userId);
     const dayLoads: Record<string, number> = {};
     for (const [day, c] of asked) if (c.n > 0) dayLoads[day] = c.n;
     for (const c of ahead) if (c.dimension === 'plan' && c.n > 0) dayLoads[c.day] = (dayLoads[c.day] ?? 0) + c.n;
@@ -125,7 +125,8 @@ export class LearningFacade {
 
   /** The success model's chance for each task (in order), from the user's history and the population's. */
   async predict(userId: string, tasks: readonly HypotheticalTask[]): Promise<number[]> {
-    const [totals, population] = await Promise.all([this.history.totals(userId), this.history.population()]);
+    const totals = await this.history.totals(userId);
+    const population = await this.history.population();
     const model = SuccessModel.build(totals, population);
     return tasks.map((t, i) => {
       const tracked: TrackedTask = {

@@ -28,6 +28,36 @@ function history(data: { totals?: Cell[]; population?: Cell[]; cells?: (range: {
   return { h, asked };
 }
 
+/** A history whose every read takes a turn of the event loop, counting the reads in flight at once. */
+function countingHistory() {
+  let inFlight = 0;
+  const seen = { most: 0, reads: 0 };
+  const read = <T>(value: T) => async (): Promise<T> => {
+    inFlight++;
+    seen.reads++;
+    seen.most = Math.max(seen.most, inFlight);
+    await new Promise((r) => setImmediate(r));
+    inFlight--;
+    return value;
+  };
+  const h = { totals: read([]), population: read([]), cells: read([]), plan: read(new Map()), planFeedback: read({}) } as unknown as LearningHistory;
+  return { h, seen };
+}
+
+describe('LearningFacade: one read at a time (the coach asks inside its event\'s transaction, on one connection)', () => {
+  it('evidenceOf sends its six reads one after the other', async () => {
+    const { h, seen } = countingHistory();
+    await new LearningFacade(h).evidenceOf('alice', '2026-03-10');
+    expect(seen).toEqual({ most: 1, reads: 6 });
+  });
+
+  it('predict sends its two reads one after the other', async () => {
+    const { h, seen } = countingHistory();
+    await new LearningFacade(h).predict('alice', []);
+    expect(seen).toEqual({ most: 1, reads: 2 });
+  });
+});
+
 describe('LearningFacade.evidenceOf', () => {
   it('groups the user’s and the population’s all-time counts by dimension and key', async () => {
     const { h } = history({
