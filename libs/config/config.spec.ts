@@ -30,6 +30,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ EVENT_INBOX_RETENTION_SECONDS: '3599' })).toThrow(ConfigError);
   });
 
+  it('remembers a decided command for a week, a day at least (the life of an Idempotency-Key)', () => {
+    expect(loadConfig({}).commands.inboxRetentionSeconds).toBe(604_800);
+    expect(loadConfig({ COMMAND_INBOX_RETENTION_SECONDS: '86400' }).commands.inboxRetentionSeconds).toBe(86_400);
+    expect(loadConfig({ COMMAND_INBOX_RETENTION_SECONDS: String(365 * 86400) }).commands.inboxRetentionSeconds).toBe(31_536_000);
+    // Under a day, a keyed retry whose key is still kept could be applied a second time.
+    for (const bad of ['86399', String(365 * 86400 + 1), '100000.5', 'week']) expect(() => loadConfig({ COMMAND_INBOX_RETENTION_SECONDS: bad })).toThrow(/COMMAND_INBOX_RETENTION_SECONDS/);
+  });
+
   it('uses the services named by their URLs', () => {
     const c = loadConfig({
       DATABASE_URL: 'postgres://u@db:5432/ln',

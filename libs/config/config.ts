@@ -107,6 +107,8 @@ const EnvSchema = z
     WRITE_PATH: z.enum(['sync', 'queued']).default('sync'),
     COMMAND_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
     MAX_PENDING_WRITES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1_000),
+    // At least a day: a keyed retry's command id is derived from its Idempotency-Key, kept 24 h.
+    COMMAND_INBOX_RETENTION_SECONDS: z.coerce.number().int().min(86400).max(365 * 86400).default(7 * 86400),
     COACH_REQUESTS_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
     COACH_POSTPONEMENTS_BEFORE_PLAN: z.coerce.number().int().min(1).max(100).default(3),
     LLM_BASE_URL: url(['http:', 'https:']).optional(),
@@ -237,12 +239,18 @@ export interface AppConfig {
     readonly confirmTimeoutMs: number;
     /** Queued writes one user may have waiting; past it 429 `too_many_pending_writes`. */
     readonly maxPendingPerUser: number;
+    /**
+     * How long the command inbox (`processed_commands`) remembers a decided command: its status at
+     * `GET /v1/commands/{id}`, and its dedupe (a copy delivered later would be applied again;
+     * ADR 9, "Inbox retention"). Pruned by the worker's pruning pass.
+     */
+    readonly inboxRetentionSeconds: number;
   };
   /** Live updates: the per-user event log (the outbox, ADR 28) and `GET /v1/events`. */
   readonly live: {
     /** Published outbox rows older than this are pruned; a resume from before them gets `reset`. */
     readonly windowSeconds: number;
-    /** How often the worker role prunes (the event log and the event consumers' inbox). */
+    /** How often the worker role prunes (the event log, the event consumers' inbox and the command inbox). */
     readonly pruneIntervalSeconds: number;
     /**
      * How long an event consumer remembers an event it processed (`processed_events`): a copy of
@@ -336,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       writePath: e.WRITE_PATH,
       confirmTimeoutMs: e.COMMAND_CONFIRM_TIMEOUT_MS,
       maxPendingPerUser: e.MAX_PENDING_WRITES_PER_USER,
+      inboxRetentionSeconds: e.COMMAND_INBOX_RETENTION_SECONDS,
     },
     live: {
       windowSeconds: e.EVENT_LOG_WINDOW_SECONDS,

@@ -5,6 +5,7 @@ import { StreamHub } from '@ln/live/application/stream-hub.service';
 import { Database } from '@ln/kernel/adapters/persistence/database';
 import { Metrics } from '@ln/kernel/adapters/observability/metrics';
 import { appendToOutbox } from '@ln/kernel/adapters/persistence/outbox.writer';
+import { TypeOrmCommandInbox } from '@ln/tasks/adapters/persistence/typeorm-command-inbox.adapter';
 import { type Mode, type TestApp, startTestApp } from '../support/app';
 import { describeWithService } from '../support/services';
 import { type Refused, SseStream, openSse, openStream } from '../support/sse-client';
@@ -380,9 +381,10 @@ function liveSuite(mode: Mode) {
     await createTask(base, ada, 'remembered');
     const db = t.app.get(Database);
     const count = async (where: string) => Number((await db.run((m) => m.query(`SELECT count(*) AS n FROM processed_events WHERE ${where}`)))[0].n);
-    // The worker's consumers (learning, coach) have processed the create.
+    // The worker's consumers (learning, coach) have processed the create: two records to age (in a
+    // suite run alone, waiting for one raced the second consumer).
     const deadline = Date.now() + 10_000;
-    while ((await count('true')) === 0) {
+    while ((await count(`processed_at > now() - interval '1 day'`)) < 2) {
       if (Date.now() > deadline) throw new Error('no event processed');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -399,6 +401,46 @@ function liveSuite(mode: Mode) {
     expect(await count(`processed_at < now() - interval '7 days'`)).toBe(0);
     expect(await count(`processed_at > now() - interval '7 days'`)).toBeGreaterThanOrEqual(recent);
     expect(await count(`processed_at < now() - interval '5 days'`)).toBe(1);
+  });
+
+  it('the worker\'s pruning pass also forgets the commands decided before the command retention (7 days): their status is then 404', async () => {
+    const ada = await register(base);
+    const db = t.app.get(Database);
+    let ids: string[];
+    if (mode === 'queued') {
+      // Three real queued writes, decided by the worker.
+      ids = [];
+      for (const title of ['a', 'b', 'c']) {
+        const res = await fetch(`${base}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(ada) }, body: JSON.stringify({ title }) });
+        expect(res.status).toBe(202);
+        ids.push(res.headers.get('command-id')!);
+      }
+      const deadline = Date.now() + 10_000;
+      for (const id of ids) {
+        while (((await (await fetch(`${base}/v1/commands/${id}`, { headers: bearer(ada) })).json()) as { status: string }).status !== 'applied') {
+          if (Date.now() > deadline) throw new Error(`command ${id} not applied`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    } else {
+      // The synchronous path decides no commands: the rows a worker would have written.
+      const inbox = new TypeOrmCommandInbox(db);
+      ids = [randomUUID(), randomUUID(), randomUUID()];
+      for (const commandId of ids) await inbox.record({ commandId, userId: ada.id, type: 'task.create', status: 'applied', resourceId: randomUUID(), problem: null, processedAt: new Date().toISOString() });
+    }
+    const [old, kept, fresh] = ids as [string, string, string];
+    await db.run((m) => m.query(`UPDATE processed_commands SET processed_at = now() - interval '8 days' WHERE command_id = $1`, [old]));
+    await db.run((m) => m.query(`UPDATE processed_commands SET processed_at = now() - interval '6 days' WHERE command_id = $1`, [kept]));
+    await t.app.get(EventLogPruningService).pruneOnce();
+    const status = async (id: string) => {
+      const res = await fetch(`${base}/v1/commands/${id}`, { headers: bearer(ada) });
+      return { http: res.status, body: (await res.json()) as { status?: string; code?: string } };
+    };
+    expect(await status(old)).toMatchObject({ http: 404, body: { code: 'command_not_found' } });
+    expect(await status(kept)).toMatchObject({ http: 200, body: { status: 'applied' } });
+    expect(await status(fresh)).toMatchObject({ http: 200, body: { status: 'applied' } });
+    const left = await db.run((m) => m.query(`SELECT count(*)::int AS n FROM processed_commands WHERE processed_at < now() - interval '7 days'`));
+    expect(left[0].n).toBe(0);
   });
 }
 

@@ -5,6 +5,7 @@ import { Database } from '@ln/kernel/adapters/persistence/database';
 import { TypeOrmEventInbox } from '@ln/kernel/adapters/persistence/typeorm-event-inbox.adapter';
 import { CLOCK, type Clock } from '@ln/kernel/application/ports/clock.port';
 import { APP_CONFIG } from '@ln/kernel/kernel.module';
+import { TypeOrmCommandInbox } from '@ln/tasks/adapters/persistence/typeorm-command-inbox.adapter';
 
 /**
  * Keeps the event log (the outbox) to its window (EVENT_LOG_WINDOW_SECONDS): every
@@ -12,13 +13,16 @@ import { APP_CONFIG } from '@ln/kernel/kernel.module';
  * watermark a resume is checked against (ADR 28). Several workers may prune at once: deletes by
  * the same rule and a `greatest` watermark make that harmless. In the same pass the event
  * consumers' inbox (`processed_events`) forgets what was processed more than
- * EVENT_INBOX_RETENTION_SECONDS ago (ADR 10, "Inbox retention").
+ * EVENT_INBOX_RETENTION_SECONDS ago (ADR 10, "Inbox retention"), and the command inbox
+ * (`processed_commands`) what was decided more than COMMAND_INBOX_RETENTION_SECONDS ago (ADR 9,
+ * "Inbox retention"). Each step fails on its own: a failure is logged and the next one runs.
  */
 @Injectable()
 export class EventLogPruningService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventLogPruning');
   readonly pruner: OutboxPruner;
   readonly inbox: TypeOrmEventInbox;
+  readonly commands: TypeOrmCommandInbox;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -29,6 +33,7 @@ export class EventLogPruningService implements OnApplicationBootstrap, BeforeApp
   ) {
     this.pruner = new OutboxPruner(db);
     this.inbox = new TypeOrmEventInbox(db);
+    this.commands = new TypeOrmCommandInbox(db);
   }
 
   onApplicationBootstrap(): void {
@@ -51,6 +56,12 @@ export class EventLogPruningService implements OnApplicationBootstrap, BeforeApp
         if (forgotten > 0) this.logger.log(`forgot ${forgotten} processed events older than the inbox retention`);
       } catch (error) {
         this.logger.warn(`pruning the event inbox failed: ${(error as Error).message}`);
+      }
+      try {
+        const forgotten = await this.commands.prune(new Date(now - this.config.commands.inboxRetentionSeconds * 1000));
+        if (forgotten > 0) this.logger.log(`forgot ${forgotten} decided commands older than the command inbox retention`);
+      } catch (error) {
+        this.logger.warn(`pruning the command inbox failed: ${(error as Error).message}`);
       }
       this.running = undefined;
     })();

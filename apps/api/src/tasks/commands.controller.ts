@@ -20,7 +20,9 @@ export class CommandsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({
     summary: 'Where a queued write stands',
-    description: 'The Command-Id of a 202: `accepted` (in the broker), `applied`, or `rejected` with the problem a synchronous write would have answered.',
+    description:
+      'The Command-Id of a 202: `accepted` (in the broker), `applied`, or `rejected` with the problem a synchronous write would have answered. ' +
+      'A decided command is remembered for `COMMAND_INBOX_RETENTION_SECONDS` (a week by default); after that it is 404 `command_not_found`, as an unknown id.',
   })
   @ApiResponse({ status: 200, description: 'Where it stands', standardSchema: CommandStatusResponse, example: COMMAND_STATUS_EXAMPLE })
   @ApiProblems(400, 401, new CommandNotFound(), 503)

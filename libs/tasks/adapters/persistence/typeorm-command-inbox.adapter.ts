@@ -83,4 +83,29 @@ export class TypeOrmCommandInbox implements CommandInbox {
       ),
     );
   }
+
+  /**
+   * Forgets the commands decided before `olderThan`, `chunk` rows per statement (through the
+   * `processed_at` index); how many were deleted. `GET /v1/commands/{id}` answers 404 for a
+   * forgotten command, and a copy of it delivered later would be applied again: the retention must
+   * outlast any redelivery and the idempotency keys a retry's command id is derived from (ADR 9,
+   * "Inbox retention").
+   */
+  async prune(olderThan: Date, chunk = 5000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const gone = rowsOf<{ command_id: string }>(
+        await this.db.run((m) =>
+          m.query(
+            `DELETE FROM processed_commands WHERE command_id IN (
+               SELECT command_id FROM processed_commands WHERE processed_at < $1 LIMIT $2)
+             RETURNING command_id`,
+            [olderThan.toISOString(), chunk],
+          ),
+        ),
+      );
+      deleted += gone.length;
+      if (gone.length < chunk) return deleted;
+    }
+  }
 }

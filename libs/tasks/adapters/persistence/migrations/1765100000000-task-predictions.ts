@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { CommandInboxRetention1765500000000 } from './1765500000000-command-inbox-retention';
 
 /**
  * The task context's copy of each open task's prediction, as the learning context published it
@@ -24,4 +25,5 @@ export class TaskPredictions1765100000000 implements MigrationInterface {
   }
 }
 
-export const TASK_MIGRATIONS = [TaskPredictions1765100000000];
+/** The task context's migrations, in order. */
+export const TASK_MIGRATIONS = [TaskPredictions1765100000000, CommandInboxRetention1765500000000];

@@ -9,7 +9,7 @@ export class CommandNotFound extends DomainError {
   readonly kind = 'not_found' as const;
   readonly code = 'command_not_found';
   constructor() {
-    super('no such command for this user (or it was accepted and is not yet decided, and its pending record was lost: look again shortly)');
+    super('no such command for this user: unknown, decided longer ago than the command retention (a week by default), or accepted and not yet decided with its pending record lost (look again shortly)');
   }
 }
 
