@@ -1,8 +1,7 @@
 // Mutation testing, one bounded context per run: `npm run mutation` (test/mutation/run.mjs) runs
 // this once per context with MUTATION_CONTEXT set, then checks the domain and application scores
 // against their bars. docs/testing.md explains the scope, the exclusions and the figures.
-import fs from 'node:fs';
-import path from 'node:path';
+import { mutationSuites } from './suites.mjs';
 
 export const CONTEXTS = ['tasks', 'identity', 'kernel', 'learning', 'coach', 'live'];
 
@@ -11,20 +10,8 @@ if (!CONTEXTS.includes(context)) {
   throw new Error(`MUTATION_CONTEXT must be one of ${CONTEXTS.join(', ')} (got ${context ?? 'nothing'})`);
 }
 
-/** Suites that need a running service or open a database are not unit or handler tests. */
-const NEEDS_SERVICES = /describeWithService|openDatabase\(|TEST_(DATABASE|REDIS|AMQP)_URL/;
-
-function specsUnder(dir) {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true })
-    .map((f) => path.join(dir, f))
-    .filter((f) => f.endsWith('.spec.ts') && fs.statSync(f).isFile());
-}
-
 // Unit specs beside the code, and the context's handler tests (in-memory fakes) under test/.
-const suites = [...specsUnder(`libs/${context}`), ...specsUnder(`test/${context}/application`)]
-  .filter((f) => !NEEDS_SERVICES.test(fs.readFileSync(f, 'utf8')))
-  .sort();
+const suites = mutationSuites(context);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -251,6 +251,8 @@ describe('RecordTaskPredictions', () => {
       await expectRefused(withScores([score({ taskId: '' })]), BAD_SCORES);
       await expectRefused(withScores([score()], ['task-2']), BAD_REMOVALS);
       await expectRefused(withScores([score()], [`x${T2}`]), BAD_REMOVALS);
+      // An array holding a UUID reads as that UUID when coerced to a string: refused all the same.
+      await expectRefused(withScores([score()], [[T2]]), BAD_REMOVALS);
       await expectAccepted(withScores([score({ taskId: T1.toUpperCase() })], [T2.toUpperCase()]));
     });
 
