@@ -9,7 +9,7 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { createApp } from '../../apps/server/src/bootstrap';
-import { CONTEXT_ENTITIES } from '../../apps/server/src/contexts';
+import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '../../apps/server/src/contexts';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
 import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { migrate } from '@ln/kernel/adapters/persistence/migrate';
@@ -105,18 +105,27 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
  */
 export async function openMigratedDatabase(kind: 'pglite' | 'postgres', poolSize = 4): Promise<{ db: Database; close(): Promise<void> }> {
   if (kind === 'pglite') {
-    const db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'pglite' });
+    const db = await openDatabase({ entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS, kind: 'pglite' });
     await migrate(db);
     return { db, close: () => db.close() };
   }
   const scratch = await createScratchDatabase();
-  const db = await openDatabase({ entities: CONTEXT_ENTITIES, kind: 'postgres', url: scratch.url, poolSize });
-  await migrate(db);
+  let db: Database;
+  try {
+    db = await openDatabase({ entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS, kind: 'postgres', url: scratch.url, poolSize });
+    await migrate(db);
+  } catch (error) {
+    await scratch.drop();
+    throw error;
+  }
   return {
     db,
     close: async () => {
-      await db.close();
-      await scratch.drop();
+      try {
+        await db.close();
+      } finally {
+        await scratch.drop();
+      }
     },
   };
 }

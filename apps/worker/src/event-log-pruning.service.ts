@@ -45,27 +45,31 @@ export class EventLogPruningService implements OnApplicationBootstrap, BeforeApp
     if (this.running) return this.running;
     this.running = (async () => {
       const now = this.clock.now().getTime();
-      try {
-        const { deleted, prunedThrough } = await this.pruner.prune(new Date(now - this.config.live.windowSeconds * 1000));
+      const ago = (seconds: number) => new Date(now - seconds * 1000);
+      await this.step('the event log', async () => {
+        const { deleted, prunedThrough } = await this.pruner.prune(ago(this.config.live.windowSeconds));
         if (deleted > 0) this.logger.log(`pruned ${deleted} events; the log now starts after ${prunedThrough}`);
-      } catch (error) {
-        this.logger.warn(`pruning the event log failed: ${(error as Error).message}`);
-      }
-      try {
-        const forgotten = await this.inbox.prune(new Date(now - this.config.live.inboxRetentionSeconds * 1000));
+      });
+      await this.step('the event inbox', async () => {
+        const forgotten = await this.inbox.prune(ago(this.config.live.inboxRetentionSeconds));
         if (forgotten > 0) this.logger.log(`forgot ${forgotten} processed events older than the inbox retention`);
-      } catch (error) {
-        this.logger.warn(`pruning the event inbox failed: ${(error as Error).message}`);
-      }
-      try {
-        const forgotten = await this.commands.prune(new Date(now - this.config.commands.inboxRetentionSeconds * 1000));
+      });
+      await this.step('the command inbox', async () => {
+        const forgotten = await this.commands.prune(ago(this.config.commands.inboxRetentionSeconds));
         if (forgotten > 0) this.logger.log(`forgot ${forgotten} decided commands older than the command inbox retention`);
-      } catch (error) {
-        this.logger.warn(`pruning the command inbox failed: ${(error as Error).message}`);
-      }
+      });
       this.running = undefined;
     })();
     return this.running;
+  }
+
+  /** One step of the pass: a failure is logged, and the next step runs. */
+  private async step(what: string, prune: () => Promise<void>): Promise<void> {
+    try {
+      await prune();
+    } catch (error) {
+      this.logger.warn(`pruning ${what} failed: ${(error as Error).message}`);
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -36,10 +36,15 @@ const DAY_PARTS: readonly { readonly name: string; readonly from: number; readon
   { name: 'at night (21:00-04:59)', from: 21, to: 28 },
 ];
 
+/** The part of the day an hour is in. */
+function dayPartOf(hour: number): (typeof DAY_PARTS)[number] {
+  const late = lateHour(hour);
+  return DAY_PARTS.find((p) => late >= p.from && late <= p.to)!;
+}
+
 /** The hours of `hour`'s part of the day (itself included). */
 export function dayPartHours(hour: number): number[] {
-  const late = lateHour(hour);
-  const part = DAY_PARTS.find((p) => late >= p.from && late <= p.to)!;
+  const part = dayPartOf(hour);
   return hoursBetween(part.from, part.to);
 }
 
@@ -92,7 +97,7 @@ export function hourSplits(hour: number): Split[] {
   const late = lateHour(hour);
   const tails = Array.from({ length: late - 5 }, (_, i) => 6 + i).map((from) => hourSplit(from, 28));
   const heads = Array.from({ length: 28 - late }, (_, i) => late + i).map((to) => hourSplit(5, to));
-  const part = DAY_PARTS.find((p) => late >= p.from && late <= p.to)!;
+  const part = dayPartOf(hour);
   const splits = [...tails, ...heads, hourSplit(part.from, part.to, `tasks ${part.name}`)];
   const seen = new Set<string>();
   return splits.filter((s) => {

@@ -1,5 +1,5 @@
 import { SUCCESS_MODEL, SuccessModel } from './success-model';
-import { openTask } from './success-model.fixtures';
+import { lnMarginal, lnRising, logit, openTask, sigmoid, totalsCell } from './success-model.fixtures';
 import { type Cell, type Dimension } from './tracked-task.value-object';
 
 /**
@@ -8,30 +8,8 @@ import { type Cell, type Dimension } from './tracked-task.value-object';
  * are all-time totals written cell by cell (as in `success-model-mutation.spec.ts`), so every
  * dimension but the one under test has no usable split and adds nothing.
  */
-const cell = (dimension: Dimension, key: string, n: number, done: number): Cell => ({
-  day: '1970-01-01',
-  dimension,
-  key,
-  n,
-  done,
-  failed: n - done,
-  dropped: 0,
-  calibrated: 0,
-  estimateSum: 0,
-  actualSum: 0,
-});
+const cell = totalsCell;
 const task = openTask;
-
-const logit = (p: number) => Math.log(p / (1 - p));
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-/** ln of (x)(x+1)...(x+n-1). */
-const lnRising = (x: number, n: number) => {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.log(x + i);
-  return s;
-};
-/** ln B(a + done, b + failed) / B(a, b). */
-const lnMarginal = (a: number, b: number, done: number, failed: number) => lnRising(a, done) + lnRising(b, failed) - lnRising(a + b, done + failed);
 
 interface C {
   n: number;

@@ -1,5 +1,5 @@
 import { SUCCESS_MODEL, SuccessModel } from './success-model';
-import { openTask } from './success-model.fixtures';
+import { lnMarginal, lnRising, logit, openTask, sigmoid, totalsCell } from './success-model.fixtures';
 import { type Cell, type Dimension, type TrackedTask } from './tracked-task.value-object';
 
 /**
@@ -8,32 +8,11 @@ import { type Cell, type Dimension, type TrackedTask } from './tracked-task.valu
  * nothing. The Bayes factors are computed from first principles: with a Beta(a, b) prior,
  * B(a + d, b + f) / B(a, b) is a ratio of rising factorials, no Gamma function needed.
  */
-const cell = (dimension: Dimension, key: string, n: number, done: number): Cell => ({
-  day: '1970-01-01',
-  dimension,
-  key,
-  n,
-  done,
-  failed: n - done,
-  dropped: 0,
-  calibrated: 0,
-  estimateSum: 0,
-  actualSum: 0,
-});
+const cell = totalsCell;
 
 /** An open task like `DONE_TASK`, id `open`. */
 const task = openTask;
 
-const logit = (p: number) => Math.log(p / (1 - p));
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-/** ln of (x)(x+1)...(x+n-1). */
-const lnRising = (x: number, n: number) => {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.log(x + i);
-  return s;
-};
-/** ln of B(a + done, b + failed) / B(a, b). */
-const lnMarginal = (a: number, b: number, done: number, failed: number) => lnRising(a, done) + lnRising(b, failed) - lnRising(a + b, done + failed);
 /** ln Bayes factor of two rates against one, sides [done, failed], Beta prior of weight 2 centred on `centre`. */
 const lnBayesFactor = (centre: number, inside: [number, number], outside: [number, number]) => {
   const a = 2 * centre;

@@ -4,7 +4,7 @@
  * population's priors with and without load totals, ties and clamps.
  */
 import { totalsOf } from './totals';
-import { type Cell, type TrackedTask, cellsOf } from './tracked-task.value-object';
+import { type Cell, type Dimension, type TrackedTask, cellsOf } from './tracked-task.value-object';
 import { DONE_TASK } from './tracked-task.fixtures';
 
 const base = DONE_TASK;
@@ -145,3 +145,34 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
     ],
   },
 ];
+
+/**
+ * For outputs computed by hand: an all-time totals cell written directly (no `plan` cells), so a
+ * history can hold one dimension's split and nothing else.
+ */
+export const totalsCell = (dimension: Dimension, key: string, n: number, done: number): Cell => ({
+  day: '1970-01-01',
+  dimension,
+  key,
+  n,
+  done,
+  failed: n - done,
+  dropped: 0,
+  calibrated: 0,
+  estimateSum: 0,
+  actualSum: 0,
+});
+
+export const logit = (p: number) => Math.log(p / (1 - p));
+export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+/** ln of (x)(x+1)...(x+n-1). */
+export const lnRising = (x: number, n: number) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.log(x + i);
+  return s;
+};
+/**
+ * ln of B(a + done, b + failed) / B(a, b): with a Beta(a, b) prior, a ratio of rising factorials,
+ * no Gamma function needed.
+ */
+export const lnMarginal = (a: number, b: number, done: number, failed: number) => lnRising(a, done) + lnRising(b, failed) - lnRising(a + b, done + failed);

@@ -1,11 +1,8 @@
 import { v7 } from 'uuid';
 import { type Database } from '@ln/kernel/adapters/persistence/database';
-import { migrate } from '@ln/kernel/adapters/persistence/migrate';
-import { openDatabase } from '@ln/kernel/adapters/persistence/data-source.factory';
 import { TypeOrmCommandInbox } from '@ln/tasks/adapters/persistence/typeorm-command-inbox.adapter';
 import type { ProcessedCommand } from '@ln/tasks/application/queued-writes/ports/command-inbox.port';
-import { CONTEXT_ENTITIES, CONTEXT_MIGRATIONS } from '@app/server/contexts';
-import { createScratchDatabase } from '../../support/app';
+import { openMigratedDatabase } from '../../support/app';
 import { describeWithService } from '../../support/services';
 
 const DAY = 86_400_000;
@@ -17,7 +14,6 @@ function commandInboxContract(name: string, open: () => Promise<{ db: Database; 
     let inbox: TypeOrmCommandInbox;
     beforeAll(async () => {
       handle = await open();
-      await migrate(handle.db);
       inbox = new TypeOrmCommandInbox(handle.db);
     });
     afterAll(async () => handle?.close());
@@ -72,24 +68,6 @@ function commandInboxContract(name: string, open: () => Promise<{ db: Database; 
   });
 }
 
-commandInboxContract('PGlite', async () => {
-  const db = await openDatabase({ entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS, kind: 'pglite' });
-  return { db, close: () => db.close() };
-});
+commandInboxContract('PGlite', () => openMigratedDatabase('pglite'));
 
-describeWithService('postgres', 'command inbox retention on PostgreSQL', () =>
-  commandInboxContract('PostgreSQL', async () => {
-    const scratch = await createScratchDatabase();
-    const db = await openDatabase({ entities: CONTEXT_ENTITIES, migrations: CONTEXT_MIGRATIONS, kind: 'postgres', url: scratch.url, poolSize: 2 });
-    return {
-      db,
-      async close() {
-        try {
-          await db.close();
-        } finally {
-          await scratch.drop();
-        }
-      },
-    };
-  }),
-);
+describeWithService('postgres', 'command inbox retention on PostgreSQL', () => commandInboxContract('PostgreSQL', () => openMigratedDatabase('postgres', 2)));

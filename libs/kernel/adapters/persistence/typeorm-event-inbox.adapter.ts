@@ -1,5 +1,6 @@
 import type { EventInbox } from '../../application/ports/event-inbox.port';
 import type { Database } from './database';
+import { deleteOlderInChunks } from './chunked-delete';
 import { rowsOf } from './rows';
 
 /** `EventInbox` on the `processed_events` table (primary key: consumer, event_id). */
@@ -30,21 +31,7 @@ export class TypeOrmEventInbox implements EventInbox {
    * outlast any redelivery (ADR 10, "Inbox retention").
    */
   async prune(olderThan: Date, chunk = 5000): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const gone = rowsOf<{ event_id: string }>(
-        await this.db.run((m) =>
-          m.query(
-            `DELETE FROM processed_events WHERE (consumer, event_id) IN (
-               SELECT consumer, event_id FROM processed_events WHERE processed_at < $1 LIMIT $2)
-             RETURNING event_id`,
-            [olderThan.toISOString(), chunk],
-          ),
-        ),
-      );
-      deleted += gone.length;
-      if (gone.length < chunk) return deleted;
-    }
+    return deleteOlderInChunks(this.db, { table: 'processed_events', key: ['consumer', 'event_id'], column: 'processed_at' }, olderThan, chunk);
   }
 
   /** Whether `consumer` has processed `eventId` (for tests and operators). */

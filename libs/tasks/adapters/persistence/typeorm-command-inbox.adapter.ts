@@ -1,5 +1,6 @@
 import type { CommandInbox, ProcessedCommand } from '../../application/queued-writes/ports/command-inbox.port';
 import type { Database } from '@ln/kernel/adapters/persistence/database';
+import { deleteOlderInChunks } from '@ln/kernel/adapters/persistence/chunked-delete';
 import { rowsOf } from '@ln/kernel/adapters/persistence/rows';
 import { outboxStatement } from '@ln/kernel/adapters/persistence/outbox.writer';
 import type { DomainEvent } from '@ln/kernel/domain/domain-event.base';
@@ -92,20 +93,6 @@ export class TypeOrmCommandInbox implements CommandInbox {
    * "Inbox retention").
    */
   async prune(olderThan: Date, chunk = 5000): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const gone = rowsOf<{ command_id: string }>(
-        await this.db.run((m) =>
-          m.query(
-            `DELETE FROM processed_commands WHERE command_id IN (
-               SELECT command_id FROM processed_commands WHERE processed_at < $1 LIMIT $2)
-             RETURNING command_id`,
-            [olderThan.toISOString(), chunk],
-          ),
-        ),
-      );
-      deleted += gone.length;
-      if (gone.length < chunk) return deleted;
-    }
+    return deleteOlderInChunks(this.db, { table: 'processed_commands', key: ['command_id'], column: 'processed_at' }, olderThan, chunk);
   }
 }
